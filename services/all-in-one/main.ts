@@ -1,0 +1,29 @@
+/**
+ * `bun start`: every service in one process on the embedded defaults (in-process bus, PGlite
+ * under DATA_DIR), or on NATS_URL / DATABASE_URL when they are set.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBase62 } from '../../shared/api-key'
+import { serviceLogger } from '../../shared/log'
+import { startPlatform } from '../../shared/platform'
+import { loadServiceConfig, onShutdown } from '../../shared/service'
+import { gatewayService } from '../gateway/service'
+import { ALL_SERVICES } from './services'
+
+const env = { ...process.env }
+const config = loadServiceConfig(gatewayService, env)
+const log = serviceLogger('all-in-one', config.LOG_LEVEL)
+
+// No ADMIN_TOKEN: generate one once, keep it in DATA_DIR, and print it.
+if (!env.ADMIN_TOKEN) {
+  mkdirSync(config.DATA_DIR, { recursive: true })
+  const file = join(config.DATA_DIR, 'admin-token')
+  if (!existsSync(file)) writeFileSync(file, `adm_${randomBase62(40)}\n`, { mode: 0o600 })
+  env.ADMIN_TOKEN = readFileSync(file, 'utf8').trim()
+  process.stdout.write(`\n  Operator token (ADMIN_TOKEN, stored in ${file}):\n  ${env.ADMIN_TOKEN}\n\n`)
+}
+
+const platform = await startPlatform(ALL_SERVICES, env)
+process.stdout.write(`  Masking API on http://localhost:${platform.port}  (docs: /docs, OpenAPI: /openapi.json)\n\n`)
+onShutdown(log, () => platform.stop())

@@ -1,0 +1,4 @@
+import { runStandalone } from '../../shared/service'
+import { gatewayService } from './service'
+
+await runStandalone(gatewayService)

@@ -1,0 +1,55 @@
+/** identity's tables, in the `identity` Postgres schema that only this service touches. */
+import { index, integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core'
+
+export const identitySchema = pgSchema('identity')
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+
+export const tenants = identitySchema.table('tenants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  numberSharing: text('number_sharing', { enum: ['exclusive', 'shared'] }).notNull().default('exclusive'),
+  rateLimitPerSecond: integer('rate_limit_per_second'),
+  webhookSecret: text('webhook_secret').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+})
+
+export const apiKeys = identitySchema.table(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    label: text('label'),
+    /** SHA-256 of the plaintext, hex. The plaintext is never stored. */
+    keyHash: text('key_hash').notNull().unique(),
+    keyPrefix: text('key_prefix').notNull(),
+    scopes: text('scopes').array().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at'),
+    revokedAt: ts('revoked_at'),
+    lastUsedAt: ts('last_used_at'),
+  },
+  (t) => [index('api_keys_tenant_idx').on(t.tenantId, t.id)],
+)
+
+export const auditEvents = identitySchema.table(
+  'audit_events',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    action: text('action', { enum: ['key.created', 'key.rotated', 'key.revoked'] }).notNull(),
+    keyId: text('key_id').notNull(),
+    keyPrefix: text('key_prefix').notNull(),
+    newKeyId: text('new_key_id'),
+    actorType: text('actor_type', { enum: ['api_key', 'operator'] }).notNull(),
+    actorKeyId: text('actor_key_id'),
+    actorKeyPrefix: text('actor_key_prefix'),
+    requestId: text('request_id'),
+    sourceIp: text('source_ip'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('audit_events_tenant_idx').on(t.tenantId, t.id)],
+)

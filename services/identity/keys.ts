@@ -1,0 +1,191 @@
+/**
+ * API key rules (api-keys-guide.md): shown-once plaintext, SHA-256 storage, idempotent revoke,
+ * last-active-key lockout, atomic rotation. Changes to a tenant's keys take the tenant row's lock,
+ * so concurrent revokes are serialised and can never leave a tenant with no active key.
+ */
+import { and, desc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm'
+import type { Static } from '@sinclair/typebox'
+import { displayPrefix, generateApiKey, hashApiKey } from '../../shared/api-key'
+import { SCOPES, type Scope } from '../../shared/contracts/common'
+import type { Actor, ApiKey, CreatedKey, KeyCreateInput, Principal } from '../../shared/contracts/identity'
+import type { Db } from '../../shared/db/database'
+import { AppError } from '../../shared/errors'
+import { newId } from '../../shared/ids'
+import { iso } from '../../shared/time'
+import { recordAudit } from './audit'
+import { apiKeys, tenants } from './db/schema'
+
+type KeyRow = typeof apiKeys.$inferSelect
+const DAY_MS = 86_400_000
+
+export function isActive(k: Pick<KeyRow, 'revokedAt' | 'expiresAt'>, now = new Date()): boolean {
+  return k.revokedAt === null && (k.expiresAt === null || k.expiresAt > now)
+}
+
+function toApiKey(k: KeyRow): ApiKey {
+  return {
+    id: k.id,
+    label: k.label,
+    api_key_prefix: k.keyPrefix,
+    scopes: k.scopes as Scope[],
+    created_at: k.createdAt.toISOString(),
+    expires_at: iso(k.expiresAt),
+    last_used_at: iso(k.lastUsedAt),
+    revoked_at: iso(k.revokedAt),
+    is_active: isActive(k),
+  }
+}
+
+/** Inserts a new key and returns its only plaintext copy. */
+async function mintKey(
+  db: Db,
+  tenantId: string,
+  opts: { label: string | null; scopes: readonly Scope[]; expiresAt: Date | null },
+): Promise<Static<typeof CreatedKey>> {
+  const plaintext = generateApiKey()
+  const [row] = await db
+    .insert(apiKeys)
+    .values({
+      id: newId('key'),
+      tenantId,
+      label: opts.label,
+      keyHash: hashApiKey(plaintext),
+      keyPrefix: displayPrefix(plaintext),
+      scopes: [...opts.scopes],
+      expiresAt: opts.expiresAt,
+    })
+    .returning()
+  const k = row!
+  return {
+    id: k.id,
+    tenant_id: tenantId,
+    label: k.label,
+    api_key: plaintext,
+    api_key_prefix: k.keyPrefix,
+    scopes: k.scopes as Scope[],
+    created_at: k.createdAt.toISOString(),
+    expires_at: iso(k.expiresAt),
+  }
+}
+
+/** Serialises key changes of one tenant (row lock held until the transaction ends). */
+async function lockTenant(tx: Db, tenantId: string): Promise<void> {
+  const rows = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('update')
+  if (rows.length === 0) throw new AppError('tenant_not_found', 'tenant not found')
+}
+
+async function findKey(tx: Db, tenantId: string, keyId: string): Promise<KeyRow> {
+  const [k] = await tx.select().from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId)))
+  // Another tenant's key does not exist for you.
+  if (!k) throw new AppError('api_key_not_found', `API key ${keyId} not found`)
+  return k
+}
+
+async function otherActiveKeys(tx: Db, tenantId: string, keyId: string): Promise<number> {
+  const [r] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.tenantId, tenantId),
+        ne(apiKeys.id, keyId),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
+      ),
+    )
+  return Number(r?.n ?? 0)
+}
+
+export function expiryFrom(days: number | null | undefined, now = Date.now()): Date | null {
+  return days ? new Date(now + days * DAY_MS) : null
+}
+
+export async function listKeys(db: Db, tenantId: string) {
+  const rows = await db.select().from(apiKeys).where(eq(apiKeys.tenantId, tenantId)).orderBy(desc(apiKeys.id))
+  return { tenant_id: tenantId, items: rows.map(toApiKey), total: rows.length }
+}
+
+export async function createKey(
+  db: Db,
+  tenantId: string,
+  input: Static<typeof KeyCreateInput>,
+  actor: Actor,
+  requestId: string | null,
+) {
+  return db.transaction(async (tx) => {
+    await lockTenant(tx, tenantId)
+    const created = await mintKey(tx, tenantId, {
+      label: input.label ?? null,
+      scopes: input.scopes ?? SCOPES,
+      expiresAt: expiryFrom(input.expires_in_days),
+    })
+    await recordAudit(tx, { tenantId, action: 'key.created', keyId: created.id, keyPrefix: created.api_key_prefix, actor, requestId })
+    return created
+  })
+}
+
+export async function revokeKey(db: Db, tenantId: string, keyId: string, actor: Actor, requestId: string | null) {
+  return db.transaction(async (tx) => {
+    await lockTenant(tx, tenantId)
+    const k = await findKey(tx, tenantId, keyId)
+    if (k.revokedAt) {
+      return { tenant_id: tenantId, revoked_api_key_id: k.id, revoked_at: k.revokedAt.toISOString(), already_revoked: true, changed: false }
+    }
+    if (isActive(k) && (await otherActiveKeys(tx, tenantId, k.id)) === 0) {
+      throw new AppError('last_active_key', 'this is your last active key; create a new one first, then revoke this one')
+    }
+    const [row] = await tx.update(apiKeys).set({ revokedAt: sql`now()` }).where(eq(apiKeys.id, k.id)).returning({ revokedAt: apiKeys.revokedAt })
+    await recordAudit(tx, { tenantId, action: 'key.revoked', keyId: k.id, keyPrefix: k.keyPrefix, actor, requestId })
+    return { tenant_id: tenantId, revoked_api_key_id: k.id, revoked_at: row!.revokedAt!.toISOString(), changed: true }
+  })
+}
+
+/** Atomic replace: same label and scopes, same lifetime length (if it had one), old key revoked. */
+export async function rotateKey(db: Db, tenantId: string, keyId: string, actor: Actor, requestId: string | null) {
+  return db.transaction(async (tx) => {
+    await lockTenant(tx, tenantId)
+    const old = await findKey(tx, tenantId, keyId)
+    if (old.revokedAt) throw new AppError('key_already_revoked', `API key ${keyId} is revoked; create a new key instead`)
+    const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null
+    const created = await mintKey(tx, tenantId, {
+      label: old.label,
+      scopes: old.scopes as Scope[],
+      expiresAt: lifetime ? new Date(Date.now() + lifetime) : null,
+    })
+    await tx.update(apiKeys).set({ revokedAt: sql`now()` }).where(eq(apiKeys.id, old.id))
+    await recordAudit(tx, { tenantId, action: 'key.rotated', keyId: old.id, keyPrefix: old.keyPrefix, newKeyId: created.id, actor, requestId })
+    return {
+      tenant_id: tenantId,
+      revoked_api_key_id: old.id,
+      new_api_key_id: created.id,
+      api_key: created.api_key,
+      api_key_prefix: created.api_key_prefix,
+      label: created.label,
+      scopes: created.scopes,
+      created_at: created.created_at,
+      expires_at: created.expires_at,
+    }
+  })
+}
+
+/** Resolves a key hash to its principal, or 401 for unknown, revoked and expired keys alike. */
+export async function verifyKey(db: Db, keyHash: string): Promise<Principal> {
+  const [r] = await db
+    .select({ key: apiKeys, rateLimit: tenants.rateLimitPerSecond })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(eq(apiKeys.keyHash, keyHash))
+  if (!r) throw new AppError('unauthorized', 'invalid API key')
+  if (r.key.revokedAt) throw new AppError('unauthorized', 'API key has been revoked')
+  if (r.key.expiresAt && r.key.expiresAt <= new Date()) throw new AppError('unauthorized', 'API key has expired')
+  return {
+    tenant_id: r.key.tenantId,
+    key_id: r.key.id,
+    key_prefix: r.key.keyPrefix,
+    scopes: r.key.scopes as Scope[],
+    expires_at: iso(r.key.expiresAt),
+    rate_limit_per_second: r.rateLimit,
+  }
+}
+
+export { mintKey }

@@ -1,0 +1,4 @@
+import { runStandalone } from '../../shared/service'
+import { identityService } from './service'
+
+await runStandalone(identityService)

@@ -1,0 +1,24 @@
+/** identity: tenants, API keys and their audit log. */
+import { join } from 'node:path'
+import { identity } from '../../shared/contracts/identity'
+import type { ServiceDefinition } from '../../shared/service'
+import { VERSION } from '../../shared/version'
+import { serveKeys } from './handlers/keys'
+import { serveTenants } from './handlers/tenants'
+import { LastUsedWriter } from './last-used'
+
+export const identityService: ServiceDefinition = {
+  name: 'identity',
+  config: {},
+  defaultPort: 8081,
+  migrations: join(import.meta.dir, 'db/migrations'),
+  async start({ bus, database, log }) {
+    if (!database) throw new Error('identity needs a database')
+    const lastUsed = new LastUsedWriter(database, log)
+    lastUsed.start()
+    bus.serve(identity.ping, async () => ({ service: 'identity', version: VERSION }))
+    serveKeys(bus, database, lastUsed)
+    serveTenants(bus, database)
+    return { stop: () => lastUsed.stop() }
+  },
+}

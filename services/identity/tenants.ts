@@ -1,0 +1,80 @@
+/** Tenants: created by operators with a first key (plaintext returned once) and a signing secret. */
+import { count, desc, eq, sql } from 'drizzle-orm'
+import type { Static } from '@sinclair/typebox'
+import { generateWebhookSecret } from '../../shared/api-key'
+import { SCOPES, type Page } from '../../shared/contracts/common'
+import type { Tenant, TenantCreateInput, TenantPatchInput } from '../../shared/contracts/identity'
+import type { Db } from '../../shared/db/database'
+import { AppError } from '../../shared/errors'
+import { newId } from '../../shared/ids'
+import { recordAudit } from './audit'
+import { tenants } from './db/schema'
+import { mintKey } from './keys'
+
+type TenantRow = typeof tenants.$inferSelect
+
+export function toTenant(r: TenantRow): Tenant {
+  return {
+    id: r.id,
+    name: r.name,
+    number_sharing: r.numberSharing,
+    rate_limit_per_second: r.rateLimitPerSecond,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+  }
+}
+
+export async function createTenant(db: Db, input: Static<typeof TenantCreateInput>, requestId: string | null) {
+  return db.transaction(async (tx) => {
+    const webhookSecret = generateWebhookSecret()
+    const [row] = await tx
+      .insert(tenants)
+      .values({
+        id: newId('ten'),
+        name: input.name,
+        numberSharing: input.number_sharing ?? 'exclusive',
+        rateLimitPerSecond: input.rate_limit_per_second ?? null,
+        webhookSecret,
+      })
+      .returning()
+    const tenant = row!
+    const key = await mintKey(tx, tenant.id, { label: 'default', scopes: SCOPES, expiresAt: null })
+    await recordAudit(tx, {
+      tenantId: tenant.id,
+      action: 'key.created',
+      keyId: key.id,
+      keyPrefix: key.api_key_prefix,
+      actor: { key_id: null, key_prefix: null, source_ip: null },
+      requestId,
+    })
+    return { tenant: toTenant(tenant), api_key: key, webhook_secret: webhookSecret }
+  })
+}
+
+export async function getTenant(db: Db, tenantId: string): Promise<Tenant> {
+  const [r] = await db.select().from(tenants).where(eq(tenants.id, tenantId))
+  if (!r) throw new AppError('tenant_not_found', `tenant ${tenantId} not found`)
+  return toTenant(r)
+}
+
+export async function listTenants(db: Db, page: Page) {
+  const [rows, [total]] = await Promise.all([
+    db.select().from(tenants).orderBy(desc(tenants.id)).limit(page.limit).offset(page.offset),
+    db.select({ n: count() }).from(tenants),
+  ])
+  return { items: rows.map(toTenant), limit: page.limit, offset: page.offset, total: Number(total?.n ?? 0) }
+}
+
+export async function updateTenant(db: Db, tenantId: string, patch: Static<typeof TenantPatchInput>): Promise<Tenant> {
+  const set: Partial<typeof tenants.$inferInsert> = {}
+  if (patch.name !== undefined) set.name = patch.name
+  if (patch.number_sharing !== undefined) set.numberSharing = patch.number_sharing
+  if (patch.rate_limit_per_second !== undefined) set.rateLimitPerSecond = patch.rate_limit_per_second
+  const [r] = await db
+    .update(tenants)
+    .set({ ...set, updatedAt: sql`now()` })
+    .where(eq(tenants.id, tenantId))
+    .returning()
+  if (!r) throw new AppError('tenant_not_found', `tenant ${tenantId} not found`)
+  return toTenant(r)
+}

@@ -1,0 +1,142 @@
+/** The NATS transport (@nats-io/transport-node, v3 API): plain subscriptions in queue groups. */
+import {
+  connect,
+  headers as natsHeaders,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node'
+import { TransportError, type RawMessage, type Transport } from './transport'
+
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+
+function toHeaders(h: Record<string, string>): MsgHdrs | undefined {
+  const keys = Object.keys(h)
+  if (keys.length === 0) return undefined
+  const out = natsHeaders()
+  for (const k of keys) out.set(k, h[k]!)
+  return out
+}
+
+function fromHeaders(h: MsgHdrs | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!h) return out
+  for (const k of h.keys()) out[k.toLowerCase()] = h.get(k)
+  return out
+}
+
+function raw(m: Msg): RawMessage {
+  return { data: dec.decode(m.data), headers: fromHeaders(m.headers) }
+}
+
+export interface NatsTransportOptions {
+  servers: string
+  name: string
+  onStatus?: (event: string, detail?: unknown) => void
+}
+
+export class NatsTransport implements Transport {
+  readonly kind = 'nats' as const
+  private connected = true
+  private readonly subs: Subscription[] = []
+  private readonly inflight = new Set<Promise<unknown>>()
+
+  private constructor(private readonly nc: NatsConnection, onStatus?: NatsTransportOptions['onStatus']) {
+    void (async () => {
+      for await (const s of nc.status()) {
+        // While reconnecting, requests fail at once instead of waiting out their timeout.
+        if (s.type === 'disconnect') this.connected = false
+        if (s.type === 'reconnect') this.connected = true
+        if (s.type === 'disconnect' || s.type === 'reconnect') onStatus?.(s.type, s.server)
+      }
+    })()
+    void nc.closed().then(() => {
+      this.connected = false
+    })
+  }
+
+  static async connect(opts: NatsTransportOptions): Promise<NatsTransport> {
+    const nc = await connect({
+      servers: opts.servers.split(',').map((s) => s.trim()),
+      name: opts.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      reconnectJitter: 100,
+      pingInterval: 5_000,
+      maxPingOut: 2,
+    })
+    return new NatsTransport(nc, opts.onStatus)
+  }
+
+  async request(subject: string, msg: RawMessage, timeoutMs: number): Promise<string> {
+    if (!this.connected || this.nc.isClosed() || this.nc.isDraining()) throw new TransportError('disconnected', subject)
+    try {
+      const m = await this.nc.request(subject, enc.encode(msg.data), { timeout: timeoutMs, headers: toHeaders(msg.headers) })
+      return dec.decode(m.data)
+    } catch (e) {
+      throw new TransportError(classify(e), subject)
+    }
+  }
+
+  reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): void {
+    const sub = this.nc.subscribe(subject, {
+      queue,
+      callback: (err, m) => {
+        if (err) return
+        const p = handler(raw(m)).then(
+          (data) => {
+            if (m.reply && !this.nc.isClosed()) m.respond(enc.encode(data))
+          },
+          () => undefined,
+        )
+        this.track(p)
+      },
+    })
+    this.subs.push(sub)
+  }
+
+  publish(subject: string, msg: RawMessage): void {
+    if (this.nc.isClosed()) return
+    try {
+      this.nc.publish(subject, enc.encode(msg.data), { headers: toHeaders(msg.headers) })
+    } catch {
+      // Events are fire-and-forget notifications by design (DESIGN.md, bus conventions).
+    }
+  }
+
+  subscribe(subject: string, queue: string | undefined, handler: (msg: RawMessage) => void | Promise<void>): void {
+    const sub = this.nc.subscribe(subject, {
+      queue,
+      callback: (err, m) => {
+        if (err) return
+        this.track(Promise.resolve().then(() => handler(raw(m))).catch(() => undefined))
+      },
+    })
+    this.subs.push(sub)
+  }
+
+  isConnected(): boolean {
+    return this.connected && !this.nc.isClosed()
+  }
+
+  async drain(): Promise<void> {
+    if (this.nc.isClosed()) return
+    await Promise.allSettled(this.subs.splice(0).map((s) => s.drain()))
+    await Promise.allSettled([...this.inflight])
+    await this.nc.drain().catch(() => this.nc.close())
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inflight.add(p)
+    void p.finally(() => this.inflight.delete(p))
+  }
+}
+
+function classify(e: unknown): 'no_responders' | 'timeout' | 'disconnected' {
+  const text = `${(e as Error)?.name} ${(e as Error)?.message} ${String((e as { cause?: unknown })?.cause ?? '')}`.toLowerCase()
+  if (text.includes('no responders') || text.includes('norespondererror') || text.includes('503')) return 'no_responders'
+  if (text.includes('timeout')) return 'timeout'
+  return 'disconnected'
+}

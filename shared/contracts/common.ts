@@ -1,0 +1,24 @@
+/** Schemas shared by several subjects and by the HTTP layer. */
+import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
+
+export const Nullable = <S extends TSchema>(s: S) => T.Union([s, T.Null()])
+
+export const Timestamp = T.String({ format: 'date-time', description: 'RFC 3339 UTC' })
+export const NullableTimestamp = Nullable(Timestamp)
+
+export const Page = T.Object({
+  limit: T.Integer({ minimum: 1, maximum: 500 }),
+  offset: T.Integer({ minimum: 0 }),
+})
+export type Page = Static<typeof Page>
+
+export const listOf = <S extends TSchema>(item: S) =>
+  T.Object({ items: T.Array(item), limit: T.Integer(), offset: T.Integer(), total: T.Integer() })
+
+export const Empty = T.Object({})
+
+export const Ping = T.Object({ service: T.String(), version: T.String() })
+
+export const SCOPES = ['sessions:read', 'sessions:write', 'calls:read', 'calls:write', 'dids:read', 'keys:manage'] as const
+export type Scope = (typeof SCOPES)[number]
+export const ScopeSchema = T.Union(SCOPES.map((s) => T.Literal(s)))

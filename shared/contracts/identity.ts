@@ -1,0 +1,134 @@
+/** identity.* subjects: key verification, tenants, keys, audit log. */
+import { Type as T, type Static } from '@sinclair/typebox'
+import { event, request } from './define'
+import { Empty, listOf, Nullable, NullableTimestamp, Page, Ping, ScopeSchema, Timestamp } from './common'
+
+export const NumberSharing = T.Union([T.Literal('exclusive'), T.Literal('shared')])
+
+export const Tenant = T.Object({
+  id: T.String(),
+  name: T.String(),
+  number_sharing: NumberSharing,
+  rate_limit_per_second: Nullable(T.Integer()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+})
+export type Tenant = Static<typeof Tenant>
+
+/** What the gateway learns from a verified key; it never sees the stored hash or plaintext again. */
+export const Principal = T.Object({
+  tenant_id: T.String(),
+  key_id: T.String(),
+  key_prefix: T.String(),
+  scopes: T.Array(ScopeSchema),
+  expires_at: NullableTimestamp,
+  rate_limit_per_second: Nullable(T.Integer()),
+})
+export type Principal = Static<typeof Principal>
+
+export const ApiKey = T.Object({
+  id: T.String(),
+  label: Nullable(T.String()),
+  api_key_prefix: T.String(),
+  scopes: T.Array(ScopeSchema),
+  created_at: Timestamp,
+  expires_at: NullableTimestamp,
+  last_used_at: NullableTimestamp,
+  revoked_at: NullableTimestamp,
+  is_active: T.Boolean(),
+})
+export type ApiKey = Static<typeof ApiKey>
+
+export const CreatedKey = T.Object({
+  id: T.String(),
+  tenant_id: T.String(),
+  label: Nullable(T.String()),
+  api_key: T.String(),
+  api_key_prefix: T.String(),
+  scopes: T.Array(ScopeSchema),
+  created_at: Timestamp,
+  expires_at: NullableTimestamp,
+})
+
+/** Who did it, for the audit log; filled by the gateway from the verified key and the socket. */
+export const Actor = T.Object({
+  key_id: Nullable(T.String()),
+  key_prefix: Nullable(T.String()),
+  source_ip: Nullable(T.String()),
+})
+export type Actor = Static<typeof Actor>
+
+export const AuditEvent = T.Object({
+  id: T.String(),
+  tenant_id: T.String(),
+  action: T.Union([T.Literal('key.created'), T.Literal('key.rotated'), T.Literal('key.revoked')]),
+  key_id: T.String(),
+  key_prefix: T.String(),
+  new_key_id: Nullable(T.String()),
+  actor_type: T.Union([T.Literal('api_key'), T.Literal('operator')]),
+  actor_key_id: Nullable(T.String()),
+  actor_key_prefix: Nullable(T.String()),
+  request_id: Nullable(T.String()),
+  source_ip: Nullable(T.String()),
+  created_at: Timestamp,
+})
+export type AuditEvent = Static<typeof AuditEvent>
+
+export const KeyCreateInput = T.Object({
+  label: T.Optional(Nullable(T.String({ maxLength: 80 }))),
+  scopes: T.Optional(T.Array(ScopeSchema, { minItems: 1, uniqueItems: true })),
+  expires_in_days: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 365 }))),
+})
+
+export const TenantCreateInput = T.Object({
+  name: T.String({ minLength: 1, maxLength: 120 }),
+  number_sharing: T.Optional(NumberSharing),
+  rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 10000 }))),
+})
+
+export const TenantPatchInput = T.Object({
+  name: T.Optional(T.String({ minLength: 1, maxLength: 120 })),
+  number_sharing: T.Optional(NumberSharing),
+  rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 10000 }))),
+})
+
+export const identity = {
+  ping: request('identity.health.ping', Empty, Ping),
+  verifyKey: request('identity.key.verify', T.Object({ key_hash: T.String({ minLength: 64, maxLength: 64 }) }), Principal),
+  listKeys: request('identity.key.list', Empty, T.Object({ tenant_id: T.String(), items: T.Array(ApiKey), total: T.Integer() })),
+  createKey: request('identity.key.create', T.Object({ input: KeyCreateInput, actor: Actor }), CreatedKey),
+  rotateKey: request(
+    'identity.key.rotate',
+    T.Object({ key_id: T.String({ maxLength: 64 }), actor: Actor }),
+    T.Object({
+      tenant_id: T.String(),
+      revoked_api_key_id: T.String(),
+      new_api_key_id: T.String(),
+      api_key: T.String(),
+      api_key_prefix: T.String(),
+      label: Nullable(T.String()),
+      scopes: T.Array(ScopeSchema),
+      created_at: Timestamp,
+      expires_at: NullableTimestamp,
+    }),
+  ),
+  revokeKey: request(
+    'identity.key.revoke',
+    T.Object({ key_id: T.String({ maxLength: 64 }), actor: Actor }),
+    T.Object({ tenant_id: T.String(), revoked_api_key_id: T.String(), revoked_at: Timestamp, already_revoked: T.Optional(T.Boolean()) }),
+  ),
+  listAudit: request('identity.audit.list', Page, listOf(AuditEvent)),
+  createTenant: request(
+    'identity.tenant.create',
+    TenantCreateInput,
+    T.Object({ tenant: Tenant, api_key: CreatedKey, webhook_secret: T.String() }),
+  ),
+  listTenants: request('identity.tenant.list', Page, listOf(Tenant)),
+  getTenant: request('identity.tenant.get', T.Object({ tenant_id: T.String({ maxLength: 64 }) }), Tenant),
+  updateTenant: request('identity.tenant.update', T.Object({ tenant_id: T.String({ maxLength: 64 }), patch: TenantPatchInput }), Tenant),
+  // events
+  keyRevoked: event('identity.key.revoked', T.Object({ tenant_id: T.String(), key_id: T.String() })),
+  keyCreated: event('identity.key.created', T.Object({ tenant_id: T.String(), key_id: T.String() })),
+  keyUsed: event('identity.key.used', T.Object({ uses: T.Array(T.Object({ key_id: T.String(), at: Timestamp }), { maxItems: 10000 }) })),
+  tenantUpdated: event('identity.tenant.updated', T.Object({ tenant_id: T.String() })),
+}
