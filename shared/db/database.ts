@@ -37,7 +37,18 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     rows,
     ping: async () => void (await rows(sql`select 1`)),
     close: () => client.close({ timeout: 5 }),
-    migrate: (service, folder) => migrate(db as never, migrationsOptions(service, folder)),
+    // Replicas may start together: one migrates at a time, under an advisory lock held on a
+    // reserved connection (a pool would run the lock and the migration on different ones).
+    async migrate(service, folder) {
+      const conn = await client.reserve()
+      try {
+        await conn.unsafe(`select pg_advisory_lock(hashtext('masking:migrate:${service}'))`)
+        await migrate(drizzle({ client: conn as unknown as InstanceType<typeof BunSQL> }) as never, migrationsOptions(service, folder))
+      } finally {
+        await conn.unsafe(`select pg_advisory_unlock(hashtext('masking:migrate:${service}'))`).catch(() => undefined)
+        conn.release()
+      }
+    },
   }
 }
 

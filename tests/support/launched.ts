@@ -1,0 +1,28 @@
+/** e2e harness: services as separate processes (infra/launch.ts) on a fresh database and prefix. */
+import { launch, type LaunchOptions, type Launched } from '../../infra/launch'
+import { freshDatabase, testEnv, type TestDatabase } from './infra'
+
+export interface E2E {
+  launched: Launched
+  env: Record<string, string>
+  db: TestDatabase
+  adminToken: string
+  stop(): Promise<void>
+}
+
+export async function startE2E(opts: Omit<LaunchOptions, 'env'> & { env?: Record<string, string> } = {}): Promise<E2E> {
+  const db = await freshDatabase()
+  const env = await testEnv(db, opts.env ?? {})
+  if (!env.NATS_URL || !env.DATABASE_URL) throw new Error('e2e tests need real NATS and PostgreSQL')
+  const launched = await launch({ ...opts, env })
+  return {
+    launched,
+    env,
+    db,
+    adminToken: env.ADMIN_TOKEN!,
+    async stop() {
+      await launched.stop()
+      await db.drop()
+    },
+  }
+}
