@@ -38,7 +38,7 @@ describe('gateway auth', () => {
   test('the admin token must match exactly', () => {
     const token = 'adm_0123456789abcdef'
     expect(() => checkAdmin(new Headers({ authorization: `Bearer ${token}` }), token)).not.toThrow()
-    for (const h of [{}, { authorization: `Bearer ${token}x` }, { authorization: token }]) {
+    for (const h of [{}, { authorization: `Bearer ${token}x` }, { authorization: token }] as Record<string, string>[]) {
       expect(() => checkAdmin(new Headers(h), token)).toThrow(AppError)
     }
     expect(() => checkAdmin(new Headers({ authorization: `Bearer ${token}` }), undefined)).toThrow('disabled')

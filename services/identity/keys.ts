@@ -3,10 +3,10 @@
  * last-active-key lockout, atomic rotation. Changes to a tenant's keys take the tenant row's lock,
  * so concurrent revokes are serialised and can never leave a tenant with no active key.
  */
-import { and, desc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm'
 import type { Static } from '@sinclair/typebox'
 import { displayPrefix, generateApiKey, hashApiKey } from '../../shared/api-key'
-import { SCOPES, type Scope } from '../../shared/contracts/common'
+import { SCOPES, type Page, type Scope } from '../../shared/contracts/common'
 import type { Actor, ApiKey, CreatedKey, KeyCreateInput, Principal } from '../../shared/contracts/identity'
 import type { Db } from '../../shared/db/database'
 import { AppError } from '../../shared/errors'
@@ -100,9 +100,13 @@ export function expiryFrom(days: number | null | undefined, now = Date.now()): D
   return days ? new Date(now + days * DAY_MS) : null
 }
 
-export async function listKeys(db: Db, tenantId: string) {
-  const rows = await db.select().from(apiKeys).where(eq(apiKeys.tenantId, tenantId)).orderBy(desc(apiKeys.id))
-  return { tenant_id: tenantId, items: rows.map(toApiKey), total: rows.length }
+export async function listKeys(db: Db, tenantId: string, page: Page) {
+  const where = eq(apiKeys.tenantId, tenantId)
+  const [rows, [total]] = await Promise.all([
+    db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.id)).limit(page.limit).offset(page.offset),
+    db.select({ n: count() }).from(apiKeys).where(where),
+  ])
+  return { tenant_id: tenantId, items: rows.map(toApiKey), limit: page.limit, offset: page.offset, total: Number(total?.n ?? 0) }
 }
 
 export async function createKey(

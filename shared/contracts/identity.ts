@@ -95,7 +95,7 @@ export const TenantPatchInput = T.Object({
 export const identity = {
   ping: request('identity.health.ping', Empty, Ping),
   verifyKey: request('identity.key.verify', T.Object({ key_hash: T.String({ minLength: 64, maxLength: 64 }) }), Principal),
-  listKeys: request('identity.key.list', Empty, T.Object({ tenant_id: T.String(), items: T.Array(ApiKey), total: T.Integer() })),
+  listKeys: request('identity.key.list', Page, T.Object({ tenant_id: T.String(), items: T.Array(ApiKey), limit: T.Integer(), offset: T.Integer(), total: T.Integer() })),
   createKey: request('identity.key.create', T.Object({ input: KeyCreateInput, actor: Actor }), CreatedKey),
   rotateKey: request(
     'identity.key.rotate',

@@ -122,7 +122,7 @@ describe('api keys: lifecycle', () => {
   })
 
   test('missing, garbage, unknown and expired keys get 401; a key without the scope gets 403', async () => {
-    for (const headers of [{}, { 'x-api-key': 'garbage' }, { authorization: 'Bearer garbage' }, { 'x-api-key': generateApiKey() }]) {
+    for (const headers of [{}, { 'x-api-key': 'garbage' }, { authorization: 'Bearer garbage' }, { 'x-api-key': generateApiKey() }] as Record<string, string>[]) {
       const r = await http.get('/v1/api-keys', { headers })
       expect(r.status).toBe(401)
       expect(r.body.error.code).toBe('unauthorized')

@@ -80,12 +80,11 @@ export async function testEnv(db: TestDatabase, extra: Record<string, string> = 
     BUS_PREFIX: uniquePrefix(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ADMIN_TOKEN: `adm_${randomBase62(32)}`,
-    ...extra,
   }
   delete env.DATABASE_URL
   delete env.NATS_URL
   if (db.url) env.DATABASE_URL = db.url
   else env.DATA_DIR = db.dataDir!
   if (infra.nats) env.NATS_URL = NATS_URL
-  return env
+  return { ...env, ...extra }
 }

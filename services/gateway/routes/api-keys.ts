@@ -4,6 +4,10 @@ import { identity, KeyCreateInput } from '../../../shared/contracts/identity'
 import { endpoint, tenant } from '../endpoint'
 
 const KeyParams = T.Object({ api_key_id: T.String({ maxLength: 64, title: 'Api Key Id' }) })
+const Paging = T.Object({
+  limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
+  offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
+})
 
 export const apiKeyEndpoints = [
   endpoint({
@@ -13,8 +17,9 @@ export const apiKeyEndpoints = [
     tags: ['tenant'],
     summary: 'Tenant List Api Keys',
     operationId: 'tenant_list_api_keys_v1_api_keys_get',
-    description: 'List API keys for the calling tenant. Plaintext is **never** returned: only `api_key_prefix`.',
-    handle: ({ bus, ctx }) => bus.request(identity.listKeys, {}, ctx),
+    description: 'List API keys for the calling tenant, newest first. Plaintext is **never** returned: only `api_key_prefix`.',
+    query: Paging,
+    handle: ({ bus, ctx, query }) => bus.request(identity.listKeys, query, ctx),
   }),
   endpoint({
     method: 'POST',
@@ -75,10 +80,7 @@ export const apiKeyEndpoints = [
     tags: ['tenant'],
     summary: 'List Key Audit Events',
     description: 'The key audit log, newest first: every create, rotate and revoke with the acting key, request id and source address.',
-    query: T.Object({
-      limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
-      offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
-    }),
+    query: Paging,
     handle: ({ bus, ctx, query }) => bus.request(identity.listAudit, query, ctx),
   }),
 ]

@@ -7,7 +7,7 @@ import type { LastUsedWriter } from '../last-used'
 export function serveKeys(bus: Bus, database: Database, lastUsed: LastUsedWriter): void {
   const { db } = database
   bus.serve(identity.verifyKey, ({ key_hash }) => verifyKey(db, key_hash))
-  bus.serve(identity.listKeys, (_, ctx) => listKeys(db, requireTenant(ctx)))
+  bus.serve(identity.listKeys, (page, ctx) => listKeys(db, requireTenant(ctx), page))
 
   bus.serve(identity.createKey, async ({ input, actor }, ctx) => {
     const tenantId = requireTenant(ctx)
