@@ -5,6 +5,7 @@ import type { ServiceDefinition } from '../../shared/service'
 import { VERSION } from '../../shared/version'
 import { serveKeys } from './handlers/keys'
 import { serveTenants } from './handlers/tenants'
+import { serveWebhookSecret } from './handlers/webhook-secret'
 import { LastUsedWriter } from './last-used'
 
 export const identityService: ServiceDefinition = {
@@ -19,6 +20,7 @@ export const identityService: ServiceDefinition = {
     bus.serve(identity.ping, async () => ({ service: 'identity', version: VERSION }))
     serveKeys(bus, database, lastUsed)
     serveTenants(bus, database)
+    serveWebhookSecret(bus, database)
     return { stop: () => lastUsed.stop() }
   },
 }

@@ -92,6 +92,10 @@ export const TenantPatchInput = T.Object({
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 10000 }))),
 })
 
+/** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */
+export const WebhookSecret = T.Object({ tenant_id: T.String(), webhook_secret: T.String() })
+export type WebhookSecret = Static<typeof WebhookSecret>
+
 export const identity = {
   ping: request('identity.health.ping', Empty, Ping),
   verifyKey: request('identity.key.verify', T.Object({ key_hash: T.String({ minLength: 64, maxLength: 64 }) }), Principal),
@@ -131,4 +135,8 @@ export const identity = {
   keyCreated: event('identity.key.created', T.Object({ tenant_id: T.String(), key_id: T.String() })),
   keyUsed: event('identity.key.used', T.Object({ uses: T.Array(T.Object({ key_id: T.String(), at: Timestamp }), { maxItems: 10000 }) })),
   tenantUpdated: event('identity.tenant.updated', T.Object({ tenant_id: T.String() })),
+  // the tenant's webhook signing secret (tenant from the request's tenant-id header)
+  getWebhookSecret: request('identity.webhook_secret.get', Empty, WebhookSecret),
+  rotateWebhookSecret: request('identity.webhook_secret.rotate', Empty, WebhookSecret),
+  webhookSecretRotated: event('identity.webhook_secret.rotated', T.Object({ tenant_id: T.String() })),
 }

@@ -1,0 +1,108 @@
+/**
+ * calls.* subjects: originate (third-party call control), call records and their callback
+ * delivery attempts, and the `calls.call.<status>` events published on every state change.
+ */
+import { Type as T, type Static } from '@sinclair/typebox'
+import { event, request } from './define'
+import { Empty, listOf, Nullable, NullableTimestamp, Ping, Timestamp } from './common'
+import { Party } from './sessions'
+
+export const CALL_STATUSES = ['initiated', 'ringing', 'answered', 'completed', 'busy', 'no_answer', 'failed', 'canceled'] as const
+export type CallStatus = (typeof CALL_STATUSES)[number]
+export const CallStatusSchema = T.Union(CALL_STATUSES.map((s) => T.Literal(s)))
+
+/** The end states: a call in one of them never changes again. */
+export const TERMINAL_STATUSES: readonly CallStatus[] = ['completed', 'busy', 'no_answer', 'failed', 'canceled']
+
+export const CallDirection = T.Union([T.Literal('inbound'), T.Literal('originate')])
+export type CallDirection = Static<typeof CallDirection>
+
+/** The events a tenant can ask callbacks for; every end state is reported as `completed`. */
+export const CALLBACK_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const
+export type CallbackEvent = (typeof CALLBACK_EVENTS)[number]
+
+export const CallRecord = T.Object({
+  id: T.String(),
+  tenant_id: T.String(),
+  session_id: T.String(),
+  direction: CallDirection,
+  status: CallStatusSchema,
+  from_party: Party,
+  to_party: Party,
+  from_phone: T.String(),
+  to_phone: T.String(),
+  masked_e164: T.String(),
+  bill_id: Nullable(T.String()),
+  created_at: Timestamp,
+  ringing_at: NullableTimestamp,
+  answered_at: NullableTimestamp,
+  ended_at: NullableTimestamp,
+  /** Whole seconds from answer to end; 0 for a call that ended unanswered; null while it runs. */
+  duration_seconds: Nullable(T.Integer()),
+  /** Why it ended, with the SIP cause where there was one, e.g. `callee_busy (SIP 486 Busy Here)`. */
+  end_reason: Nullable(T.String()),
+})
+export type CallRecord = Static<typeof CallRecord>
+
+export const CallbackAttempt = T.Object({
+  at: Timestamp,
+  /** The receiver's HTTP status, or null when no response came (timeout, refused, DNS). */
+  status_code: Nullable(T.Integer()),
+  error: Nullable(T.String()),
+  duration_ms: T.Integer(),
+})
+
+export const CallbackDelivery = T.Object({
+  id: T.String(),
+  event: T.String(),
+  sequence: T.Integer(),
+  event_id: T.String(),
+  url: T.String(),
+  /** `pending` (queued or waiting for a retry), `delivered`, or `failed` (given up or refused). */
+  status: T.Union([T.Literal('pending'), T.Literal('delivered'), T.Literal('failed')]),
+  attempts: T.Integer(),
+  next_attempt_at: NullableTimestamp,
+  delivered_at: NullableTimestamp,
+  last_status_code: Nullable(T.Integer()),
+  last_error: Nullable(T.String()),
+  attempt_log: T.Array(CallbackAttempt),
+  created_at: Timestamp,
+})
+export type CallbackDelivery = Static<typeof CallbackDelivery>
+
+/** A call record with its callback deliveries (GET /v1/calls/{call_id}). */
+export const CallWithCallbacks = T.Composite([CallRecord, T.Object({ callbacks: T.Array(CallbackDelivery) })])
+export type CallWithCallbacks = Static<typeof CallWithCallbacks>
+
+export const OriginateInput = T.Object({
+  session_id: T.String({ minLength: 1, maxLength: 64, title: 'Session Id' }),
+  bill_id: T.Optional(Nullable(T.String({ maxLength: 128, title: 'Bill Id' }))),
+  callee_id: T.Optional(Nullable(T.String({ maxLength: 32, title: 'Callee Id' }))),
+  caller_id: T.Optional(Nullable(T.String({ maxLength: 32, title: 'Caller Id' }))),
+  state_callback: T.Optional(Nullable(T.String({ maxLength: 2048, title: 'State Callback' }))),
+  state_callback_events: T.Optional(Nullable(T.Array(T.String({ maxLength: 32 }), { maxItems: 8, title: 'State Callback Events' }))),
+})
+export type OriginateInput = Static<typeof OriginateInput>
+
+export const OriginateReply = T.Composite([T.Object({ call_id: T.String() }), CallRecord])
+export type OriginateReply = Static<typeof OriginateReply>
+
+export const CallListQuery = T.Object({
+  limit: T.Integer({ minimum: 1, maximum: 500 }),
+  offset: T.Integer({ minimum: 0 }),
+  session_id: T.Optional(T.String({ maxLength: 64 })),
+  status: T.Optional(T.Union([CallStatusSchema, T.Literal('all')])),
+})
+
+export const calls = {
+  ping: request('calls.health.ping', Empty, Ping),
+  originate: request('calls.call.originate', OriginateInput, OriginateReply),
+  get: request('calls.call.get', T.Object({ call_id: T.String({ maxLength: 64 }) }), CallWithCallbacks),
+  list: request('calls.call.list', CallListQuery, listOf(CallRecord)),
+}
+
+/** `calls.call.<status>`: one event per state change, carrying the record as it now is. */
+export const callEvents = Object.fromEntries(CALL_STATUSES.map((s) => [s, event(`calls.call.${s}`, CallRecord)])) as Record<
+  CallStatus,
+  ReturnType<typeof event<typeof CallRecord>>
+>
