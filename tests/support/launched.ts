@@ -1,6 +1,11 @@
 /** e2e harness: services as separate processes (infra/launch.ts) on a fresh database and prefix. */
 import { launch, type LaunchOptions, type Launched } from '../../infra/launch'
-import { freshDatabase, testEnv, type TestDatabase } from './infra'
+import { freshDatabase, probeInfra, testEnv, type TestDatabase } from './infra'
+
+/** Separate processes need a real bus and database; without them e2e files skip, loudly. */
+const infra = await probeInfra()
+export const e2eAvailable = infra.nats && infra.postgres
+if (!e2eAvailable) console.warn('!!! e2e tests SKIPPED: they need real NATS and PostgreSQL (CI always has them)')
 
 export interface E2E {
   launched: Launched
