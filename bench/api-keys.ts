@@ -15,12 +15,14 @@
  * BENCH_OUT (write the raw figures as JSON there).
  */
 import { join } from 'node:path'
-import { cpuSince, sampleCpu, type CpuUsage } from './lib/cpu'
+import { SQL } from 'bun'
+import { cpuSince, pidsByComm, sampleCpu, type CpuUsage, type PidGroups } from './lib/cpu'
 import { runFixedRate, type FixedRateResult } from './lib/fixed-rate'
 import { startBenchPlatform, type BenchPlatform } from './lib/platform'
 import { spawnReady, stopAllOnInterrupt, type BenchProcess } from './lib/proc'
 import { fmt, median, table } from './lib/stats'
 import { requireWrk, runWrk, type WrkResult } from './lib/wrk'
+import { PG_ADMIN_URL } from '../tests/support/infra'
 
 const num = (name: string, dflt: number) => {
   const v = Number(process.env[name] ?? dflt)
@@ -57,6 +59,18 @@ async function machineInfo(): Promise<Record<string, string>> {
     bun: Bun.version,
     wrk: (await sh(['wrk', '--version'])).replace(/ Copyright.*/, ''),
     postgres: await sh(['psql', '-h', '127.0.0.1', '-U', 'postgres', '-Atc', 'show server_version']),
+  }
+}
+
+/** The PostgreSQL backends serving our database (only the target under load uses them). */
+async function pgBackends(databaseUrl: string): Promise<number[]> {
+  const admin = new SQL(PG_ADMIN_URL)
+  try {
+    const name = new URL(databaseUrl).pathname.slice(1)
+    const rows: { pid: number }[] = await admin`select pid from pg_stat_activity where datname = ${name}`
+    return rows.map((r) => r.pid)
+  } finally {
+    await admin.close()
   }
 }
 
@@ -118,9 +132,10 @@ export async function run(): Promise<void> {
       for (const t of targets) {
         // Let the previous run's tail (last-used flush, GC) settle so runs do not bleed into each other.
         await Bun.sleep(300)
-        const before = sampleCpu(t.pids)
+        const pids: PidGroups = { ...t.pids, postgres: await pgBackends(platform.databaseUrl), nats: pidsByComm('nats-server') }
+        const before = sampleCpu(pids)
         const wrk = await runWrk({ url: t.url, headers: t.headers, connections, durationS, threads })
-        const cpu = cpuSince(before, t.pids)
+        const cpu = cpuSince(before, pids)
         runs[t.id]!.push({ wrk, cpu })
         log(`round ${r} (${t.id}) ${fmt(wrk.rps)} req/s p50 ${fmt(wrk.p50Ms)} ms p99 ${fmt(wrk.p99Ms)} ms${wrk.non2xx || wrk.socketErrors ? ` ERRORS non2xx=${wrk.non2xx} socket=${wrk.socketErrors}` : ''}`)
       }

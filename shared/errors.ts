@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   // 4xx: the caller's fault
   validation_error: 422,
   idempotency_key_reused: 422,
+  idempotency_key_in_use: 409,
   bad_request: 400,
   unauthorized: 401,
   insufficient_scope: 403,

@@ -3,7 +3,7 @@
  * used during a measurement. Divided by the requests served, it says where a request's cost goes
  * (gateway, service, floor processes; the rest is PostgreSQL, NATS and the load generator).
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 const TICKS_PER_S = 100 // USER_HZ: 100 on every mainstream Linux build
 
@@ -25,14 +25,31 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total }
 }
 
+/** PIDs whose command name is `comm` (read-only: to account shared servers such as nats-server). */
+export function pidsByComm(comm: string): number[] {
+  const out: number[] = []
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) out.push(Number(d))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out
+}
+
+/** Named groups of processes; a group's CPU is the sum over its PIDs. */
+export type PidGroups = Record<string, number | number[]>
+
 export interface CpuSample {
   procs: Record<string, number>
   machine: { busy: number; total: number }
 }
 
-export function sampleCpu(pids: Record<string, number>): CpuSample {
+export function sampleCpu(pids: PidGroups): CpuSample {
   const procs: Record<string, number> = {}
-  for (const [name, pid] of Object.entries(pids)) procs[name] = procTicks(pid)
+  for (const [name, p] of Object.entries(pids)) procs[name] = ([] as number[]).concat(p).reduce((a, pid) => a + procTicks(pid), 0)
   return { procs, machine: machineTicks() }
 }
 
@@ -45,7 +62,7 @@ export interface CpuUsage {
   machineBusyShare: number
 }
 
-export function cpuSince(before: CpuSample, pids: Record<string, number>): CpuUsage {
+export function cpuSince(before: CpuSample, pids: PidGroups): CpuUsage {
   const after = sampleCpu(pids)
   const procSeconds: Record<string, number> = {}
   for (const name of Object.keys(pids)) procSeconds[name] = (after.procs[name]! - before.procs[name]!) / TICKS_PER_S

@@ -83,13 +83,13 @@ export const KeyCreateInput = T.Object({
 export const TenantCreateInput = T.Object({
   name: T.String({ minLength: 1, maxLength: 120 }),
   number_sharing: T.Optional(NumberSharing),
-  rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 10000 }))),
+  rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
 })
 
 export const TenantPatchInput = T.Object({
   name: T.Optional(T.String({ minLength: 1, maxLength: 120 })),
   number_sharing: T.Optional(NumberSharing),
-  rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 10000 }))),
+  rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
 })
 
 /** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */

@@ -1,0 +1,218 @@
+/**
+ * Call records and their callback outbox in PostgreSQL. A call has one writer (the call session
+ * on the instance that runs it), which keeps the record in memory and writes each change with a
+ * conditional UPDATE (`status = <what it was>`), so a stale writer (the sweeper, a late signal)
+ * can never overwrite a newer state. A change that owes a callback writes its delivery row in
+ * the same transaction: the callback exists exactly when the state change does.
+ */
+import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm'
+import { CALLBACK_EVENTS, type CallbackDelivery, type CallbackEvent, type CallRecord, type CallStatus } from '../../shared/contracts/calls'
+import type { Page } from '../../shared/contracts/common'
+import type { Db } from '../../shared/db/database'
+import { AppError } from '../../shared/errors'
+import { newId } from '../../shared/ids'
+import { iso } from '../../shared/time'
+import { applyChange, callbackEventOf, type CallChange, type CallPatch } from './call-state'
+import { callbackBody } from './callbacks/payload'
+import { callbackDeliveries, calls } from './db/schema'
+
+export type CallRow = typeof calls.$inferSelect
+export type NewCallRow = typeof calls.$inferInsert
+export type DeliveryRow = typeof callbackDeliveries.$inferSelect
+type NewDeliveryRow = typeof callbackDeliveries.$inferInsert
+
+export function toRecord(r: CallRow): CallRecord {
+  return {
+    id: r.id,
+    tenant_id: r.tenantId,
+    session_id: r.sessionId,
+    direction: r.direction,
+    status: r.status,
+    from_party: r.fromParty,
+    to_party: r.toParty,
+    from_phone: r.fromPhone,
+    to_phone: r.toPhone,
+    masked_e164: r.maskedE164,
+    bill_id: r.billId,
+    created_at: r.createdAt.toISOString(),
+    ringing_at: iso(r.ringingAt),
+    answered_at: iso(r.answeredAt),
+    ended_at: iso(r.endedAt),
+    duration_seconds: r.durationSeconds,
+    end_reason: r.endReason,
+  }
+}
+
+export function toDelivery(d: DeliveryRow): CallbackDelivery {
+  return {
+    id: d.id,
+    event: d.event,
+    sequence: d.sequence,
+    event_id: d.eventId,
+    url: d.url,
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
+    delivered_at: iso(d.deliveredAt),
+    last_status_code: d.lastStatusCode,
+    last_error: d.lastError,
+    attempt_log: (d.attemptLog ?? []) as CallbackDelivery['attempt_log'],
+    created_at: d.createdAt.toISOString(),
+  }
+}
+
+/** The delivery a call in `row`'s state owes, if it has a callback URL and chose that event. */
+export function deliveryFor(row: CallRow, occurredAt: Date): NewDeliveryRow | undefined {
+  if (!row.stateCallback) return undefined
+  const event = callbackEventOf(row.status)
+  const wanted = (row.stateCallbackEvents ?? CALLBACK_EVENTS) as readonly string[]
+  if (!wanted.includes(event)) return undefined
+  const sequence = row.callbackSeq + 1
+  const eventId = newId('evt')
+  return {
+    id: newId('cbd'),
+    callId: row.id,
+    tenantId: row.tenantId,
+    sequence,
+    event,
+    eventId,
+    url: row.stateCallback,
+    body: callbackBody(row, { eventId, event: event as CallbackEvent, sequence, occurredAt }),
+  }
+}
+
+const occurredAt = (r: CallRow): Date => r.endedAt ?? r.answeredAt ?? r.ringingAt ?? r.createdAt
+
+/** Inserts a new call (status `initiated`) and, if it owes one, its `initiated` callback. */
+export async function insertCall(db: Db, values: NewCallRow): Promise<{ row: CallRow; delivery: boolean }> {
+  const createdAt = values.createdAt ?? new Date()
+  const draft = { ...draftRow(values), createdAt }
+  const delivery = deliveryFor(draft, createdAt)
+  const row = { ...draft, callbackSeq: delivery ? delivery.sequence : 0 }
+  if (!delivery) {
+    await db.insert(calls).values(row)
+    return { row, delivery: false }
+  }
+  await db.transaction(async (tx) => {
+    await tx.insert(calls).values(row)
+    await tx.insert(callbackDeliveries).values(delivery)
+  })
+  return { row, delivery: true }
+}
+
+function draftRow(v: NewCallRow): CallRow {
+  return {
+    orderId: null,
+    billId: null,
+    stateCallback: null,
+    stateCallbackEvents: null,
+    callbackSeq: 0,
+    sipCallId: null,
+    idempotencyKey: null,
+    requestHash: null,
+    ringingAt: null,
+    answeredAt: null,
+    endedAt: null,
+    durationSeconds: null,
+    endReason: null,
+    ...v,
+    status: 'initiated',
+    createdAt: v.createdAt ?? new Date(),
+  } as CallRow
+}
+
+function patchColumns(p: CallPatch, callbackSeq: number) {
+  return {
+    status: p.status,
+    ...(p.ringingAt ? { ringingAt: p.ringingAt } : {}),
+    ...(p.answeredAt ? { answeredAt: p.answeredAt } : {}),
+    ...(p.endedAt ? { endedAt: p.endedAt } : {}),
+    ...(p.durationSeconds !== undefined ? { durationSeconds: p.durationSeconds } : {}),
+    ...(p.endReason !== undefined ? { endReason: p.endReason } : {}),
+    callbackSeq,
+  }
+}
+
+export type ChangeResult = { outcome: 'applied'; row: CallRow; delivery: boolean } | { outcome: 'ignored' } | { outcome: 'conflict' }
+
+/**
+ * Applies a change to a call whose current row the caller holds. `conflict` means the row in the
+ * table is no longer what the caller thought (reload and retry); `ignored`, that the change no
+ * longer applies (e.g. a ring after the end).
+ */
+export async function writeChange(db: Db, before: CallRow, change: CallChange): Promise<ChangeResult> {
+  const patch = applyChange(before, change)
+  if (!patch) return { outcome: 'ignored' }
+  const after: CallRow = { ...before, ...patch }
+  const delivery = deliveryFor(after, occurredAt(after))
+  after.callbackSeq = delivery ? delivery.sequence : before.callbackSeq
+  const update = (tx: Db) =>
+    tx
+      .update(calls)
+      .set(patchColumns(patch, after.callbackSeq))
+      .where(and(eq(calls.id, before.id), eq(calls.status, before.status)))
+      .returning({ id: calls.id })
+  if (!delivery) {
+    const updated = await update(db)
+    return updated.length ? { outcome: 'applied', row: after, delivery: false } : { outcome: 'conflict' }
+  }
+  const ok = await db.transaction(async (tx) => {
+    const updated = await update(tx)
+    if (!updated.length) return false
+    await tx.insert(callbackDeliveries).values(delivery)
+    return true
+  })
+  return ok ? { outcome: 'applied', row: after, delivery: true } : { outcome: 'conflict' }
+}
+
+export async function loadCall(db: Db, callId: string): Promise<CallRow | undefined> {
+  const [r] = await db.select().from(calls).where(eq(calls.id, callId))
+  return r
+}
+
+export async function getCall(db: Db, tenantId: string, callId: string) {
+  const [r] = await db
+    .select()
+    .from(calls)
+    .where(and(eq(calls.id, callId), eq(calls.tenantId, tenantId)))
+  // Another tenant's call does not exist for you.
+  if (!r) throw new AppError('call_not_found', `call ${callId} not found`)
+  const deliveries = await db.select().from(callbackDeliveries).where(eq(callbackDeliveries.callId, r.id)).orderBy(callbackDeliveries.sequence)
+  return { ...toRecord(r), callbacks: deliveries.map(toDelivery) }
+}
+
+export async function listCalls(db: Db, tenantId: string, q: Page & { session_id?: string; status?: CallStatus | 'all' }) {
+  const conds: SQL[] = [eq(calls.tenantId, tenantId)]
+  if (q.session_id) conds.push(eq(calls.sessionId, q.session_id))
+  if (q.status && q.status !== 'all') conds.push(eq(calls.status, q.status))
+  const where = and(...conds)
+  const [rows, [total]] = await Promise.all([
+    db.select().from(calls).where(where).orderBy(desc(calls.id)).limit(q.limit).offset(q.offset),
+    db.select({ n: count() }).from(calls).where(where),
+  ])
+  return { items: rows.map(toRecord), limit: q.limit, offset: q.offset, total: Number(total?.n ?? 0) }
+}
+
+/** The call an `Idempotency-Key` already made for this tenant within the last 24 hours. */
+export async function findByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<CallRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(calls)
+    .where(and(eq(calls.tenantId, tenantId), eq(calls.idempotencyKey, key)))
+  if (!r) return undefined
+  if (r.createdAt.getTime() < Date.now() - 24 * 3600_000) {
+    // Older than the replay window: free the key for a new request.
+    await db.update(calls).set({ idempotencyKey: null }).where(eq(calls.id, r.id))
+    return undefined
+  }
+  return r
+}
+
+/** Calls that have not ended although they are older than any live call can be. */
+export async function staleCalls(db: Db, olderThan: Date, limit = 100): Promise<CallRow[]> {
+  return db
+    .select()
+    .from(calls)
+    .where(sql`${calls.endedAt} is null and ${calls.createdAt} < ${olderThan.toISOString()}::timestamptz`)
+    .limit(limit)
+}

@@ -1,0 +1,81 @@
+/** call-control's tables, in the `calls` Postgres schema that only this service touches. */
+import { sql } from 'drizzle-orm'
+import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { CALL_STATUSES } from '../../../shared/contracts/calls'
+
+export const callsSchema = pgSchema('calls')
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+
+export const calls = callsSchema.table(
+  'calls',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    /** The session's order id at call time, for callback payloads. */
+    orderId: text('order_id'),
+    direction: text('direction', { enum: ['inbound', 'originate'] }).notNull(),
+    status: text('status', { enum: CALL_STATUSES }).notNull(),
+    fromParty: text('from_party', { enum: ['driver', 'customer'] }).notNull(),
+    toParty: text('to_party', { enum: ['driver', 'customer'] }).notNull(),
+    fromPhone: text('from_phone').notNull(),
+    toPhone: text('to_phone').notNull(),
+    maskedE164: text('masked_e164').notNull(),
+    billId: text('bill_id'),
+    /** Where state callbacks go (originate only), and which events. */
+    stateCallback: text('state_callback'),
+    stateCallbackEvents: text('state_callback_events').array(),
+    /** The last callback sequence number given out for this call. */
+    callbackSeq: integer('callback_seq').notNull().default(0),
+    /** The SIP Call-ID of the first leg, to find a call from signalling logs. */
+    sipCallId: text('sip_call_id'),
+    idempotencyKey: text('idempotency_key'),
+    requestHash: text('request_hash'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    ringingAt: ts('ringing_at'),
+    answeredAt: ts('answered_at'),
+    endedAt: ts('ended_at'),
+    durationSeconds: integer('duration_seconds'),
+    endReason: text('end_reason'),
+  },
+  (t) => [
+    index('calls_tenant_idx').on(t.tenantId, t.id),
+    index('calls_tenant_session_idx').on(t.tenantId, t.sessionId, t.id),
+    index('calls_tenant_status_idx').on(t.tenantId, t.status, t.id),
+    uniqueIndex('calls_idempotency_idx').on(t.tenantId, t.idempotencyKey).where(sql`idempotency_key is not null`),
+    // The stale-call sweeper looks only at calls that have not ended.
+    index('calls_open_idx').on(t.createdAt).where(sql`ended_at is null`),
+  ],
+)
+
+export const callbackDeliveries = callsSchema.table(
+  'callback_deliveries',
+  {
+    id: text('id').primaryKey(),
+    callId: text('call_id')
+      .notNull()
+      .references(() => calls.id),
+    tenantId: text('tenant_id').notNull(),
+    sequence: integer('sequence').notNull(),
+    event: text('event').notNull(),
+    eventId: text('event_id').notNull(),
+    url: text('url').notNull(),
+    /** The exact JSON body: every attempt sends the same bytes. */
+    body: text('body').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the row is next due; while a worker holds it, the end of that worker's lease. */
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    lastAttemptAt: ts('last_attempt_at'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    attemptLog: jsonb('attempt_log').notNull().default(sql`'[]'::jsonb`),
+    deliveredAt: ts('delivered_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('callback_deliveries_call_seq_idx').on(t.callId, t.sequence),
+    index('callback_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  ],
+)

@@ -1,0 +1,33 @@
+/**
+ * Phone numbers: stored and returned in E.164. The REST API takes E.164 only (anything else is a
+ * 422); national formats are for SIP headers, read with a default region.
+ */
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
+
+export interface ParsedPhone {
+  e164: string
+  /** ISO 3166-1 alpha-2, or null for non-geographic numbers (+800, +882, …). */
+  country: string | null
+}
+
+const E164_SHAPE = /^\+[1-9]\d{1,14}$/
+
+/** Strict: `+` and digits only, and a valid number for its country. */
+export function parseE164(input: string): ParsedPhone | null {
+  if (!E164_SHAPE.test(input)) return null
+  const p = parsePhoneNumberFromString(input)
+  if (!p || !p.isValid() || p.number !== input) return null
+  return { e164: p.number, country: p.country ?? null }
+}
+
+/** Lenient (SIP headers): E.164 or a national format in `defaultRegion`; null if not a valid number. */
+export function normalizePhone(input: string, defaultRegion?: string): string | null {
+  const trimmed = input.trim()
+  const p = parsePhoneNumberFromString(trimmed, defaultRegion ? { defaultCountry: defaultRegion as CountryCode } : undefined)
+  return p?.isValid() ? p.number : null
+}
+
+/** The country of an E.164 number, or null. */
+export function countryOf(e164: string): string | null {
+  return parsePhoneNumberFromString(e164)?.country ?? null
+}
