@@ -8,6 +8,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { AppError, isAppError, type ValidationIssue } from '../errors'
 import type { EventContract, PayloadOf, ReplyOf, RequestContract, RequestOf } from '../contracts/define'
+import { isDatabaseUnavailable } from '../db/database'
 import { busHandled, busRequests } from '../metrics'
 import type { Logger } from '../log'
 import { TransportError, type RawMessage, type Transport } from './transport'
@@ -153,6 +154,10 @@ export class Bus {
   private errorOf(e: unknown, subject: string, ctx: BusContext): Extract<Reply, { ok: false }>['error'] {
     if (isAppError(e)) {
       return { code: e.code, message: e.message, status: e.status, ...(e.extra ? { extra: e.extra } : {}), ...(e.issues ? { issues: e.issues } : {}) }
+    }
+    if (isDatabaseUnavailable(e)) {
+      this.opts.log?.warn({ subject, request_id: ctx.requestId, err: String((e as Error)?.message ?? e) }, 'database unavailable')
+      return { code: 'service_unavailable', message: `${serviceOf(subject)} service cannot reach its database right now; try again shortly`, status: 503 }
     }
     this.opts.log?.error({ err: e, subject, request_id: ctx.requestId }, 'handler failed')
     return { code: 'internal_error', message: 'internal error', status: 500 }

@@ -89,6 +89,24 @@ export function pgCode(e: unknown): string | undefined {
 
 export const isUniqueViolation = (e: unknown) => pgCode(e) === '23505'
 
+/**
+ * True when the database could not be reached (down, restarting, connection dropped), as opposed
+ * to a query that failed: callers answer 503 and the client retries, instead of a 500.
+ */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  let cur: unknown = e
+  for (let depth = 0; cur && depth < 6; depth++) {
+    const o = cur as { code?: unknown; errno?: unknown; cause?: unknown; message?: unknown }
+    const code = typeof o.code === 'string' ? o.code : ''
+    if (/^ERR_POSTGRES_(CONNECTION|.*TIMEOUT|IDLE|LIFETIME)/.test(code) || /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)) return true
+    const state = pgCode(o)
+    if (state && (state.startsWith('08') || /^57P0[1-3]$/.test(state))) return true
+    if (typeof o.message === 'string' && /connection (closed|refused|terminated)|failed to connect/i.test(o.message)) return true
+    cur = o.cause
+  }
+  return false
+}
+
 /** The name of the constraint a unique violation hit, where the driver tells it. */
 export function violatedConstraint(e: unknown): string | undefined {
   let cur: unknown = e

@@ -1,0 +1,107 @@
+/**
+ * Callback URLs must not reach into our own network: a URL whose host is, or resolves to, a
+ * loopback, private, link-local, shared (CGNAT), multicast or otherwise special address is
+ * refused unless CALLBACK_ALLOW_PRIVATE=true. Checked when the URL is given (422) and again at
+ * each delivery (DNS can change); plain-http deliveries connect to the address that was checked.
+ */
+import { lookup } from 'node:dns/promises'
+import { isIP } from 'node:net'
+import { addressBits } from '../sip/trusted-sources'
+
+const V4_BLOCKED: [string, number, string][] = [
+  ['0.0.0.0', 8, 'unspecified'],
+  ['10.0.0.0', 8, 'private'],
+  ['100.64.0.0', 10, 'shared (CGNAT)'],
+  ['127.0.0.0', 8, 'loopback'],
+  ['169.254.0.0', 16, 'link-local'],
+  ['172.16.0.0', 12, 'private'],
+  ['192.0.0.0', 24, 'IETF protocol assignments'],
+  ['192.0.2.0', 24, 'documentation'],
+  ['192.168.0.0', 16, 'private'],
+  ['198.18.0.0', 15, 'benchmarking'],
+  ['198.51.100.0', 24, 'documentation'],
+  ['203.0.113.0', 24, 'documentation'],
+  ['224.0.0.0', 4, 'multicast'],
+  ['240.0.0.0', 4, 'reserved'],
+]
+const V6_BLOCKED: [string, number, string][] = [
+  ['::', 128, 'unspecified'],
+  ['::1', 128, 'loopback'],
+  ['fc00::', 7, 'unique local'],
+  ['fe80::', 10, 'link-local'],
+  ['ff00::', 8, 'multicast'],
+  ['2001:db8::', 32, 'documentation'],
+]
+
+function blockedBy(table: [string, number, string][], family: 4 | 6, bits: bigint): string | undefined {
+  const width = family === 4 ? 32 : 128
+  for (const [net, prefix, label] of table) {
+    const n = addressBits(net)!
+    if (bits >> BigInt(width - prefix) === n.bits >> BigInt(width - prefix)) return label
+  }
+  return undefined
+}
+
+/** Why an address is not public (e.g. `loopback`), or undefined for a public one. */
+export function nonPublicReason(address: string): string | undefined {
+  const a = addressBits(address)
+  if (!a) return 'not an IP address'
+  if (a.family === 4) return blockedBy(V4_BLOCKED, 4, a.bits)
+  // IPv4 embedded in IPv6 (mapped ::ffff:0:0/96, NAT64 64:ff9b::/96, compatible ::/96) is judged as IPv4.
+  const top96 = a.bits >> 32n
+  if (top96 === 0xffffn || top96 === 0x0064ff9b0000000000000000n || (top96 === 0n && a.bits > 1n)) {
+    return blockedBy(V4_BLOCKED, 4, a.bits & 0xffffffffn)
+  }
+  return blockedBy(V6_BLOCKED, 6, a.bits)
+}
+
+export type Resolver = (host: string) => Promise<string[]>
+
+export const systemResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((r) => r.address)
+
+/** A URL we will not call. `permanent`: refused by policy or shape; otherwise (DNS) worth a retry. */
+export class CallbackUrlError extends Error {
+  constructor(message: string, readonly permanent = true) {
+    super(message)
+    this.name = 'CallbackUrlError'
+  }
+}
+
+/** Checks an absolute http(s) URL's shape (no I/O). */
+export function parseCallbackUrl(text: string): URL {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new CallbackUrlError('state_callback must be an absolute http or https URL')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CallbackUrlError('state_callback must be an absolute http or https URL')
+  if (!url.hostname) throw new CallbackUrlError('state_callback has no host')
+  return url
+}
+
+/**
+ * Resolves the URL's host and returns the addresses it may connect to. Throws CallbackUrlError
+ * when any address is not public and private ones are not allowed (one bad answer is enough:
+ * an attacker controls which answer a client uses).
+ */
+export async function checkCallbackTarget(url: URL, opts: { allowPrivate: boolean; resolve?: Resolver }): Promise<string[]> {
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  let addresses: string[]
+  if (isIP(host)) addresses = [host]
+  else {
+    try {
+      addresses = await (opts.resolve ?? systemResolver)(host)
+    } catch (e) {
+      throw new CallbackUrlError(`cannot resolve ${host}: ${(e as Error).message}`, false)
+    }
+  }
+  if (addresses.length === 0) throw new CallbackUrlError(`${host} has no address`, false)
+  if (!opts.allowPrivate) {
+    for (const a of addresses) {
+      const why = nonPublicReason(a)
+      if (why) throw new CallbackUrlError(`${host} resolves to a ${why} address (${a}); callbacks to private networks are refused`)
+    }
+  }
+  return addresses
+}
