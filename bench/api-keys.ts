@@ -2,27 +2,31 @@
  * Issue 3 benchmark: authenticated `GET /v1/api-keys` through gateway → NATS → identity →
  * PostgreSQL (services as separate processes), beside two floors measured in the same run with
  * the same generator (wrk):
- *   (a) bare   – an Elysia route answering constant JSON, its own process;
- *   (b) hop    – an Elysia route making one NATS request to a responder process that runs one
- *                indexed select (the same query as identity's key list) with Bun SQL;
+ *   (a) bare     – an Elysia route answering constant JSON, its own process;
+ *   (b) hop      – an Elysia route making one NATS request to a responder process that runs one
+ *                  indexed select (the same query as identity's key list) with Bun SQL;
  *   (c) api-keys – the real thing, launched by infra/launch.ts on a fresh database.
- * Each is measured several times, interleaved a,b,c,a,b,c,… (the machine is shared and noisy)
- * and medians are quoted. Then an open-loop generator holds 1,000 req/s on (c) (and on (b), as
- * its floor) and reports latency from each request's due time.
+ * Each is measured several times, interleaved a,b,c,a,b,c,… (the 2-core machine is shared and
+ * noisy) and medians are quoted. Then an open-loop generator holds 1,000 req/s on (b) and (c),
+ * interleaved b,c,b,c,…, and reports latency from each request's due time.
+ *
+ * Every run also records where the CPU went (our processes, the PostgreSQL backends of the
+ * database, nats-server, the load generator) and how much of the machine something else was
+ * using meanwhile ("other load"), so a bad round can be told from a noisy neighbour.
  *
  * Knobs (env): BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_DURATION_S (5), BENCH_WARMUP_S (2),
  * BENCH_THREADS (1, wrk threads), BENCH_FIXED_RATE (1000), BENCH_FIXED_DURATION_S (10),
- * BENCH_OUT (write the raw figures as JSON there).
+ * BENCH_FIXED_WARMUP_S (1), BENCH_FIXED_ROUNDS (3), BENCH_OUT (write the raw figures as JSON there).
  */
 import { join } from 'node:path'
 import { SQL } from 'bun'
+import { PG_ADMIN_URL } from '../tests/support/infra'
 import { cpuSince, pidsByComm, sampleCpu, type CpuUsage, type PidGroups } from './lib/cpu'
 import { runFixedRate, type FixedRateResult } from './lib/fixed-rate'
 import { startBenchPlatform, type BenchPlatform } from './lib/platform'
 import { spawnReady, stopAllOnInterrupt, type BenchProcess } from './lib/proc'
 import { fmt, median, table } from './lib/stats'
 import { requireWrk, runWrk, type WrkResult } from './lib/wrk'
-import { PG_ADMIN_URL } from '../tests/support/infra'
 
 const num = (name: string, dflt: number) => {
   const v = Number(process.env[name] ?? dflt)
@@ -39,9 +43,24 @@ interface Target {
   pids: Record<string, number>
 }
 
-interface Run {
-  wrk: WrkResult
+interface Measured {
+  requests: number
   cpu: CpuUsage
+  /** CPU seconds of the load generator. */
+  generatorCpu: number
+  wallSeconds: number
+}
+
+/** Cores busy on average with work that is neither the target, its backends nor the generator. */
+function otherLoad(m: Measured): number {
+  const ours = Object.values(m.cpu.procSeconds).reduce((a, b) => a + b, 0) + m.generatorCpu
+  return Math.max(0, (m.cpu.machineBusySeconds - ours) / m.wallSeconds)
+}
+
+function cpuPerRequest(ms: Measured[]): string {
+  const names = Object.keys(ms[0]!.cpu.procSeconds)
+  const per = (f: (m: Measured) => number) => fmt(median(ms.map((m) => (f(m) / m.requests) * 1e6)))
+  return [...names.map((n) => `${n} ${per((m) => m.cpu.procSeconds[n]!)}`), `generator ${per((m) => m.generatorCpu)}`, `machine ${per((m) => m.cpu.machineBusySeconds)}`].join(', ')
 }
 
 async function machineInfo(): Promise<Record<string, string>> {
@@ -59,6 +78,7 @@ async function machineInfo(): Promise<Record<string, string>> {
     bun: Bun.version,
     wrk: (await sh(['wrk', '--version'])).replace(/ Copyright.*/, ''),
     postgres: await sh(['psql', '-h', '127.0.0.1', '-U', 'postgres', '-Atc', 'show server_version']),
+    nats: await sh(['nats-server', '--version']),
   }
 }
 
@@ -81,13 +101,17 @@ async function checkOnce(t: Target): Promise<void> {
 }
 
 export async function run(): Promise<void> {
-  const rounds = num('BENCH_ROUNDS', 3)
-  const connections = num('BENCH_CONNECTIONS', 50)
-  const durationS = num('BENCH_DURATION_S', 5)
-  const warmupS = num('BENCH_WARMUP_S', 2)
-  const threads = num('BENCH_THREADS', 1)
-  const rate = num('BENCH_FIXED_RATE', 1000)
-  const fixedS = num('BENCH_FIXED_DURATION_S', 10)
+  const o = {
+    rounds: num('BENCH_ROUNDS', 3),
+    connections: num('BENCH_CONNECTIONS', 50),
+    durationS: num('BENCH_DURATION_S', 5),
+    warmupS: num('BENCH_WARMUP_S', 2),
+    threads: num('BENCH_THREADS', 1),
+    rate: num('BENCH_FIXED_RATE', 1000),
+    fixedS: num('BENCH_FIXED_DURATION_S', 10),
+    fixedWarmupS: num('BENCH_FIXED_WARMUP_S', 1),
+    fixedRounds: num('BENCH_FIXED_ROUNDS', 3),
+  }
   requireWrk()
   const began = performance.now()
   const log = (m: string) => process.stderr.write(`[bench api-keys +${((performance.now() - began) / 1000).toFixed(1)}s] ${m}\n`)
@@ -124,32 +148,48 @@ export async function run(): Promise<void> {
     ]
     for (const t of targets) await checkOnce(t)
 
-    log(`warm-up ${warmupS}s each`)
-    for (const t of targets) await runWrk({ url: t.url, headers: t.headers, connections, durationS: warmupS, threads })
+    const databaseUrl = platform.databaseUrl
+    async function measure(t: Target, go: () => Promise<{ requests: number; generatorCpu: number }>): Promise<Measured> {
+      // Let the previous run's tail (last-used flush, GC) settle so runs do not bleed into each other.
+      await Bun.sleep(300)
+      const pids: PidGroups = { ...t.pids, postgres: await pgBackends(databaseUrl), nats: pidsByComm('nats-server') }
+      const before = sampleCpu(pids)
+      const t0 = performance.now()
+      const { requests, generatorCpu } = await go()
+      return { requests, generatorCpu, cpu: cpuSince(before, pids), wallSeconds: (performance.now() - t0) / 1000 }
+    }
 
-    const runs: Record<string, Run[]> = { a: [], b: [], c: [] }
-    for (let r = 1; r <= rounds; r++) {
+    log(`warm-up ${o.warmupS}s each`)
+    for (const t of targets) await runWrk({ url: t.url, headers: t.headers, connections: o.connections, durationS: o.warmupS, threads: o.threads })
+
+    const wrkRuns: Record<string, { wrk: WrkResult; m: Measured }[]> = { a: [], b: [], c: [] }
+    for (let r = 1; r <= o.rounds; r++) {
       for (const t of targets) {
-        // Let the previous run's tail (last-used flush, GC) settle so runs do not bleed into each other.
-        await Bun.sleep(300)
-        const pids: PidGroups = { ...t.pids, postgres: await pgBackends(platform.databaseUrl), nats: pidsByComm('nats-server') }
-        const before = sampleCpu(pids)
-        const wrk = await runWrk({ url: t.url, headers: t.headers, connections, durationS, threads })
-        const cpu = cpuSince(before, pids)
-        runs[t.id]!.push({ wrk, cpu })
-        log(`round ${r} (${t.id}) ${fmt(wrk.rps)} req/s p50 ${fmt(wrk.p50Ms)} ms p99 ${fmt(wrk.p99Ms)} ms${wrk.non2xx || wrk.socketErrors ? ` ERRORS non2xx=${wrk.non2xx} socket=${wrk.socketErrors}` : ''}`)
+        let wrk: WrkResult | undefined
+        const m = await measure(t, async () => {
+          wrk = await runWrk({ url: t.url, headers: t.headers, connections: o.connections, durationS: o.durationS, threads: o.threads })
+          return { requests: wrk.requests, generatorCpu: wrk.cpuSeconds }
+        })
+        wrkRuns[t.id]!.push({ wrk: wrk!, m })
+        const errs = wrk!.non2xx + wrk!.socketErrors
+        log(`wrk round ${r} (${t.id}) ${fmt(wrk!.rps)} req/s p50 ${fmt(wrk!.p50Ms)} ms p99 ${fmt(wrk!.p99Ms)} ms other load ${fmt(otherLoad(m))} cores${errs ? ` ERRORS non2xx=${wrk!.non2xx} socket=${wrk!.socketErrors}` : ''}`)
       }
     }
 
-    const fixed: Record<string, FixedRateResult> = {}
-    for (const t of [targets[1]!, targets[2]!]) {
-      log(`open loop ${rate} req/s for ${fixedS}s on (${t.id})`)
-      await Bun.sleep(300)
-      fixed[t.id] = await runFixedRate({ url: t.url, headers: t.headers, ratePerSecond: rate, durationS: fixedS })
+    const fixedRuns: Record<string, { f: FixedRateResult; m: Measured }[]> = { b: [], c: [] }
+    for (let r = 1; r <= o.fixedRounds; r++) {
+      for (const t of [targets[1]!, targets[2]!]) {
+        let f: FixedRateResult | undefined
+        const m = await measure(t, async () => {
+          f = await runFixedRate({ url: t.url, headers: t.headers, ratePerSecond: o.rate, durationS: o.fixedS, warmupS: o.fixedWarmupS })
+          return { requests: f.scheduled + Math.round(o.rate * o.fixedWarmupS), generatorCpu: f.cpuSeconds ?? 0 }
+        })
+        fixedRuns[t.id]!.push({ f: f!, m })
+        log(`open-loop round ${r} (${t.id}) ${o.rate} req/s: p50 ${fmt(f!.p50Ms)} p99 ${fmt(f!.p99Ms)} p99.9 ${fmt(f!.p999Ms)} ms, ${f!.errors} errors, other load ${fmt(otherLoad(m))} cores`)
+      }
     }
     log('done measuring; stopping')
-
-    await report({ targets, runs, fixed, rounds, connections, durationS, warmupS, threads, rate, fixedS, info: await machineInfo() })
+    await report({ o, targets, wrkRuns, fixedRuns, info: await machineInfo() })
   } finally {
     for (const f of floors.reverse()) await f.stop()
     await platform?.stop()
@@ -159,77 +199,75 @@ export async function run(): Promise<void> {
 }
 
 async function report(r: {
+  o: Record<string, number>
   targets: Target[]
-  runs: Record<string, Run[]>
-  fixed: Record<string, FixedRateResult>
-  rounds: number
-  connections: number
-  durationS: number
-  warmupS: number
-  threads: number
-  rate: number
-  fixedS: number
+  wrkRuns: Record<string, { wrk: WrkResult; m: Measured }[]>
+  fixedRuns: Record<string, { f: FixedRateResult; m: Measured }[]>
   info: Record<string, string>
 }): Promise<void> {
-  const med = (id: string, f: (x: Run) => number) => median(r.runs[id]!.map(f))
-  const rps = (id: string) => med(id, (x) => x.wrk.rps)
+  const { o } = r
+  const wmed = (id: string, f: (x: WrkResult) => number) => median(r.wrkRuns[id]!.map((x) => f(x.wrk)))
+  const rps = (id: string) => wmed(id, (x) => x.rps)
   const out: string[] = []
   out.push(`## GET /v1/api-keys vs floors (${new Date().toISOString()})`)
   out.push('')
-  out.push(`Machine: ${r.info.cpu}; Bun ${r.info.bun}; ${r.info.wrk}; PostgreSQL ${r.info.postgres}.`)
-  out.push(
-    `wrk -t${r.threads} -c${r.connections} -d${r.durationS}s (after a ${r.warmupS}s warm-up each), ${r.rounds} rounds interleaved a,b,c; medians of the rounds.`,
-  )
+  out.push(`Machine: ${r.info.cpu}; Bun ${r.info.bun}; ${r.info.wrk}; PostgreSQL ${r.info.postgres}; ${r.info.nats}.`)
+  out.push(`Throughput: wrk -t${o.threads} -c${o.connections} -d${o.durationS}s after a ${o.warmupS}s warm-up each, ${o.rounds} rounds interleaved a,b,c; medians of the rounds.`)
   out.push('')
-  const cpuPerReq = (id: string) => {
-    const names = Object.keys(r.runs[id]![0]!.cpu.procSeconds)
-    const parts = names.map((n) => `${n} ${fmt(med(id, (x) => (x.cpu.procSeconds[n]! / x.wrk.requests) * 1e6))}`)
-    parts.push(`machine ${fmt(med(id, (x) => (x.cpu.machineBusySeconds / x.wrk.requests) * 1e6))}`)
-    return parts.join(', ')
-  }
   out.push(
     table(
-      ['', 'target', 'req/s (median)', 'p50 ms', 'p99 ms', 'req/s per round', 'errors', 'CPU µs/request'],
+      ['', 'target', 'req/s', 'p50 ms', 'p99 ms', 'req/s per round', 'errors', 'CPU µs per request (medians)', 'other load (cores)'],
       r.targets.map((t) => [
         `(${t.id})`,
         t.name,
         fmt(rps(t.id)),
-        fmt(med(t.id, (x) => x.wrk.p50Ms)),
-        fmt(med(t.id, (x) => x.wrk.p99Ms)),
-        r.runs[t.id]!.map((x) => fmt(x.wrk.rps)).join(' / '),
-        String(r.runs[t.id]!.reduce((a, x) => a + x.wrk.non2xx + x.wrk.socketErrors, 0)),
-        cpuPerReq(t.id),
+        fmt(wmed(t.id, (x) => x.p50Ms)),
+        fmt(wmed(t.id, (x) => x.p99Ms)),
+        r.wrkRuns[t.id]!.map((x) => fmt(x.wrk.rps)).join(' / '),
+        String(r.wrkRuns[t.id]!.reduce((a, x) => a + x.wrk.non2xx + x.wrk.socketErrors, 0)),
+        cpuPerRequest(r.wrkRuns[t.id]!.map((x) => x.m)),
+        r.wrkRuns[t.id]!.map((x) => fmt(otherLoad(x.m))).join(' / '),
       ]),
     ),
   )
   const cb = rps('c') / rps('b')
-  const ca = rps('c') / rps('a')
-  out.push('')
-  out.push(`Ratios (throughput): (c)/(b) = ${(cb * 100).toFixed(0)}% (target ≥ 50%: ${cb >= 0.5 ? 'met' : 'MISSED'}); (c)/(a) = ${(ca * 100).toFixed(0)}%; (b)/(a) = ${((rps('b') / rps('a')) * 100).toFixed(0)}%.`)
-  out.push('')
-  out.push(`Open loop, ${r.rate} req/s for ${r.fixedS}s (latency from each request's due time):`)
   out.push('')
   out.push(
+    `Throughput ratios: (c)/(b) = ${(cb * 100).toFixed(0)}% (target ≥ 50%: ${cb >= 0.5 ? 'met' : 'MISSED'}); ` +
+      `(c)/(a) = ${((rps('c') / rps('a')) * 100).toFixed(1)}%; (b)/(a) = ${((rps('b') / rps('a')) * 100).toFixed(1)}%.`,
+  )
+  out.push('')
+  out.push(
+    `Latency at a fixed rate: open-loop generator (bench/lib/fixed-rate.ts, its own process), ${o.rate} req/s, ${o.fixedWarmupS}s warm-up then ${o.fixedS}s recorded, ` +
+      `latency from each request's due time; ${o.fixedRounds} rounds interleaved b,c; medians of the rounds.`,
+  )
+  out.push('')
+  const fmed = (id: string, f: (x: FixedRateResult) => number) => median(r.fixedRuns[id]!.map((x) => f(x.f)))
+  out.push(
     table(
-      ['', 'sent', 'ok', 'errors', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'generator send lag p99 / max ms'],
-      Object.entries(r.fixed).map(([id, f]) => [
-        `(${id})`,
-        String(f.scheduled),
-        String(f.ok),
-        `${f.errors}${f.errors ? ` ${JSON.stringify(f.failures)}` : ''}`,
-        fmt(f.achievedRate),
-        fmt(f.p50Ms),
-        fmt(f.p90Ms),
-        fmt(f.p99Ms),
-        fmt(f.p999Ms),
-        fmt(f.maxMs),
-        `${fmt(f.sendLagP99Ms)} / ${fmt(f.sendLagMaxMs)}`,
-      ]),
+      ['', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'p99 per round', 'max ms (worst round)', 'errors / sent', 'generator send lag p99 ms', 'CPU µs per request (medians)', 'other load (cores)'],
+      Object.keys(r.fixedRuns).map((id) => {
+        const runs = r.fixedRuns[id]!
+        return [
+          `(${id})`,
+          fmt(fmed(id, (x) => x.p50Ms)),
+          fmt(fmed(id, (x) => x.p90Ms)),
+          fmt(fmed(id, (x) => x.p99Ms)),
+          fmt(fmed(id, (x) => x.p999Ms)),
+          runs.map((x) => fmt(x.f.p99Ms)).join(' / '),
+          fmt(Math.max(...runs.map((x) => x.f.maxMs))),
+          `${runs.reduce((a, x) => a + x.f.errors, 0)} / ${runs.reduce((a, x) => a + x.f.scheduled, 0)}`,
+          fmt(fmed(id, (x) => x.sendLagP99Ms)),
+          cpuPerRequest(runs.map((x) => x.m)),
+          runs.map((x) => fmt(otherLoad(x.m))).join(' / '),
+        ]
+      }),
     ),
   )
-  const c = r.fixed.c!
+  const p99 = fmed('c', (x) => x.p99Ms)
+  const errors = r.fixedRuns.c!.reduce((a, x) => a + x.f.errors, 0)
   out.push('')
-  out.push(`Target p99 < 10 ms at ${r.rate} req/s on (c): ${c.p99Ms < 10 && c.errors === 0 ? 'met' : 'MISSED'} (p99 ${fmt(c.p99Ms)} ms, ${c.errors} errors).`)
+  out.push(`Target p99 < 10 ms at ${o.rate} req/s on (c): ${p99 < 10 && errors === 0 ? 'met' : 'MISSED'} (median p99 ${fmt(p99)} ms, ${errors} errors).`)
   process.stdout.write(`${out.join('\n')}\n`)
   if (process.env.BENCH_OUT) {
     await Bun.write(process.env.BENCH_OUT, JSON.stringify({ ...r, targets: r.targets.map(({ id, name }) => ({ id, name })) }, null, 2))

@@ -90,15 +90,16 @@ export class IdempotencyStore {
 
   async run<T>(call: IdempotentCall, work: () => Promise<T>): Promise<T> {
     if (!call.key) return work()
+    const keyed = { ...call, key: call.key }
     const hash = requestHash(call.operation, call.request)
     const started = Date.now()
     for (;;) {
-      if (await this.claim(call, hash)) return this.execute(call, hash, work)
+      if (await this.claim(keyed, hash)) return this.execute(keyed, hash, work)
       const t = this.table
       const [row] = await this.db
         .select({ operation: t.operation, requestHash: t.requestHash, state: t.state, response: t.response })
         .from(t)
-        .where(and(eq(t.tenantId, call.tenantId), eq(t.key, call.key)))
+        .where(and(eq(t.tenantId, keyed.tenantId), eq(t.key, keyed.key)))
       if (!row) continue // dropped after a failure between our insert and select: claim again
       if (row.operation !== call.operation || row.requestHash !== hash) {
         throw new AppError('idempotency_key_reused', 'this Idempotency-Key was already used with a different request; use a new key for a new request')

@@ -18,6 +18,14 @@ export interface FixedRateOptions {
   body?: string
   /** A request not answered within this is an error (default 2000 ms, the bus timeout). */
   timeoutMs?: number
+  /**
+   * Seconds sent at the same rate before recording starts (default 0): the first second after a
+   * change of load carries one-off costs (new connections, GC heuristics adapting) that are not
+   * the steady state the figure is about.
+   */
+  warmupS?: number
+  /** Write `due_ms,latency_ms` per request here (CSV), to see when in the run the slow ones fell. */
+  samplesOut?: string
 }
 
 export interface FixedRateResult {
@@ -35,10 +43,13 @@ export interface FixedRateResult {
   /** How late the generator itself sent (actual send − due time): shows it kept up. */
   sendLagP99Ms: number
   sendLagMaxMs: number
+  /** CPU seconds the generator process used (filled in by `runFixedRate`). */
+  cpuSeconds?: number
 }
 
 async function generate(o: FixedRateOptions): Promise<FixedRateResult> {
   const total = Math.round(o.ratePerSecond * o.durationS)
+  const warm = Math.round(o.ratePerSecond * (o.warmupS ?? 0))
   const intervalMs = 1000 / o.ratePerSecond
   const timeoutMs = o.timeoutMs ?? 2000
   const latency = new Float64Array(total).fill(Number.POSITIVE_INFINITY)
@@ -48,16 +59,19 @@ async function generate(o: FixedRateOptions): Promise<FixedRateResult> {
   const inflight = new Set<Promise<void>>()
   const init: RequestInit = { method: o.method ?? 'GET', headers: o.headers ?? {}, ...(o.body !== undefined ? { body: o.body } : {}) }
 
+  // Warm-up requests have negative indices: sent and awaited like the others, never recorded.
   const send = (i: number, due: number) => {
-    lag[i] = performance.now() - due
+    if (i >= 0) lag[i] = performance.now() - due
     const p = fetch(o.url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
       .then(async (r) => {
         await r.arrayBuffer()
+        if (i < 0) return
         latency[i] = performance.now() - due
         if (r.status >= 200 && r.status < 300) ok++
         else failures[String(r.status)] = (failures[String(r.status)] ?? 0) + 1
       })
       .catch((e: unknown) => {
+        if (i < 0) return
         const name = `error:${(e as Error)?.name ?? 'unknown'}`
         failures[name] = (failures[name] ?? 0) + 1
       })
@@ -65,8 +79,9 @@ async function generate(o: FixedRateOptions): Promise<FixedRateResult> {
     inflight.add(p)
   }
 
-  const start = performance.now() + 20
-  let next = 0
+  const t0 = performance.now() + 20
+  const start = t0 + warm * intervalMs
+  let next = -warm
   while (next < total) {
     const now = performance.now()
     // Everything due by now goes out at once (timers tick in ~1 ms steps); its lateness counts.
@@ -74,11 +89,18 @@ async function generate(o: FixedRateOptions): Promise<FixedRateResult> {
       send(next, start + next * intervalMs)
       next++
     }
-    if (next < total) await Bun.sleep(Math.max(0, start + next * intervalMs - performance.now()))
+    // At least 1 ms: a shorter sleep returns at once and the loop would spin, taking a core from
+    // the processes under test. What is due meanwhile goes out on wake-up, its lateness counted.
+    if (next < total) await Bun.sleep(Math.max(1, start + next * intervalMs - performance.now()))
   }
   const sentAll = performance.now()
   await Promise.race([Promise.allSettled([...inflight]), Bun.sleep(timeoutMs + 500)])
 
+  if (o.samplesOut) {
+    const rows = ['due_ms,latency_ms']
+    for (let i = 0; i < total; i++) rows.push(`${(i * intervalMs).toFixed(3)},${latency[i]!.toFixed(3)}`)
+    await Bun.write(o.samplesOut, `${rows.join('\n')}\n`)
+  }
   // Unanswered requests stay at +Infinity, so they land in the top percentiles, as they should.
   const lat = sorted(latency)
   const lags = sorted(lag)
@@ -102,12 +124,14 @@ async function generate(o: FixedRateOptions): Promise<FixedRateResult> {
 /** Runs the generator in a separate Bun process and returns its figures. */
 export async function runFixedRate(o: FixedRateOptions): Promise<FixedRateResult> {
   const p = Bun.spawn(['bun', import.meta.path, JSON.stringify(o)], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
-  const killer = setTimeout(() => p.kill('SIGKILL'), (o.durationS + 20) * 1000)
+  const killer = setTimeout(() => p.kill('SIGKILL'), (o.durationS + (o.warmupS ?? 0) + 20) * 1000)
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
   clearTimeout(killer)
   const line = out.split('\n').find((l) => l.startsWith('FIXED_RATE_JSON '))
   if (code !== 0 || !line) throw new Error(`fixed-rate generator failed (exit ${code}): ${err || out}`)
-  return JSON.parse(line.slice('FIXED_RATE_JSON '.length), (k, v) => (v === null && k.endsWith('Ms') ? Number.POSITIVE_INFINITY : v)) as FixedRateResult
+  const r = JSON.parse(line.slice('FIXED_RATE_JSON '.length), (k, v) => (v === null && k.endsWith('Ms') ? Number.POSITIVE_INFINITY : v)) as FixedRateResult
+  r.cpuSeconds = Number(p.resourceUsage()?.cpuTime.total ?? 0n) / 1e6
+  return r
 }
 
 if (import.meta.main) {

@@ -51,6 +51,8 @@ export interface WrkResult {
   non2xx: number
   /** Connect, read, write errors and timeouts. */
   socketErrors: number
+  /** CPU seconds wrk itself used (it shares the machine with what it measures). */
+  cpuSeconds: number
 }
 
 export function wrkAvailable(): boolean {
@@ -85,5 +87,6 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
     maxMs: ms(j.max_us),
     non2xx: j.status!,
     socketErrors: j.connect! + j.read! + j.write! + j.timeout!,
+    cpuSeconds: Number(p.resourceUsage()?.cpuTime.total ?? 0n) / 1e6,
   }
 }

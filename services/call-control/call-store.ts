@@ -85,8 +85,8 @@ const occurredAt = (r: CallRow): Date => r.endedAt ?? r.answeredAt ?? r.ringingA
 
 /** Inserts a new call (status `initiated`) and, if it owes one, its `initiated` callback. */
 export async function insertCall(db: Db, values: NewCallRow): Promise<{ row: CallRow; delivery: boolean }> {
-  const createdAt = values.createdAt ?? new Date()
-  const draft = { ...draftRow(values), createdAt }
+  const draft = draftRow(values)
+  const createdAt = draft.createdAt
   const delivery = deliveryFor(draft, createdAt)
   const row = { ...draft, callbackSeq: delivery ? delivery.sequence : 0 }
   if (!delivery) {
@@ -100,7 +100,8 @@ export async function insertCall(db: Db, values: NewCallRow): Promise<{ row: Cal
   return { row, delivery: true }
 }
 
-function draftRow(v: NewCallRow): CallRow {
+/** A new call as its row will read once inserted (status `initiated`, nothing happened yet). */
+export function draftRow(v: NewCallRow): CallRow {
   return {
     orderId: null,
     billId: null,
@@ -108,8 +109,6 @@ function draftRow(v: NewCallRow): CallRow {
     stateCallbackEvents: null,
     callbackSeq: 0,
     sipCallId: null,
-    idempotencyKey: null,
-    requestHash: null,
     ringingAt: null,
     answeredAt: null,
     endedAt: null,
@@ -191,21 +190,6 @@ export async function listCalls(db: Db, tenantId: string, q: Page & { session_id
     db.select({ n: count() }).from(calls).where(where),
   ])
   return { items: rows.map(toRecord), limit: q.limit, offset: q.offset, total: Number(total?.n ?? 0) }
-}
-
-/** The call an `Idempotency-Key` already made for this tenant within the last 24 hours. */
-export async function findByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<CallRow | undefined> {
-  const [r] = await db
-    .select()
-    .from(calls)
-    .where(and(eq(calls.tenantId, tenantId), eq(calls.idempotencyKey, key)))
-  if (!r) return undefined
-  if (r.createdAt.getTime() < Date.now() - 24 * 3600_000) {
-    // Older than the replay window: free the key for a new request.
-    await db.update(calls).set({ idempotencyKey: null }).where(eq(calls.id, r.id))
-    return undefined
-  }
-  return r
 }
 
 /** Calls that have not ended although they are older than any live call can be. */

@@ -4,7 +4,7 @@
  * cool-down before another tenant can get it, so old parties do not reach a new tenant.
  * Every change to one number takes that number's row lock first, so they apply one at a time.
  */
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, inArray, type SQL } from 'drizzle-orm'
 import type { Static } from '@sinclair/typebox'
 import type { AdminAssignment, AssignmentListQuery, NumberState } from '../../shared/contracts/did'
 import { isUniqueViolation, type Db } from '../../shared/db/database'
@@ -135,13 +135,15 @@ function toNumberState(a: AssignmentRow, d: DidRow): NumberState {
   return { e164: d.e164, did_id: d.id, assignment_id: a.id, tenant_id: a.tenantId, country: d.country, status: a.status as 'active' | 'suspended' }
 }
 
-/** Every number a tenant holds now (active or suspended). */
-export async function tenantNumbers(db: Db, tenantId: string) {
+/** The numbers a tenant holds now (active or suspended), one page in E.164 order. */
+export async function tenantNumbers(db: Db, tenantId: string, page: { after?: string; limit?: number } = {}) {
   const rows = await db
     .select()
     .from(didAssignments)
     .innerJoin(dids, eq(dids.id, didAssignments.didId))
-    .where(and(eq(didAssignments.tenantId, tenantId), inArray(didAssignments.status, [...CURRENT])))
+    .where(and(eq(didAssignments.tenantId, tenantId), inArray(didAssignments.status, [...CURRENT]), page.after ? gt(dids.e164, page.after) : undefined))
+    .orderBy(asc(dids.e164))
+    .limit(page.limit ?? 1000)
   return { tenant_id: tenantId, numbers: rows.map((r) => toNumberState(r.did_assignments, r.dids)) }
 }
 

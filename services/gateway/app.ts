@@ -8,14 +8,24 @@ import type { Endpoint } from './endpoint'
 import { errorResponse } from './http-errors'
 import { buildDocument } from './openapi-document'
 import { requestIdOf, runEndpoint, type GatewayDeps } from './pipeline'
+import { adminDidEndpoints } from './routes/admin-dids'
 import { adminTenantEndpoints } from './routes/admin-tenants'
 import { apiKeyEndpoints } from './routes/api-keys'
+import { callEndpoints } from './routes/calls'
+import { didEndpoints } from './routes/dids'
 import { healthEndpoints } from './routes/health'
+import { sessionEndpoints } from './routes/sessions'
+import { webhookSecretEndpoints } from './routes/webhook-secret'
 
 export const RESOURCES: { name: string; endpoints: Endpoint[] }[] = [
   { name: 'health', endpoints: healthEndpoints },
   { name: 'api-keys', endpoints: apiKeyEndpoints },
   { name: 'admin-tenants', endpoints: adminTenantEndpoints },
+  { name: 'sessions', endpoints: sessionEndpoints },
+  { name: 'calls', endpoints: callEndpoints },
+  { name: 'webhook-secret', endpoints: webhookSecretEndpoints },
+  { name: 'dids', endpoints: didEndpoints },
+  { name: 'admin-dids', endpoints: adminDidEndpoints },
 ]
 
 const elysiaPath = (p: string) => p.replace(/\{([^}]+)\}/g, ':$1')

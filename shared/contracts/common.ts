@@ -1,5 +1,11 @@
 /** Schemas shared by several subjects and by the HTTP layer. */
-import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
+import { FormatRegistry, Type as T, type Static, type TSchema } from '@sinclair/typebox'
+
+// Elysia registers 'date-time' when it loads; a bus peer without Elysia (a test, a worker) must
+// validate timestamps too, or every event carrying one is dropped as malformed.
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(v) && !Number.isNaN(Date.parse(v)))
+}
 
 export const Nullable = <S extends TSchema>(s: S) => T.Union([s, T.Null()])
 

@@ -86,8 +86,16 @@ export const did = {
   ping: request('did.health.ping', Empty, Ping),
   /** The calling tenant's assignments (tenant from the `tenant-id` header). */
   listAssignments: request('did.assignment.list', AssignmentListQuery, listOf(Assignment)),
-  /** Every number a tenant holds now (active or suspended): the sessions read model's fetch. */
-  tenantNumbers: request('did.tenant.numbers', T.Object({ tenant_id: T.String({ maxLength: 64 }) }), T.Object({ tenant_id: T.String(), numbers: T.Array(NumberState) })),
+  /**
+   * Every number a tenant holds now (active or suspended): the sessions read model's fetch. Paged
+   * by E.164 (`after` = the last number of the previous page) so a big pool never exceeds a NATS
+   * message; a page shorter than `limit` is the last.
+   */
+  tenantNumbers: request(
+    'did.tenant.numbers',
+    T.Object({ tenant_id: T.String({ maxLength: 64 }), after: T.Optional(T.String({ maxLength: 32 })), limit: T.Optional(T.Integer({ minimum: 1, maximum: 2000 })) }),
+    T.Object({ tenant_id: T.String(), numbers: T.Array(NumberState) }),
+  ),
   /** One number: in the pool or not (404 `did_not_found`), and who holds it now. */
   lookupNumber: request(
     'did.number.lookup',

@@ -8,19 +8,26 @@ import contract from './masking-api.openapi.json'
 import { ALL_SERVICES } from '../../services/all-in-one/services'
 import { client, createTenant, type Client } from '../support/http'
 import { startTestPlatform, type TestPlatform } from '../support/platform'
+import { optionalSipEnv } from '../sip/support'
 import { compareOperation, contractOperations } from './openapi-compare'
 import { statusRecipes, type RecipeContext } from './status-recipes'
 
 let tp: TestPlatform
 let http: Client
 let served: Record<string, any>
+let sip: Awaited<ReturnType<typeof optionalSipEnv>> | undefined
 
 beforeAll(async () => {
-  tp = await startTestPlatform(ALL_SERVICES, { CALLBACK_ALLOW_PRIVATE: 'true' })
+  // originate → 200 needs a drachtio-server (found via DRACHTIO_BIN or PATH).
+  sip = await optionalSipEnv()
+  tp = await startTestPlatform(ALL_SERVICES, { CALLBACK_ALLOW_PRIVATE: 'true', ...sip.env })
   http = client(tp.baseUrl)
   served = (await http.get('/openapi.json')).body
 })
-afterAll(() => tp?.stop())
+afterAll(async () => {
+  await tp?.stop()
+  await sip?.stop()
+})
 
 const operations = contractOperations(contract)
 

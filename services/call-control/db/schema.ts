@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { CALL_STATUSES } from '../../../shared/contracts/calls'
+import { idempotencyTable } from '../../../shared/idempotency'
 
 export const callsSchema = pgSchema('calls')
 
@@ -30,8 +31,6 @@ export const calls = callsSchema.table(
     callbackSeq: integer('callback_seq').notNull().default(0),
     /** The SIP Call-ID of the first leg, to find a call from signalling logs. */
     sipCallId: text('sip_call_id'),
-    idempotencyKey: text('idempotency_key'),
-    requestHash: text('request_hash'),
     createdAt: ts('created_at').notNull().defaultNow(),
     ringingAt: ts('ringing_at'),
     answeredAt: ts('answered_at'),
@@ -43,7 +42,6 @@ export const calls = callsSchema.table(
     index('calls_tenant_idx').on(t.tenantId, t.id),
     index('calls_tenant_session_idx').on(t.tenantId, t.sessionId, t.id),
     index('calls_tenant_status_idx').on(t.tenantId, t.status, t.id),
-    uniqueIndex('calls_idempotency_idx').on(t.tenantId, t.idempotencyKey).where(sql`idempotency_key is not null`),
     // The stale-call sweeper looks only at calls that have not ended.
     index('calls_open_idx').on(t.createdAt).where(sql`ended_at is null`),
   ],
@@ -79,3 +77,6 @@ export const callbackDeliveries = callsSchema.table(
     index('callback_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
   ],
 )
+
+/** `Idempotency-Key` records of originate requests (shared/idempotency.ts). */
+export const idempotencyKeys = idempotencyTable(callsSchema)

@@ -7,10 +7,13 @@
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 
-/** The URI inside a name-addr (`"Bob" <sip:…>;tag=x`) or the addr-spec itself. */
+/**
+ * The URI inside a name-addr (`"Bob" <sip:…>;tag=x`), or the text itself (a Request-URI, or an
+ * addr-spec whose trailing `;tag=` lands among the host's parameters, which are not read).
+ */
 export function uriOf(header: string): string {
   const m = /<([^>]*)>/.exec(header)
-  return (m ? m[1]! : header.split(';')[0]!).trim()
+  return (m ? m[1]! : header).trim()
 }
 
 /** The telephone-number part of a sip:/sips:/tel: URI, raw (still with separators), or undefined. */

@@ -1,13 +1,19 @@
 /** `GET /health`: the platform's health as a tenant sees it: every service answers, or 503. */
 import type { Bus } from '../../../shared/bus/bus'
+import { calls } from '../../../shared/contracts/calls'
 import type { RequestContract } from '../../../shared/contracts/define'
+import { did } from '../../../shared/contracts/did'
 import { identity } from '../../../shared/contracts/identity'
+import { sessions } from '../../../shared/contracts/sessions'
 import { VERSION } from '../../../shared/version'
 import { endpoint, publicAccess, Reply } from '../endpoint'
 
 /** The services behind the gateway, each answering its `<service>.health.ping`. */
 export const SERVICE_PINGS: Record<string, RequestContract> = {
   identity: identity.ping,
+  did: did.ping,
+  sessions: sessions.ping,
+  call_control: calls.ping,
 }
 
 export async function serviceHealth(bus: Bus, requestId: string, timeoutMs = 1000) {

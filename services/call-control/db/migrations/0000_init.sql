@@ -37,8 +37,6 @@ CREATE TABLE "calls"."calls" (
 	"state_callback_events" text[],
 	"callback_seq" integer DEFAULT 0 NOT NULL,
 	"sip_call_id" text,
-	"idempotency_key" text,
-	"request_hash" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"ringing_at" timestamp with time zone,
 	"answered_at" timestamp with time zone,
@@ -47,11 +45,22 @@ CREATE TABLE "calls"."calls" (
 	"end_reason" text
 );
 --> statement-breakpoint
+CREATE TABLE "calls"."idempotency_keys" (
+	"tenant_id" text NOT NULL,
+	"key" text NOT NULL,
+	"operation" text NOT NULL,
+	"request_hash" text NOT NULL,
+	"state" text NOT NULL,
+	"response" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "idempotency_keys_tenant_id_key_pk" PRIMARY KEY("tenant_id","key")
+);
+--> statement-breakpoint
 ALTER TABLE "calls"."callback_deliveries" ADD CONSTRAINT "callback_deliveries_call_id_calls_id_fk" FOREIGN KEY ("call_id") REFERENCES "calls"."calls"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "callback_deliveries_call_seq_idx" ON "calls"."callback_deliveries" USING btree ("call_id","sequence");--> statement-breakpoint
 CREATE INDEX "callback_deliveries_due_idx" ON "calls"."callback_deliveries" USING btree ("next_attempt_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "calls_tenant_idx" ON "calls"."calls" USING btree ("tenant_id","id");--> statement-breakpoint
 CREATE INDEX "calls_tenant_session_idx" ON "calls"."calls" USING btree ("tenant_id","session_id","id");--> statement-breakpoint
 CREATE INDEX "calls_tenant_status_idx" ON "calls"."calls" USING btree ("tenant_id","status","id");--> statement-breakpoint
-CREATE UNIQUE INDEX "calls_idempotency_idx" ON "calls"."calls" USING btree ("tenant_id","idempotency_key") WHERE idempotency_key is not null;--> statement-breakpoint
-CREATE INDEX "calls_open_idx" ON "calls"."calls" USING btree ("created_at") WHERE ended_at is null;
+CREATE INDEX "calls_open_idx" ON "calls"."calls" USING btree ("created_at") WHERE ended_at is null;--> statement-breakpoint
+CREATE INDEX "idempotency_keys_created_idx" ON "calls"."idempotency_keys" USING btree ("created_at");

@@ -1,0 +1,299 @@
+/**
+ * State callbacks end to end without SIP, on real NATS + PostgreSQL: calls are recorded through
+ * the service's own recorder (what a call session does), the service's worker delivers to a real
+ * HTTP receiver on 127.0.0.1, signed with the tenant's secret from identity. SIP-driven callbacks
+ * are covered by tests/sip/.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
+import type { Server } from 'bun'
+import { createLogger } from '../../shared/log'
+import type { ServiceDefinition } from '../../shared/service'
+import { newId } from '../../shared/ids'
+import { client, createTenant, type Client } from '../../tests/support/http'
+import { startTestPlatform, type TestPlatform } from '../../tests/support/platform'
+import { gatewayService } from '../gateway/service'
+import { identityService } from '../identity/service'
+import { CallRecorder, type RecorderDeps } from './call-recorder'
+import { verifySignature } from './callbacks/signature'
+import { callControlService } from './service'
+
+interface Received {
+  body: string
+  json: Record<string, unknown>
+  signature: string | null
+  at: number
+}
+
+/** A webhook receiver on 127.0.0.1 whose answers the test scripts per call. */
+function receiver() {
+  const got: Received[] = []
+  const plan = new Map<string, number[]>() // call_id → statuses to answer, in order
+  const server: Server<undefined> = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(req) {
+      const body = await req.text()
+      const json = JSON.parse(body) as Record<string, unknown>
+      got.push({ body, json, signature: req.headers.get('x-masking-signature'), at: Date.now() })
+      const statuses = plan.get(String(json.call_id))
+      const status = statuses?.shift() ?? 200
+      return new Response(status === 200 ? 'ok' : 'nope', { status })
+    },
+  })
+  return { got, plan, url: `http://127.0.0.1:${server.port}/hooks`, stop: () => server.stop(true) }
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await f()
+    if (v !== undefined && v !== false) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(50)
+  }
+}
+
+let tp: TestPlatform
+let http: Client
+let rx: ReturnType<typeof receiver>
+let deps: RecorderDeps
+let tenant: { tenantId: string; key: string; reply: { webhook_secret: string } }
+
+beforeAll(async () => {
+  tp = await startTestPlatform([identityService, callControlService, gatewayService] as unknown as ServiceDefinition[], { CALLBACK_ALLOW_PRIVATE: 'true' })
+  http = client(tp.baseUrl)
+  rx = receiver()
+  tenant = await createTenant(http, tp.adminToken)
+  deps = { db: tp.platform.database.db, bus: tp.platform.bus, log: createLogger({ level: 'silent' }), onCallbackQueued: () => undefined }
+})
+afterAll(async () => {
+  rx?.stop()
+  await tp?.stop()
+})
+
+/** Records an originate-style call with a callback, the way the call session does. */
+async function recordCall(opts: { url: string; events?: string[] | null; tenantId?: string }) {
+  return CallRecorder.create(deps, {
+    id: newId('call'),
+    tenantId: opts.tenantId ?? tenant.tenantId,
+    sessionId: newId('ses'),
+    orderId: 'order-42',
+    direction: 'originate',
+    status: 'initiated',
+    fromParty: 'driver',
+    toParty: 'customer',
+    fromPhone: '+12025550111',
+    toPhone: '+12025550122',
+    maskedE164: '+12025550100',
+    billId: 'bill-7',
+    stateCallback: opts.url,
+    stateCallbackEvents: opts.events ?? null,
+  })
+}
+
+const forCall = (id: string) => rx.got.filter((r) => r.json.call_id === id)
+
+describe('state callbacks', () => {
+  test('a failure then success: retried after the backoff, delivered once, in order, each signed', async () => {
+    const rec = await recordCall({ url: rx.url })
+    rx.plan.set(rec.id, [500]) // the first POST (initiated) fails
+    rec.ringing()
+    rec.answered()
+    rec.ended('completed', 'callee_hangup')
+    await rec.flushed()
+
+    // The first attempt fails; the later events wait behind it (per-call order).
+    await until('the first attempt', () => forCall(rec.id).length === 1 || undefined)
+    const [row] = await tp.platform.database.rows<{ status: string; attempts: number; wait_s: number; last_status_code: number }>(sql`
+      select status, attempts, last_status_code, extract(epoch from next_attempt_at - now())::float as wait_s
+      from calls.callback_deliveries where call_id = ${rec.id} and sequence = 1`)
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500 })
+    expect(row!.wait_s).toBeGreaterThan(7) // ~10 s ± 10%
+    expect(row!.wait_s).toBeLessThan(12)
+    await Bun.sleep(1500) // a poll or two: nothing else may go out meanwhile
+    expect(forCall(rec.id)).toHaveLength(1)
+
+    // Skip the wait rather than sleep 10 s.
+    await tp.platform.database.rows(sql`update calls.callback_deliveries set next_attempt_at = now() where call_id = ${rec.id} and sequence = 1`)
+    const got = await until('all four events', () => (forCall(rec.id).length >= 5 ? forCall(rec.id) : undefined))
+    await Bun.sleep(1200)
+    expect(forCall(rec.id)).toHaveLength(5) // 1 failed + 4 delivered, nothing twice
+
+    const delivered = got.slice(1)
+    expect(delivered.map((r) => [r.json.sequence, r.json.event, r.json.status])).toEqual([
+      [1, 'initiated', 'initiated'],
+      [2, 'ringing', 'ringing'],
+      [3, 'answered', 'answered'],
+      [4, 'completed', 'completed'],
+    ])
+    expect(got[0]!.json.event_id).toBe(got[1]!.json.event_id) // a retry is the same event
+    for (const r of got) expect(verifySignature(tenant.reply.webhook_secret, r.body, r.signature)).toBe(true)
+    expect(Object.keys(delivered[3]!.json)).toEqual([
+      'event_id',
+      'event',
+      'sequence',
+      'occurred_at',
+      'call_id',
+      'session_id',
+      'order_id',
+      'bill_id',
+      'status',
+      'direction',
+      'from_party',
+      'to_party',
+      'masked_e164',
+      'duration_seconds',
+    ])
+    expect(delivered[3]!.json).toMatchObject({ order_id: 'order-42', bill_id: 'bill-7', direction: 'originate', from_party: 'driver', masked_e164: '+12025550100', duration_seconds: 0 })
+
+    // The attempts are readable with the call record.
+    const call = await http.get(`/v1/calls/${rec.id}`, { key: tenant.key })
+    expect(call.status).toBe(200)
+    expect(call.body.status).toBe('completed')
+    expect(call.body.end_reason).toBe('callee_hangup')
+    const cbs = call.body.callbacks as { sequence: number; status: string; attempts: number; attempt_log: { status_code: number }[] }[]
+    expect(cbs.map((c) => [c.sequence, c.status, c.attempts])).toEqual([
+      [1, 'delivered', 2],
+      [2, 'delivered', 1],
+      [3, 'delivered', 1],
+      [4, 'delivered', 1],
+    ])
+    expect(cbs[0]!.attempt_log.map((a) => a.status_code)).toEqual([500, 200])
+  }, 30_000)
+
+  test('only the selected events are sent, numbered 1, 2, …', async () => {
+    const rec = await recordCall({ url: rx.url, events: ['answered', 'completed'] })
+    rec.ringing()
+    rec.answered()
+    rec.ended('completed', 'caller_hangup')
+    await rec.flushed()
+    const got = await until('two events', () => (forCall(rec.id).length >= 2 ? forCall(rec.id) : undefined))
+    expect(got.map((r) => [r.json.sequence, r.json.event])).toEqual([
+      [1, 'answered'],
+      [2, 'completed'],
+    ])
+  })
+
+  test('an end state other than completed is reported as the completed event with its status', async () => {
+    const rec = await recordCall({ url: rx.url, events: ['completed'] })
+    rec.ringing()
+    rec.ended('busy', 'callee_busy (SIP 486 Busy Here)')
+    await rec.flushed()
+    const [r] = await until('the completed event', () => (forCall(rec.id).length ? forCall(rec.id) : undefined))
+    expect(r!.json).toMatchObject({ event: 'completed', status: 'busy', sequence: 1, duration_seconds: 0 })
+  })
+
+  test('a rotated secret signs the next callbacks', async () => {
+    const t = await createTenant(http, tp.adminToken)
+    const read = await http.get('/v1/webhook-secret', { key: t.key })
+    expect(read.status).toBe(200)
+    expect(read.body).toEqual({ tenant_id: t.tenantId, webhook_secret: t.reply.webhook_secret })
+    const first = await recordCall({ url: rx.url, events: ['initiated'], tenantId: t.tenantId })
+    const [a] = await until('first callback', () => (forCall(first.id).length ? forCall(first.id) : undefined))
+    expect(verifySignature(t.reply.webhook_secret, a!.body, a!.signature)).toBe(true)
+
+    const rotated = await http.post('/v1/webhook-secret/rotate', { key: t.key })
+    expect(rotated.status).toBe(200)
+    expect(rotated.body.webhook_secret).not.toBe(t.reply.webhook_secret)
+    expect(rotated.body.webhook_secret).toStartWith('whsec_')
+    await Bun.sleep(100) // the rotation event reaches call-control's cache
+    const second = await recordCall({ url: rx.url, events: ['initiated'], tenantId: t.tenantId })
+    const [b] = await until('second callback', () => (forCall(second.id).length ? forCall(second.id) : undefined))
+    expect(verifySignature(rotated.body.webhook_secret, b!.body, b!.signature)).toBe(true)
+    expect(verifySignature(t.reply.webhook_secret, b!.body, b!.signature)).toBe(false)
+  })
+
+  test('a receiver that never answers 2xx is given up after its attempts', async () => {
+    const rec = await recordCall({ url: rx.url, events: ['initiated'] })
+    rx.plan.set(rec.id, Array(20).fill(503))
+    await until('first attempt', () => forCall(rec.id).length === 1 || undefined)
+    // Play out the schedule: each retry made due at once.
+    for (let i = 2; i <= 10; i++) {
+      await tp.platform.database.rows(sql`update calls.callback_deliveries set next_attempt_at = now() where call_id = ${rec.id} and status = 'pending'`)
+      await until(`attempt ${i}`, () => forCall(rec.id).length === i || undefined)
+    }
+    const [row] = await until('given up', async () => {
+      const rows = await tp.platform.database.rows<{ status: string; attempts: number }>(sql`select status, attempts from calls.callback_deliveries where call_id = ${rec.id}`)
+      return rows[0]?.status === 'failed' ? rows : undefined
+    })
+    expect(row).toEqual({ status: 'failed', attempts: 10 })
+  }, 60_000)
+
+  test('the call list filters by session and status', async () => {
+    const rec = await recordCall({ url: rx.url, events: [] })
+    rec.ended('no_answer', 'callee_ring_timeout')
+    await rec.flushed()
+    const bySession = await http.get(`/v1/calls?session_id=${rec.record.session_id}`, { key: tenant.key })
+    expect(bySession.status).toBe(200)
+    expect(bySession.body.total).toBe(1)
+    expect(bySession.body.items[0]).toMatchObject({ id: rec.id, status: 'no_answer', duration_seconds: 0 })
+    const byStatus = await http.get('/v1/calls?status=no_answer&limit=500', { key: tenant.key })
+    expect(byStatus.body.items.map((c: { id: string }) => c.id)).toContain(rec.id)
+    const bad = await http.get('/v1/calls?status=bogus', { key: tenant.key })
+    expect(bad.status).toBe(422)
+    const other = await createTenant(http, tp.adminToken)
+    expect((await http.get(`/v1/calls/${rec.id}`, { key: other.key })).status).toBe(404)
+  })
+})
+
+describe('SSRF guard at the API and at delivery', () => {
+  let strict: TestPlatform
+  let shttp: Client
+  beforeAll(async () => {
+    strict = await startTestPlatform([identityService, callControlService, gatewayService] as unknown as ServiceDefinition[], { CALLBACK_ALLOW_PRIVATE: 'false' })
+    shttp = client(strict.baseUrl)
+  })
+  afterAll(() => strict?.stop())
+
+  test('originate refuses a callback URL on a private address (422 callback_url_refused)', async () => {
+    const t = await createTenant(shttp, strict.adminToken)
+    for (const url of [rx.url, 'http://localhost:9/cb', 'http://10.1.2.3/cb', 'http://[::1]:8080/cb', 'http://169.254.169.254/latest/meta-data']) {
+      const r = await shttp.post('/v1/calls/originate', { key: t.key, body: { session_id: 'ses_x', state_callback: url } })
+      expect([url, r.status, r.body.error?.code]).toEqual([url, 422, 'callback_url_refused'])
+    }
+    const shape = await shttp.post('/v1/calls/originate', { key: t.key, body: { session_id: 'ses_x', state_callback: 'ftp://example.com/x' } })
+    expect(shape.status).toBe(422)
+    expect(shape.body.detail[0].loc).toEqual(['body', 'state_callback'])
+    const events = await shttp.post('/v1/calls/originate', { key: t.key, body: { session_id: 'ses_x', state_callback_events: ['answered', 'hung_up'] } })
+    expect(events.status).toBe(422)
+    expect(events.body.detail[0].loc).toEqual(['body', 'state_callback_events', 1])
+  })
+
+  test('a queued callback whose URL resolves to a private address is refused at delivery, not sent', async () => {
+    const t = await createTenant(shttp, strict.adminToken)
+    const sdeps = { ...deps, db: strict.platform.database.db, bus: strict.platform.bus }
+    const before = rx.got.length
+    const rec = await CallRecorder.create(sdeps, {
+      id: newId('call'),
+      tenantId: t.tenantId,
+      sessionId: newId('ses'),
+      direction: 'originate',
+      status: 'initiated',
+      fromParty: 'driver',
+      toParty: 'customer',
+      fromPhone: '+12025550111',
+      toPhone: '+12025550122',
+      maskedE164: '+12025550100',
+      stateCallback: rx.url,
+    })
+    const [row] = await until('refused', async () => {
+      const rows = await strict.platform.database.rows<{ status: string; attempts: number; last_error: string }>(
+        sql`select status, attempts, last_error from calls.callback_deliveries where call_id = ${rec.id}`,
+      )
+      return rows[0]?.status === 'failed' ? rows : undefined
+    })
+    expect(row!.attempts).toBe(1)
+    expect(row!.last_error).toMatch(/loopback address \(127\.0\.0\.1\).*refused/)
+    expect(rx.got.length).toBe(before)
+  })
+
+  test('without SIP, originate of a sound request answers 503 sip_unavailable', async () => {
+    const t = await createTenant(shttp, strict.adminToken)
+    const r = await shttp.post('/v1/calls/originate', { key: t.key, body: { session_id: 'ses_x' } })
+    expect(r.status).toBe(503)
+    expect(r.body.error.code).toBe('sip_unavailable')
+    const health = await shttp.get('/health')
+    expect(health.body.services.call_control).toBe('ok')
+  })
+})

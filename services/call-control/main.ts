@@ -1,0 +1,4 @@
+import { runStandalone } from '../../shared/service'
+import { callControlService } from './service'
+
+await runStandalone(callControlService)

@@ -1,0 +1,88 @@
+/**
+ * call-control: bridges masked calls over SIP (a drachtio-srf application), runs originate
+ * (third-party call control), keeps call records and delivers state callbacks. SIP runs only
+ * when DRACHTIO_HOST is set; without it the records and callbacks still work and originate
+ * answers 503 `sip_unavailable`.
+ */
+import { join } from 'node:path'
+import { failOnConfigError } from '../../shared/config'
+import { IdempotencyStore } from '../../shared/idempotency'
+import type { ServiceDefinition } from '../../shared/service'
+import { CallbackWorker } from './callbacks/worker'
+import { WebhookSecrets } from './callbacks/webhook-secrets'
+import { callControlConfig, checkSipConfig } from './config'
+import { idempotencyKeys } from './db/schema'
+import { serveCalls } from './handlers/calls'
+import { liveCalls } from './metrics'
+import { SipAgent } from './sip/agent'
+import { CallRegistry } from './sip/call-registry'
+import { handleInboundInvite } from './sip/inbound'
+import { parseTrunk } from './sip/trunk'
+import { parseCidrList } from './sip/trusted-sources'
+import { StaleCallSweeper } from './stale-calls'
+
+export const callControlService: ServiceDefinition<typeof callControlConfig> = {
+  name: 'call-control',
+  config: callControlConfig,
+  defaultPort: 8084,
+  migrations: join(import.meta.dir, 'db/migrations'),
+  async start({ bus, database, log, config }) {
+    if (!database) throw new Error('call-control needs a database')
+    failOnConfigError(() => checkSipConfig(config))
+    const { db } = database
+    const limits = { ringTimeoutMs: config.RING_TIMEOUT_S * 1000, maxCallMs: config.MAX_CALL_SECONDS * 1000 }
+
+    const worker = new CallbackWorker({ database, secrets: new WebhookSecrets(bus), log, allowPrivate: config.CALLBACK_ALLOW_PRIVATE })
+    worker.start()
+    const registry = new CallRegistry()
+    const liveTimer = setInterval(() => liveCalls.set(registry.size), 1000)
+    const recorder = { db, bus, log, onCallbackQueued: () => worker.nudge() }
+    const idempotency = new IdempotencyStore(db, idempotencyKeys)
+
+    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk> } | undefined
+    if (config.DRACHTIO_HOST) {
+      const trunk = parseTrunk(config.SIP_OUTBOUND_TRUNK!)
+      const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
+      if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
+      const agent = new SipAgent({
+        host: config.DRACHTIO_HOST,
+        port: config.DRACHTIO_PORT,
+        secret: config.DRACHTIO_SECRET,
+        log,
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder }),
+      })
+      agent.start()
+      sip = { agent, trunk }
+    } else {
+      log.warn('SIP is off: DRACHTIO_HOST is not set, so no calls are bridged and originate answers 503 sip_unavailable')
+    }
+
+    const sweeper = new StaleCallSweeper({
+      db,
+      bus,
+      log,
+      maxAgeMs: 2 * limits.ringTimeoutMs + limits.maxCallMs + 300_000,
+      maxCallMs: limits.maxCallMs,
+      isLocal: (id) => registry.has(id),
+      onCallbackQueued: () => worker.nudge(),
+      idempotency,
+    })
+    sweeper.start()
+    serveCalls(bus, { db, log, idempotency, registry, recorder, limits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
+
+    return {
+      async ready(): Promise<Record<string, boolean>> {
+        return sip ? { sip: sip.agent.connected } : {}
+      },
+      async stop() {
+        // New calls are refused from here on; live ones get the drain bound, then are hung up.
+        const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
+        if (drained.waitedFor) log.info(drained, 'drained live calls')
+        sip?.agent.stop()
+        clearInterval(liveTimer)
+        await sweeper.stop()
+        await worker.stop()
+      },
+    }
+  },
+}

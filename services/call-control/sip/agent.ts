@@ -1,0 +1,107 @@
+/**
+ * The connection to drachtio-server (the SIP engine: transactions, dialogs, transports) and what
+ * arrives on it. drachtio-srf reconnects by itself with a backoff (capped here at 5 s); we track
+ * whether we are connected for /ready and for originate's 503 `sip_unavailable`.
+ */
+import Srf from 'drachtio-srf'
+import type { Logger } from '../../../shared/log'
+import { sipConnected } from '../metrics'
+import { drachtioDialer } from './drachtio-port'
+import type { Dialer } from './legs'
+
+export interface SipAgentOptions {
+  host: string
+  port: number
+  secret: string
+  log: Logger
+  onInvite(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void>
+}
+
+export class SipAgent {
+  readonly srf: Srf
+  readonly dialer: Dialer
+  private isConnected = false
+  private stopped = false
+  private firstConnect: Promise<void>
+  private resolveFirst!: () => void
+
+  constructor(private readonly o: SipAgentOptions) {
+    this.srf = new Srf()
+    this.dialer = drachtioDialer(this.srf)
+    this.firstConnect = new Promise((r) => (this.resolveFirst = r))
+    this.srf.on('connect', (err, hostPort) => {
+      if (err) {
+        this.setConnected(false)
+        o.log.error({ err: err.message }, 'drachtio-server refused the connection (check DRACHTIO_SECRET)')
+        return
+      }
+      this.setConnected(true)
+      this.resolveFirst()
+      o.log.info({ drachtio: `${o.host}:${o.port}`, sip: hostPort }, 'connected to drachtio-server')
+    })
+    // 'error' must have a listener, or the library's socket errors would be thrown.
+    this.srf.on('error', (err) => {
+      if (this.isConnected) o.log.warn({ err: err.message }, 'drachtio connection error')
+      this.setConnected(false)
+    })
+    ;(this.srf as unknown as { on(e: 'close' | 'reconnecting', cb: (...a: unknown[]) => void): void }).on('close', () => {
+      if (this.isConnected && !this.stopped) o.log.warn('lost the drachtio-server connection; reconnecting')
+      this.setConnected(false)
+    })
+    this.srf.invite((req, res) => {
+      o.onInvite(this.srf, req, res).catch((err) => {
+        o.log.error({ err, sip_call_id: req.get('Call-ID') }, 'inbound call handler failed')
+        if (!res.finalResponseSent) res.send(500)
+      })
+    })
+  }
+
+  get connected(): boolean {
+    return this.isConnected && !this.stopped
+  }
+
+  start(): void {
+    this.o.log.info({ drachtio: `${this.o.host}:${this.o.port}` }, 'connecting to drachtio-server')
+    this.srf.connect({ host: this.o.host, port: this.o.port, secret: this.o.secret, reconnect: { retryMaxDelay: 5000 } } as Srf.SrfConfig)
+  }
+
+  /** Resolves once connected (or after `timeoutMs`, false). */
+  async waitConnected(timeoutMs: number): Promise<boolean> {
+    if (this.connected) return true
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const ok = await Promise.race([this.firstConnect.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))])
+    clearTimeout(timer)
+    return ok
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.setConnected(false)
+    // The library has no "stop reconnecting": mark its wire as closing and clear a pending retry,
+    // or a retry timer would open a fresh connection after we stopped.
+    const wp = (this.srf as unknown as { _app?: { client?: { wp?: WireState } } })._app?.client?.wp
+    if (wp) {
+      wp.closing = true
+      if (wp.reconnectVars?.retryTimer) clearTimeout(wp.reconnectVars.retryTimer)
+      if (wp.reconnectVars) wp.reconnectVars.retryTimer = null
+    }
+    try {
+      this.srf.disconnect()
+    } catch {
+      // not connected at the moment
+    }
+    if (wp?.socket && !wp.socket.destroyed) wp.socket.destroy()
+  }
+
+  private setConnected(v: boolean): void {
+    this.isConnected = v
+    sipConnected.set(v ? 1 : 0)
+  }
+}
+
+/** The parts of drachtio-srf's wire protocol object that stop() touches. */
+interface WireState {
+  closing?: boolean
+  reconnectVars?: { retryTimer: ReturnType<typeof setTimeout> | null }
+  socket?: { destroyed: boolean; destroy(): void }
+}

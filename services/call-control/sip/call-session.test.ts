@@ -1,0 +1,413 @@
+/**
+ * The call session's rules with scripted SIP: legs and INVITEs whose outcomes the test decides,
+ * and a report that collects what the session would write to the record.
+ */
+import { describe, expect, test } from 'bun:test'
+import { createLogger } from '../../../shared/log'
+import type { CallReport } from '../call-recorder'
+import type { EndStatus } from '../call-state'
+import { CallRegistry } from './call-registry'
+import { CallSession } from './call-session'
+import { classifyFailure } from './failure'
+import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
+
+const log = createLogger({ level: 'silent' })
+
+/** A deferred outcome the test settles. */
+function deferred<T>() {
+  let resolve!: (v: T) => void
+  let reject!: (e: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+class FakeLeg implements SipLeg {
+  hungUp = 0
+  reoffers: string[] = []
+  private hangupCb: (() => void) | undefined
+  private reofferCb: ((sdp: string) => Promise<string>) | undefined
+  constructor(
+    readonly callId: string,
+    readonly log: string[],
+  ) {}
+  onHangup(cb: () => void) {
+    this.hangupCb = cb
+  }
+  onReoffer(cb: (sdp: string) => Promise<string>) {
+    this.reofferCb = cb
+  }
+  async reoffer(sdp: string) {
+    this.reoffers.push(sdp)
+    return `answer-to(${sdp})`
+  }
+  async hangup() {
+    this.hungUp++
+    this.log.push(`BYE→${this.callId}`)
+  }
+  /** The far end hangs up. */
+  bye() {
+    this.log.push(`BYE←${this.callId}`)
+    this.hangupCb?.()
+  }
+  farReoffer(sdp: string) {
+    return this.reofferCb!(sdp)
+  }
+}
+
+class Report implements CallReport {
+  events: string[] = []
+  end: { status: EndStatus; reason: string } | undefined
+  ringing() {
+    this.events.push('ringing')
+  }
+  answered() {
+    this.events.push('answered')
+  }
+  ended(status: EndStatus, reason: string) {
+    this.events.push(`ended:${status}`)
+    this.end = { status, reason }
+  }
+}
+
+/** An inbound INVITE whose bridge the test resolves. */
+class FakeInvite implements InboundInvite {
+  readonly callId = 'in-1'
+  rejected: number[] = []
+  cancels = 0
+  bridgeCalls: { uri: string; callingNumber: string }[] = []
+  private cancelCb: (() => void) | undefined
+  readonly outcome = deferred<{ caller: SipLeg; callee: SipLeg }>()
+  progress: Progress | undefined
+  reject(status: number) {
+    this.rejected.push(status)
+  }
+  onCallerCancel(cb: () => void) {
+    this.cancelCb = cb
+  }
+  async bridge(uri: string, opts: { callingNumber: string }, progress: Progress) {
+    this.bridgeCalls.push({ uri, ...opts })
+    this.progress = progress
+    progress.onSent?.(() => {
+      this.cancels++
+      this.outcome.reject(new SipFailure(487, 'Request Terminated'))
+    })
+    return this.outcome.promise
+  }
+  callerCancels() {
+    this.cancelCb?.()
+  }
+}
+
+/** A dialer recording the 3PCC sequence on a shared wire log. */
+class FakeDialer implements Dialer {
+  wire: string[] = []
+  first = deferred<string>() // resolves with the caller's offer
+  second = deferred<string>() // resolves with the callee's answer
+  ackFails = false
+  callerLeg = new FakeLeg('A', this.wire)
+  calleeLeg = new FakeLeg('B', this.wire)
+  progressA: Progress | undefined
+  progressB: Progress | undefined
+
+  async inviteWithoutOffer(uri: string, opts: { callingNumber: string }, progress: Progress) {
+    this.wire.push(`INVITE→${uri} from=${opts.callingNumber} sdp=none`)
+    this.progressA = progress
+    progress.onSent?.(() => {
+      this.wire.push('CANCEL→A')
+      this.first.reject(new SipFailure(487, 'Request Terminated'))
+    })
+    const offer = await this.first.promise
+    this.wire.push(`200←A offer=${offer}`)
+    return {
+      offer,
+      callId: 'A',
+      ack: async (answer: string) => {
+        if (this.ackFails) throw new Error('no Contact')
+        this.wire.push(`ACK→A answer=${answer}`)
+        return this.callerLeg
+      },
+      abandon: async () => {
+        this.wire.push('ACK→A', 'BYE→A')
+      },
+    }
+  }
+
+  async invite(uri: string, opts: { callingNumber: string; sdp: string }, progress: Progress) {
+    this.wire.push(`INVITE→${uri} from=${opts.callingNumber} sdp=${opts.sdp}`)
+    this.progressB = progress
+    progress.onSent?.(() => {
+      this.wire.push('CANCEL→B')
+      this.second.reject(new SipFailure(487, 'Request Terminated'))
+    })
+    const answer = await this.second.promise
+    this.wire.push(`200←B answer=${answer}`, 'ACK→B')
+    return { leg: this.calleeLeg, answer }
+  }
+}
+
+const limits = { ringTimeoutMs: 5000, maxCallMs: 60_000 }
+const tick = () => new Promise((r) => setTimeout(r, 0))
+
+let seq = 0
+function inbound(l = limits) {
+  const report = new Report()
+  const invite = new FakeInvite()
+  const session = new CallSession(`call_${++seq}`, report, l, log)
+  const wire: string[] = []
+  const caller = new FakeLeg('caller', wire)
+  const callee = new FakeLeg('callee', wire)
+  const run = session.runInbound(invite, { uri: 'sip:+12025550111@trunk' }, '+12025550100')
+  return { report, invite, session, caller, callee, run, wire }
+}
+
+describe('call session: inbound bridge', () => {
+  test('rings the target with the masked number, records ringing then answered', async () => {
+    const c = inbound()
+    expect(c.invite.bridgeCalls).toEqual([{ uri: 'sip:+12025550111@trunk', callingNumber: '+12025550100' }])
+    c.invite.progress!.onProvisional!(100)
+    c.invite.progress!.onProvisional!(180)
+    c.invite.progress!.onProvisional!(183)
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    expect(c.session.state).toBe('answered')
+    expect(c.report.events).toEqual(['ringing', 'answered'])
+  })
+
+  test("the caller's BYE hangs up the callee and closes the record once", async () => {
+    const c = inbound()
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    c.caller.bye()
+    c.callee.bye() // a crossing BYE changes nothing
+    await c.session.done
+    expect(c.wire).toEqual(['BYE←caller', 'BYE→callee', 'BYE←callee'])
+    expect(c.caller.hungUp).toBe(0)
+    expect(c.report.events).toEqual(['answered', 'ended:completed'])
+    expect(c.report.end?.reason).toBe('caller_hangup')
+  })
+
+  test("the callee's BYE hangs up the caller", async () => {
+    const c = inbound()
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    c.callee.bye()
+    await c.session.done
+    expect(c.caller.hungUp).toBe(1)
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'callee_hangup' })
+  })
+
+  test('busy: the caller hears 486, the record says busy with the SIP cause', async () => {
+    const c = inbound()
+    c.invite.outcome.reject(new SipFailure(486, 'Busy Here'))
+    await c.run
+    expect(c.invite.rejected).toEqual([486])
+    expect(c.report.end).toEqual({ status: 'busy', reason: 'callee_busy (SIP 486 Busy Here)' })
+    await c.session.done
+  })
+
+  test('the caller cancels while the callee rings: CANCEL goes to the callee, record canceled', async () => {
+    const c = inbound()
+    c.invite.progress!.onProvisional!(180)
+    c.invite.callerCancels()
+    await c.run
+    expect(c.invite.cancels).toBe(1)
+    expect(c.invite.rejected).toEqual([]) // the 487 to the caller is the B2BUA's own answer to the CANCEL
+    expect(c.report.events).toEqual(['ringing', 'ended:canceled'])
+    expect(c.report.end?.reason).toBe('caller_canceled (SIP 487 Request Terminated)')
+  })
+
+  test('RING_TIMEOUT_S: the unanswered callee is cancelled, the caller hears 480, record no_answer', async () => {
+    const c = inbound({ ringTimeoutMs: 30, maxCallMs: 60_000 })
+    c.invite.progress!.onProvisional!(180)
+    await c.run
+    expect(c.invite.cancels).toBe(1)
+    expect(c.invite.rejected).toEqual([480])
+    expect(c.report.end).toEqual({ status: 'no_answer', reason: 'callee_ring_timeout (SIP 487 Request Terminated)' })
+  })
+
+  test('MAX_CALL_SECONDS: an answered call is cut, both legs hung up', async () => {
+    const c = inbound({ ringTimeoutMs: 5000, maxCallMs: 30 })
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    await c.session.done
+    expect(c.caller.hungUp).toBe(1)
+    expect(c.callee.hungUp).toBe(1)
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'max_duration' })
+  })
+
+  test('a caller that cancelled during routing is never bridged', async () => {
+    const report = new Report()
+    const invite = new FakeInvite()
+    const session = new CallSession('call_2', report, limits, log)
+    await session.runInbound(invite, { uri: 'sip:x@t' }, '+1', { alreadyCanceled: true })
+    expect(invite.bridgeCalls).toEqual([])
+    expect(invite.rejected).toEqual([487])
+    expect(report.end).toEqual({ status: 'canceled', reason: 'caller_canceled' })
+  })
+
+  test('re-INVITEs pass through to the other leg', async () => {
+    const c = inbound()
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    expect(await c.caller.farReoffer('hold-offer')).toBe('answer-to(hold-offer)')
+    expect(c.callee.reoffers).toEqual(['hold-offer'])
+    c.caller.bye()
+    await c.session.done
+  })
+
+  test('the post-dial hook fires once, when the outgoing INVITE is sent', async () => {
+    const report = new Report()
+    const invite = new FakeInvite()
+    const session = new CallSession('call_3', report, limits, log)
+    let sent = 0
+    const run = session.runInbound(invite, { uri: 'sip:x@t' }, '+1', { onInviteSent: () => sent++ })
+    expect(sent).toBe(1)
+    invite.outcome.reject(new SipFailure(503, 'Service Unavailable'))
+    await run
+    expect(invite.rejected).toEqual([503])
+    expect(report.end).toEqual({ status: 'failed', reason: 'callee_failed (SIP 503 Service Unavailable)' })
+  })
+})
+
+function originate(l = limits) {
+  const report = new Report()
+  const dialer = new FakeDialer()
+  const session = new CallSession('call_o', report, l, log)
+  const run = session.runOriginate(dialer, { uri: 'sip:+1202555DRV@trunk' }, { uri: 'sip:+1202555CUS@trunk' }, '+12025550100')
+  return { report, dialer, session, run }
+}
+
+describe('call session: originate (3PCC)', () => {
+  test('caller without SDP, callee with the caller offer, caller ACKed with the callee answer', async () => {
+    const o = originate()
+    o.dialer.progressA!.onProvisional!(180)
+    o.dialer.first.resolve('offerA')
+    await tick()
+    o.dialer.progressB!.onProvisional!(180) // the second ring is not a second event
+    o.dialer.second.resolve('answerB')
+    await o.run
+    expect(o.dialer.wire).toEqual([
+      'INVITE→sip:+1202555DRV@trunk from=+12025550100 sdp=none',
+      '200←A offer=offerA',
+      'INVITE→sip:+1202555CUS@trunk from=+12025550100 sdp=offerA',
+      '200←B answer=answerB',
+      'ACK→B',
+      'ACK→A answer=answerB',
+    ])
+    expect(o.report.events).toEqual(['ringing', 'answered'])
+    expect(o.session.state).toBe('answered')
+    o.dialer.calleeLeg.bye()
+    await o.session.done
+    expect(o.dialer.callerLeg.hungUp).toBe(1)
+    expect(o.report.end).toEqual({ status: 'completed', reason: 'callee_hangup' })
+  })
+
+  test('callee busy: the answered caller is released (ACK + BYE), record busy', async () => {
+    const o = originate()
+    o.dialer.first.resolve('offerA')
+    await tick()
+    o.dialer.second.reject(new SipFailure(486, 'Busy Here'))
+    await o.run
+    expect(o.dialer.wire.slice(-3)).toEqual(['INVITE→sip:+1202555CUS@trunk from=+12025550100 sdp=offerA', 'ACK→A', 'BYE→A'])
+    expect(o.report.end).toEqual({ status: 'busy', reason: 'callee_busy (SIP 486 Busy Here)' })
+  })
+
+  test('caller does not answer in time: cancelled, nobody else is rung', async () => {
+    const o = originate({ ringTimeoutMs: 30, maxCallMs: 60_000 })
+    await o.run
+    expect(o.dialer.wire).toEqual(['INVITE→sip:+1202555DRV@trunk from=+12025550100 sdp=none', 'CANCEL→A'])
+    expect(o.report.end).toEqual({ status: 'no_answer', reason: 'caller_ring_timeout (SIP 487 Request Terminated)' })
+  })
+
+  test('caller rejects: failed with its cause, callee never rung', async () => {
+    const o = originate()
+    o.dialer.first.reject(new SipFailure(404, 'Not Found'))
+    await o.run
+    expect(o.dialer.wire).toHaveLength(1)
+    expect(o.report.end).toEqual({ status: 'failed', reason: 'caller_failed (SIP 404 Not Found)' })
+  })
+
+  test('callee does not answer in time: CANCEL to the callee, caller released, no_answer', async () => {
+    const o = originate({ ringTimeoutMs: 40, maxCallMs: 60_000 })
+    o.dialer.first.resolve('offerA')
+    await o.run
+    expect(o.dialer.wire.slice(-3)).toEqual(['CANCEL→B', 'ACK→A', 'BYE→A'])
+    expect(o.report.end?.status).toBe('no_answer')
+    expect(o.report.end?.reason).toStartWith('callee_ring_timeout')
+  })
+
+  test('the ACK to the caller fails: the callee is hung up, record failed', async () => {
+    const o = originate()
+    o.dialer.ackFails = true
+    o.dialer.first.resolve('offerA')
+    await tick()
+    o.dialer.second.resolve('answerB')
+    await o.run
+    expect(o.dialer.calleeLeg.hungUp).toBe(1)
+    expect(o.report.end?.status).toBe('failed')
+    expect(o.report.end?.reason).toStartWith('caller_ack_failed')
+  })
+
+  test('the caller hangs up after the bridge: the callee gets BYE', async () => {
+    const o = originate()
+    o.dialer.first.resolve('offerA')
+    await tick()
+    o.dialer.second.resolve('answerB')
+    await o.run
+    o.dialer.callerLeg.bye()
+    await o.session.done
+    expect(o.dialer.calleeLeg.hungUp).toBe(1)
+    expect(o.report.end).toEqual({ status: 'completed', reason: 'caller_hangup' })
+  })
+})
+
+describe('call registry drain', () => {
+  test('waits for live calls up to the bound, then hangs up the rest', async () => {
+    const registry = new CallRegistry()
+    const a = inbound()
+    const b = inbound()
+    registry.add(a.session)
+    registry.add(b.session)
+    a.invite.outcome.resolve({ caller: a.caller, callee: a.callee })
+    b.invite.outcome.resolve({ caller: b.caller, callee: b.callee })
+    await Promise.all([a.run, b.run])
+    setTimeout(() => a.caller.bye(), 10) // ends by itself during the drain
+    const drained = await registry.drain(60)
+    expect(drained).toEqual({ waitedFor: 2, cut: 1 })
+    expect(registry.draining).toBe(true)
+    expect(registry.size).toBe(0)
+    expect(a.report.end?.reason).toBe('caller_hangup')
+    expect(b.report.end).toEqual({ status: 'completed', reason: 'shutdown' })
+    expect(b.caller.hungUp + b.callee.hungUp).toBe(2)
+  })
+
+  test('a ringing call is cancelled by a shutdown', async () => {
+    const registry = new CallRegistry()
+    const c = inbound()
+    registry.add(c.session)
+    await registry.drain(0)
+    await c.run
+    expect(c.invite.cancels).toBe(1)
+    expect(c.invite.rejected).toEqual([503])
+    expect(c.report.end?.status).toBe('failed')
+    expect(c.report.end?.reason).toStartWith('shutdown')
+  })
+})
+
+describe('failure classification', () => {
+  test('SIP causes map to end states and what the caller hears', () => {
+    expect(classifyFailure({ leg: 'callee', status: 486, reasonPhrase: 'Busy Here' })).toEqual({ status: 'busy', reason: 'callee_busy (SIP 486 Busy Here)', callerResponse: 486 })
+    expect(classifyFailure({ leg: 'callee', status: 600 })).toMatchObject({ status: 'busy', callerResponse: 486 })
+    expect(classifyFailure({ leg: 'caller', status: 603 })).toMatchObject({ status: 'busy', reason: 'caller_declined (SIP 603 Decline)' })
+    expect(classifyFailure({ leg: 'callee', status: 480 })).toMatchObject({ status: 'no_answer', callerResponse: 480 })
+    expect(classifyFailure({ leg: 'callee', status: 408 })).toMatchObject({ status: 'no_answer' })
+    expect(classifyFailure({ leg: 'callee', status: 487, ringTimedOut: true })).toMatchObject({ status: 'no_answer', callerResponse: 480 })
+    expect(classifyFailure({ leg: 'callee', status: 487, callerCanceled: true })).toEqual({ status: 'canceled', reason: 'caller_canceled (SIP 487 Request Terminated)' })
+    expect(classifyFailure({ leg: 'callee', status: 404 })).toMatchObject({ status: 'failed', reason: 'callee_failed (SIP 404 Not Found)', callerResponse: 404 })
+    expect(classifyFailure({ leg: 'callee' })).toMatchObject({ status: 'failed', callerResponse: 500 })
+    expect(classifyFailure({ leg: 'callee', status: 487, shutdown: true })).toMatchObject({ status: 'failed', callerResponse: 503 })
+  })
+})

@@ -1,0 +1,4 @@
+import { runStandalone } from '../../shared/service'
+import { didService } from './service'
+
+await runStandalone(didService)

@@ -1,0 +1,183 @@
+/**
+ * Number sharing under concurrency (issue 4, "what must be shown"): the unique indexes, not luck,
+ * keep sessions apart, on real PostgreSQL through the gateway and NATS.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
+import { serviceLogger } from '../../shared/log'
+import { loadServiceConfig, type RunningService } from '../../shared/service'
+import { sessionsService } from './service'
+import { ConflictError, SessionStore, type SessionRow } from './session-store'
+import { numbers, startFixture, tenantWith, type Fixture } from './test-fixtures'
+
+let f: Fixture
+beforeAll(async () => {
+  f = await startFixture()
+})
+afterAll(() => f?.tp.stop())
+
+const phone = (i: number) => `+1415555${String(i).padStart(4, '0')}`
+
+/** Open sessions per (number, phone) across all tenants, straight from the table: must all be 1. */
+async function maxPartiesPerNumberPhone(): Promise<number> {
+  const [r] = await f.tp.platform.database.rows<{ m: number | null }>(sql`
+    select max(n)::int as m from (
+      select masked_e164, p, count(*) as n from (
+        select masked_e164, driver_phone as p from sessions.sessions where status = 'open'
+        union all select masked_e164, customer_phone from sessions.sessions where status = 'open'
+      ) x group by masked_e164, p
+    ) y`)
+  return r?.m ?? 0
+}
+
+describe('exclusive mode', () => {
+  test('200 concurrent creates on 50 free numbers: exactly 50 succeed on 50 distinct numbers, 150 get 409', async () => {
+    const pool = numbers('+1202555', 1000, 50)
+    const t = await tenantWith(f, pool)
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(2 * i), customer_phone: phone(2 * i + 1) } })),
+    )
+    const ok = replies.filter((r) => r.status === 200)
+    const refused = replies.filter((r) => r.status === 409)
+    expect(ok.length).toBe(50)
+    expect(refused.length).toBe(150)
+    for (const r of refused) expect(r.body.error.code).toBe('no_masked_number_available')
+    const used = new Set(ok.map((r) => r.body.masked_e164))
+    expect(used.size).toBe(50)
+    for (const n of used) expect(pool).toContain(n)
+
+    // The table agrees: never two open sessions on one number.
+    const [row] = await f.tp.platform.database.rows<{ m: number }>(sql`
+      select max(n)::int as m from (select masked_e164, count(*) as n from sessions.sessions where status = 'open' and tenant_id = ${t.tenantId} group by masked_e164) x`)
+    expect(row!.m).toBe(1)
+    const list = await f.http.get('/v1/sessions?status=open&limit=500', { key: t.key })
+    expect(list.body.total).toBe(50)
+
+    // Completing one frees exactly its number for the next create.
+    const freed = ok[0]!.body
+    expect((await f.http.post(`/v1/sessions/${freed.id}/complete`, { key: t.key })).status).toBe(200)
+    const again = await f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(900), customer_phone: phone(901) } })
+    expect(again.status).toBe(200)
+    expect(again.body.masked_e164).toBe(freed.masked_e164)
+  })
+})
+
+describe('the unique indexes are the final word', () => {
+  const row = (over: Partial<SessionRow>): SessionRow => {
+    const now = new Date()
+    return {
+      id: `ses_${Math.random().toString(36).slice(2)}`,
+      tenantId: 'ten_x',
+      orderId: null,
+      driverPhone: phone(8000),
+      customerPhone: phone(8001),
+      maskedE164: '+12025558000',
+      exclusive: true,
+      status: 'open',
+      ttlMinutes: 60,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + 3_600_000),
+      endedAt: null,
+      endReason: null,
+      ...over,
+    }
+  }
+  const conflictOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'none',
+      (e) => (e instanceof ConflictError ? e.conflict : String(e)),
+    )
+
+  test('straight inserts: a second exclusive session, a shared party twice, or an open order twice are refused by the database', async () => {
+    const store = new SessionStore(f.tp.platform.database)
+    await store.insert(row({}))
+    expect(await conflictOf(store.insert(row({ driverPhone: phone(8002), customerPhone: phone(8003) })))).toBe('number')
+    // shared: another pair on the same number is fine; a phone already a party there is not, in either role
+    await store.insert(row({ maskedE164: '+12025558001', exclusive: false }))
+    expect(await conflictOf(store.insert(row({ maskedE164: '+12025558001', exclusive: false, driverPhone: phone(8004), customerPhone: phone(8005) })))).toBe('none')
+    expect(await conflictOf(store.insert(row({ maskedE164: '+12025558001', exclusive: false, driverPhone: phone(8001), customerPhone: phone(8006) })))).toBe('party')
+    await store.insert(row({ maskedE164: '+12025558002', orderId: 'ord-x' }))
+    expect(await conflictOf(store.insert(row({ maskedE164: '+12025558003', orderId: 'ord-x', driverPhone: phone(8010), customerPhone: phone(8011) })))).toBe('order')
+  })
+})
+
+describe('shared mode', () => {
+  test('concurrent creates over few numbers: numbers are shared, but no phone is a party of two open sessions on one number', async () => {
+    const pool = numbers('+1202555', 2000, 3)
+    const t = await tenantWith(f, pool, { number_sharing: 'shared' })
+    // 6 drivers x 6 customers, every pair once: each phone wants 6 sessions, 3 numbers can give it at most 3.
+    const pairs = Array.from({ length: 36 }, (_, i) => [phone(3000 + Math.floor(i / 6)), phone(3100 + (i % 6))] as const)
+    const replies = await Promise.all(pairs.map(([d, c]) => f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: d, customer_phone: c } })))
+    const ok = replies.filter((r) => r.status === 200).map((r) => r.body)
+    for (const r of replies) if (r.status !== 200) expect(r.body.error.code).toBe('no_masked_number_available')
+    expect(await maxPartiesPerNumberPhone()).toBe(1)
+    // Sharing really happened: some number carries several open sessions at once.
+    const perNumber = new Map<string, number>()
+    for (const s of ok) perNumber.set(s.masked_e164, (perNumber.get(s.masked_e164) ?? 0) + 1)
+    expect(Math.max(...perNumber.values())).toBeGreaterThan(1)
+    // Each phone got at most one session per number, so at most 3, and the pool was used fully.
+    const perPhone = new Map<string, number>()
+    for (const s of ok) for (const p of [s.driver_phone, s.customer_phone]) perPhone.set(p, (perPhone.get(p) ?? 0) + 1)
+    expect(Math.max(...perPhone.values())).toBeLessThanOrEqual(3)
+    expect(ok.length).toBeGreaterThanOrEqual(12)
+  })
+
+  test('a pool of 2N-1 numbers serves parties with N concurrent sessions each (N = 3, 5 numbers)', async () => {
+    const N = 3
+    const pool = numbers('+1202555', 4000, 2 * N - 1)
+    const t = await tenantWith(f, pool, { number_sharing: 'shared' })
+    // An N-regular bipartite workload: 8 drivers, 8 customers, each in exactly N sessions, all at once.
+    const k = 8
+    const pairs = Array.from({ length: k * N }, (_, i) => [phone(5000 + (i % k)), phone(5100 + ((i % k) + Math.floor(i / k)) % k)] as const)
+    const replies = await Promise.all(pairs.map(([d, c]) => f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: d, customer_phone: c } })))
+    expect(replies.map((r) => r.status)).toEqual(replies.map(() => 200))
+    expect(await maxPartiesPerNumberPhone()).toBe(1)
+  })
+
+  test('the bound is tight: with 2N-2 numbers a party pair can be refused, with one more it is served', async () => {
+    // Driver D holds N-1 = 1 session, customer C holds 1, on different numbers (least recently used
+    // picks a fresh one each time); (D, C) then needs a third number.
+    const t = await tenantWith(f, numbers('+1202555', 6000, 2), { number_sharing: 'shared' })
+    const D = phone(7000)
+    const C = phone(7001)
+    const a = await f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: D, customer_phone: phone(7002) } })
+    const b = await f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(7003), customer_phone: C } })
+    expect(a.status).toBe(200)
+    expect(b.status).toBe(200)
+    expect(a.body.masked_e164).not.toBe(b.body.masked_e164)
+    const refused = await f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: D, customer_phone: C } })
+    expect(refused.status).toBe(409)
+    expect(refused.body.error.code).toBe('no_masked_number_available')
+    // One more number (2N-1 = 3): served at once, the new number picked up through did's event.
+    const extra = '+12025556002'
+    await f.http.post('/admin/v1/dids', { bearer: f.admin, body: { numbers: [extra] } })
+    expect((await f.http.post(`/admin/v1/dids/${extra}/assign`, { bearer: f.admin, body: { tenant_id: t.tenantId } })).status).toBe(200)
+    const served = await f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: D, customer_phone: C } })
+    expect(served.status).toBe(200)
+    expect(served.body.masked_e164).toBe(extra)
+  })
+})
+
+// Last: the extra instances keep serving on this bus once started, so nothing after relies on one allocator.
+describe('several instances', () => {
+  test('three sessions instances (separate allocators) racing: still exactly one session per number', async () => {
+    const config = loadServiceConfig(sessionsService, f.tp.env)
+    const extra: RunningService[] = []
+    for (let i = 0; i < 2; i++) {
+      extra.push(await sessionsService.start({ bus: f.tp.platform.bus, database: f.tp.platform.database, log: serviceLogger('sessions-extra', 'warn'), config }))
+    }
+    try {
+      const pool = numbers('+1202555', 9000, 20)
+      const t = await tenantWith(f, pool)
+      const replies = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(6000 + 2 * i), customer_phone: phone(6001 + 2 * i) } })),
+      )
+      const ok = replies.filter((r) => r.status === 200)
+      expect(ok.length).toBe(20)
+      expect(new Set(ok.map((r) => r.body.masked_e164)).size).toBe(20)
+      for (const r of replies) if (r.status !== 200) expect([r.status, r.body.error.code]).toEqual([409, 'no_masked_number_available'])
+    } finally {
+      for (const x of extra) await x.stop()
+    }
+  })
+})

@@ -1,0 +1,77 @@
+/**
+ * sessions' tables, in the `sessions` Postgres schema that only this service touches.
+ *
+ * The number-sharing rules live in two partial unique indexes, so no race can break them:
+ * - an exclusive open session holds its number alone (`sessions_open_exclusive_number_uq`);
+ * - no phone is a party of two open sessions on one number (`session_parties_number_phone_uq`
+ *   over `session_parties`, whose rows exist exactly while their session is open, in both modes,
+ *   so a caller always identifies at most one session on the number it dialled).
+ */
+import { sql } from 'drizzle-orm'
+import { boolean, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { idempotencyTable } from '../../../shared/idempotency'
+
+export const sessionsSchema = pgSchema('sessions')
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+
+export const sessions = sessionsSchema.table(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    orderId: text('order_id'),
+    driverPhone: text('driver_phone').notNull(),
+    customerPhone: text('customer_phone').notNull(),
+    maskedE164: text('masked_e164').notNull(),
+    /** Holds its number alone (the tenant was in `exclusive` mode, or the number was asked for explicitly). */
+    exclusive: boolean('exclusive').notNull(),
+    status: text('status', { enum: ['open', 'completed', 'expired'] }).notNull(),
+    ttlMinutes: integer('ttl_minutes').notNull(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    endedAt: ts('ended_at'),
+    endReason: text('end_reason', { enum: ['completed', 'expired', 'number_released'] }),
+  },
+  (t) => [
+    uniqueIndex('sessions_open_exclusive_number_uq')
+      .on(t.maskedE164)
+      .where(sql`status = 'open' and exclusive`),
+    uniqueIndex('sessions_open_order_uq')
+      .on(t.tenantId, t.orderId)
+      .where(sql`status = 'open' and order_id is not null`),
+    // Is this number busy? (allocation, route, explicit masked_e164)
+    index('sessions_open_number_idx')
+      .on(t.maskedE164, t.expiresAt)
+      .where(sql`status = 'open'`),
+    // The sweeper's queue.
+    index('sessions_open_expiry_idx')
+      .on(t.expiresAt)
+      .where(sql`status = 'open'`),
+    // Lists, newest first (ids are time-sortable), and lookups by order_id.
+    index('sessions_tenant_idx').on(t.tenantId, t.id),
+    index('sessions_tenant_order_idx')
+      .on(t.tenantId, t.orderId, t.id)
+      .where(sql`order_id is not null`),
+    // When was a number last used (least-recently-used allocation).
+    index('sessions_number_created_idx').on(t.maskedE164, t.createdAt),
+  ],
+)
+
+/** The two parties of each open session; deleted in the same statement that ends the session. */
+export const sessionParties = sessionsSchema.table(
+  'session_parties',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id').notNull(),
+    maskedE164: text('masked_e164').notNull(),
+    phone: text('phone').notNull(),
+    /** The session's expiry, so a party of an expired (not yet swept) session does not count. */
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.phone] }), uniqueIndex('session_parties_number_phone_uq').on(t.maskedE164, t.phone)],
+)
+
+export const idempotencyKeys = idempotencyTable(sessionsSchema)

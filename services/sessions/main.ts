@@ -1,0 +1,4 @@
+import { runStandalone } from '../../shared/service'
+import { sessionsService } from './service'
+
+await runStandalone(sessionsService)

@@ -1,0 +1,159 @@
+/**
+ * Sessions' read model of the DID inventory: which numbers each tenant holds and whether they
+ * are active or suspended, kept in memory so creating a session and routing a call need no bus
+ * round trip to did. Fed by `did.assignment.changed` (every instance hears every change), filled
+ * on a miss with `did.tenant.numbers` / `did.number.lookup`, and refreshed in the background once
+ * an entry is older than the TTL, so a missed event heals within the TTL.
+ *
+ * A fetch that overlaps a change event for the same tenant or number is discarded and repeated,
+ * so an older answer never overwrites a newer event.
+ */
+import type { Bus } from '../../shared/bus/bus'
+import { did, type NumberState } from '../../shared/contracts/did'
+import type { PayloadOf } from '../../shared/contracts/define'
+import { isAppError } from '../../shared/errors'
+import type { Logger } from '../../shared/log'
+
+type Change = PayloadOf<typeof did.assignmentChanged>
+
+interface TenantEntry {
+  numbers: Map<string, NumberState>
+  /** Changes whenever `numbers` does (allocation rebuilds its ranking then). */
+  version: number
+  loadedAt: number
+  refreshing?: Promise<void>
+}
+
+export interface TenantNumbers {
+  numbers: ReadonlyMap<string, NumberState>
+  version: number
+}
+
+let versions = 0
+/** Numbers per did.tenant.numbers page (about 200 bytes each, well under a NATS message). */
+const PAGE = 1000
+
+interface NumberEntry {
+  /** Who holds it now; null when nobody does or it is not in the pool. */
+  holder: NumberState | null
+  loadedAt: number
+}
+
+export class NumberDirectory {
+  private readonly tenants = new Map<string, TenantEntry>()
+  private readonly loadingTenants = new Map<string, Promise<TenantEntry>>()
+  private readonly numbers = new Map<string, NumberEntry>()
+  /** Bumped by every change event, so a fetch can tell it raced one. */
+  private readonly tenantEpoch = new Map<string, number>()
+  private readonly numberEpoch = new Map<string, number>()
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly ttlMs: number,
+    private readonly log?: Logger,
+    private readonly pageSize = PAGE,
+  ) {}
+
+  /** The numbers a tenant holds now (active and suspended), by E.164; not a copy, do not change it. */
+  async numbersOf(tenantId: string, requestId = ''): Promise<TenantNumbers> {
+    let entry = this.tenants.get(tenantId)
+    if (entry) {
+      if (Date.now() - entry.loadedAt > this.ttlMs) this.refreshInBackground(tenantId, entry, requestId)
+    } else {
+      entry = await this.loadTenant(tenantId, requestId)
+    }
+    return { numbers: entry.numbers, version: entry.version }
+  }
+
+  /** Who holds a number now (null: nobody, or not in the pool). */
+  async holderOf(e164: string, requestId = ''): Promise<NumberState | null> {
+    const entry = this.numbers.get(e164)
+    if (entry) {
+      if (Date.now() - entry.loadedAt > this.ttlMs) void this.lookup(e164, requestId).catch(() => undefined)
+      return entry.holder
+    }
+    return this.lookup(e164, requestId)
+  }
+
+  apply(c: Change): void {
+    this.tenantEpoch.set(c.tenant_id, (this.tenantEpoch.get(c.tenant_id) ?? 0) + 1)
+    this.numberEpoch.set(c.e164, (this.numberEpoch.get(c.e164) ?? 0) + 1)
+    const now = Date.now()
+    if (c.status === 'released') {
+      this.change(c.tenant_id, (m) => m.delete(c.e164))
+      this.numbers.set(c.e164, { holder: null, loadedAt: now })
+      return
+    }
+    const state: NumberState = { e164: c.e164, did_id: c.did_id, assignment_id: c.assignment_id, tenant_id: c.tenant_id, country: c.country, status: c.status }
+    // A number moving to another tenant leaves the previous holder's list.
+    const previous = this.numbers.get(c.e164)?.holder
+    if (previous && previous.tenant_id !== c.tenant_id) this.change(previous.tenant_id, (m) => m.delete(c.e164))
+    this.change(c.tenant_id, (m) => m.set(c.e164, state))
+    this.numbers.set(c.e164, { holder: state, loadedAt: now })
+  }
+
+  private change(tenantId: string, f: (m: Map<string, NumberState>) => void): void {
+    const entry = this.tenants.get(tenantId)
+    if (!entry) return
+    f(entry.numbers)
+    entry.version = ++versions
+  }
+
+  private loadTenant(tenantId: string, requestId: string): Promise<TenantEntry> {
+    let p = this.loadingTenants.get(tenantId)
+    if (!p) {
+      p = this.fetchTenant(tenantId, requestId).finally(() => this.loadingTenants.delete(tenantId))
+      this.loadingTenants.set(tenantId, p)
+    }
+    return p
+  }
+
+  private async fetchTenant(tenantId: string, requestId: string): Promise<TenantEntry> {
+    for (let attempt = 0; ; attempt++) {
+      const epoch = this.tenantEpoch.get(tenantId) ?? 0
+      const numbers = new Map<string, NumberState>()
+      for (let after: string | undefined; ; ) {
+        const page = await this.bus.request(did.tenantNumbers, { tenant_id: tenantId, limit: this.pageSize, ...(after ? { after } : {}) }, { requestId })
+        for (const n of page.numbers) numbers.set(n.e164, n)
+        if (page.numbers.length < this.pageSize) break
+        after = page.numbers[page.numbers.length - 1]!.e164
+      }
+      if ((this.tenantEpoch.get(tenantId) ?? 0) !== epoch && attempt < 3) continue
+      const entry: TenantEntry = { numbers, version: ++versions, loadedAt: Date.now() }
+      this.tenants.set(tenantId, entry)
+      // No event for this tenant arrived meanwhile, so these are current for the numbers too.
+      for (const n of numbers.values()) this.numbers.set(n.e164, { holder: n, loadedAt: entry.loadedAt })
+      return entry
+    }
+  }
+
+  private refreshInBackground(tenantId: string, entry: TenantEntry, requestId: string): void {
+    if (entry.refreshing) return
+    entry.refreshing = this.fetchTenant(tenantId, requestId)
+      .then(() => undefined)
+      .catch((err) => {
+        // Keep serving the old list; the next request past the TTL tries again.
+        this.log?.warn({ err, tenant_id: tenantId }, 'could not refresh the numbers of a tenant')
+        entry.loadedAt = Date.now() - this.ttlMs / 2
+      })
+      .finally(() => {
+        entry.refreshing = undefined
+      })
+  }
+
+  private async lookup(e164: string, requestId: string): Promise<NumberState | null> {
+    for (let attempt = 0; ; attempt++) {
+      const epoch = this.numberEpoch.get(e164) ?? 0
+      let holder: NumberState | null
+      try {
+        holder = (await this.bus.request(did.lookupNumber, { e164 }, { requestId })).holder
+      } catch (e) {
+        if (!(isAppError(e) && e.code === 'did_not_found')) throw e
+        holder = null
+      }
+      if ((this.numberEpoch.get(e164) ?? 0) !== epoch && attempt < 3) continue
+      this.numbers.set(e164, { holder, loadedAt: Date.now() })
+      return holder
+    }
+  }
+}

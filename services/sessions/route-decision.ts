@@ -1,0 +1,63 @@
+/**
+ * The routing rule for an inbound call to a masked number (DESIGN.md, call control): whom to
+ * bridge the caller to, with the masked number as caller id, or why to refuse. Pure, so every
+ * outcome is unit-tested; the handler only gathers the inputs.
+ */
+import type { RouteDecision } from '../../shared/contracts/sessions'
+
+/** Who holds the dialled number now (from did), or null when nobody does / it is not in the pool. */
+export interface RouteNumber {
+  tenant_id: string
+  status: 'active' | 'suspended'
+}
+
+export interface RouteSession {
+  id: string
+  tenantId: string
+  orderId: string | null
+  driverPhone: string
+  customerPhone: string
+  maskedE164: string
+  status: 'open' | 'completed' | 'expired'
+  expiresAt: Date
+}
+
+export interface RouteInput {
+  /** The dialled masked number, E.164. */
+  to: string
+  /** The caller, E.164. */
+  from: string
+  number: RouteNumber | null
+  /** Sessions on `to` that may matter: those the caller is a party of, and any other open one. */
+  sessions: RouteSession[]
+  now: Date
+}
+
+const refuse = (reason: Extract<RouteDecision, { action: 'refuse' }>['reason'], sip_status: 403 | 404): RouteDecision => ({ action: 'refuse', reason, sip_status })
+
+/** Open for every purpose: not ended, and its expiry not reached (exactly at `expires_at` it is over). */
+export function isLive(s: Pick<RouteSession, 'status' | 'expiresAt'>, now: Date): boolean {
+  return s.status === 'open' && s.expiresAt.getTime() > now.getTime()
+}
+
+export function decideRoute({ to, from, number, sessions, now }: RouteInput): RouteDecision {
+  if (!number) return refuse('number_not_assigned', 404)
+  if (number.status === 'suspended') return refuse('number_suspended', 403)
+  // Only the current holder's live sessions on this very number count.
+  const live = sessions.filter((s) => s.maskedE164 === to && s.tenantId === number.tenant_id && isLive(s, now))
+  if (live.length === 0) return refuse('no_session', 404)
+  // The unique index on (number, party) leaves at most one; the newest wins if it ever did not.
+  const mine = live.filter((s) => s.driverPhone === from || s.customerPhone === from).sort((a, b) => (a.id < b.id ? 1 : -1))[0]
+  if (!mine) return refuse('unknown_caller', 403)
+  const fromDriver = mine.driverPhone === from
+  return {
+    action: 'bridge',
+    tenant_id: mine.tenantId,
+    session_id: mine.id,
+    order_id: mine.orderId,
+    target: fromDriver ? mine.customerPhone : mine.driverPhone,
+    caller_id: to,
+    from_party: fromDriver ? 'driver' : 'customer',
+    to_party: fromDriver ? 'customer' : 'driver',
+  }
+}

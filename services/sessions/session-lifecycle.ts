@@ -1,0 +1,188 @@
+/**
+ * The sessions rules (DESIGN.md, tenant REST API and number sharing) over the store, the DID read
+ * model and the tenant settings: create (explicit number or automatic allocation), read, list,
+ * complete, route, expire, and end on a number's release. Every end of a session is announced
+ * on the bus (`sessions.session.completed` / `.expired`).
+ */
+import type { Bus, BusContext } from '../../shared/bus/bus'
+import { did } from '../../shared/contracts/did'
+import { sessions as contract, type CreateSessionInput, type RouteDecision, type Session } from '../../shared/contracts/sessions'
+import { AppError, isAppError } from '../../shared/errors'
+import { newId } from '../../shared/ids'
+import type { Logger } from '../../shared/log'
+import { normalizePhone } from '../../shared/phone'
+import { NumberAllocator } from './allocate-number'
+import { checkCreate, type CheckedCreate } from './create-input'
+import type { NumberDirectory } from './number-directory'
+import { decideRoute, isLive } from './route-decision'
+import { ConflictError, toSession, type SessionRow, type SessionStore } from './session-store'
+import type { TenantSettings } from './tenant-settings'
+
+const MINUTE_MS = 60_000
+
+export class SessionLifecycle {
+  readonly allocator: NumberAllocator
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly store: SessionStore,
+    private readonly directory: NumberDirectory,
+    private readonly settings: TenantSettings,
+    private readonly log: Logger,
+    private readonly defaultRegion?: string,
+  ) {
+    this.allocator = new NumberAllocator(store, async (tenantId, e164) => void (await this.heal(tenantId, e164)))
+  }
+
+  async create(tenantId: string, input: CreateSessionInput, ctx: Partial<BusContext>): Promise<Session> {
+    const c = checkCreate(input)
+    const requestId = ctx.requestId ?? ''
+    const [sharing, held] = await Promise.all([this.settings.sharing(tenantId, requestId), this.directory.numbersOf(tenantId, requestId)])
+    const insert = (e164: string, exclusive: boolean) => this.insert(tenantId, c, e164, exclusive, ctx)
+    const row = c.masked
+      ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), insert, requestId)
+      : await this.allocator.allocate(
+          { tenantId, exclusive: sharing === 'exclusive', driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held },
+          (e164) => insert(e164, sharing === 'exclusive'),
+        )
+    const session = toSession(row)
+    this.bus.publish(contract.created, session, ctx)
+    return session
+  }
+
+  /** Explicit `masked_e164`: in the pool (404), actively this tenant's (403), free of live sessions (409). */
+  private async createOnNumber(
+    tenantId: string,
+    e164: string,
+    held: { status: string } | undefined,
+    insert: (e164: string, exclusive: boolean) => Promise<SessionRow>,
+    requestId: string,
+  ): Promise<SessionRow> {
+    if (!held || held.status !== 'active') {
+      // The error path asks did itself: it tells "not in the pool" from "not yours", and the read model may lag a fresh assignment.
+      let holder
+      try {
+        holder = (await this.bus.request(did.lookupNumber, { e164 }, { requestId })).holder
+      } catch (e) {
+        if (isAppError(e) && e.code === 'did_not_found') throw new AppError('masked_number_not_found', `${e164} is not a masked number of this platform`)
+        throw e
+      }
+      if (holder?.tenant_id !== tenantId) throw new AppError('masked_number_not_assigned', `${e164} is not assigned to this tenant`)
+      if (holder.status !== 'active') throw new AppError('masked_number_not_assigned', `${e164} is suspended`)
+    }
+    const busy = () => new AppError('masked_number_busy', `${e164} already carries an open session`)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await this.store.hasLiveSession(tenantId, e164, new Date())) throw busy()
+      try {
+        // An explicitly chosen number is held alone, in either sharing mode.
+        return await insert(e164, true)
+      } catch (e) {
+        if (!(e instanceof ConflictError) || e.conflict === 'order') throw e
+        if ((await this.heal(tenantId, e164)) === 0) throw busy()
+      }
+    }
+    throw busy()
+  }
+
+  /** Inserts one session; an open session with the same order id is a 409 naming it. */
+  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, ctx: Partial<BusContext>): Promise<SessionRow> {
+    for (let attempt = 0; ; attempt++) {
+      const now = new Date()
+      const row: SessionRow = {
+        id: newId('ses', now.getTime()),
+        tenantId,
+        orderId: c.orderId,
+        driverPhone: c.driver,
+        customerPhone: c.customer,
+        maskedE164: e164,
+        exclusive,
+        status: 'open',
+        ttlMinutes: c.ttlMinutes,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + c.ttlMinutes * MINUTE_MS),
+        endedAt: null,
+        endReason: null,
+      }
+      try {
+        await this.store.insert(row)
+        return row
+      } catch (e) {
+        if (!(e instanceof ConflictError && e.conflict === 'order' && c.orderId)) throw e
+        const open = await this.store.openByOrder(tenantId, c.orderId)
+        if (open && isLive(open, new Date())) {
+          throw new AppError('session_exists', `an open session for order ${c.orderId} exists: ${open.id}`, { extra: { session_id: open.id } })
+        }
+        // It lapsed (not yet swept) or ended meanwhile: expire it and insert again.
+        this.announce(await this.store.expireLapsedOrder(tenantId, c.orderId, new Date()), ctx)
+        if (attempt >= 2) throw new AppError('session_exists', `an open session for order ${c.orderId} exists`)
+      }
+    }
+  }
+
+  /** Ends what wrongly blocks a number; returns how many sessions that was. */
+  private async heal(tenantId: string, e164: string): Promise<number> {
+    const ended = await this.store.healNumber(tenantId, e164, new Date())
+    this.announce(ended, {})
+    return ended.length
+  }
+
+  async get(tenantId: string, ref: string): Promise<Session> {
+    const row = await this.store.findByRef(tenantId, ref)
+    if (!row) throw new AppError('session_not_found', `session ${ref} not found`)
+    return toSession(row)
+  }
+
+  list(tenantId: string, q: Parameters<SessionStore['list']>[1]) {
+    return this.store.list(tenantId, q, new Date())
+  }
+
+  /** Ends a live session; on an ended one answers it with `already_ended: true`. */
+  async complete(tenantId: string, ref: string, ctx: Partial<BusContext>): Promise<Session & { already_ended?: boolean }> {
+    const row = await this.store.findByRef(tenantId, ref)
+    if (!row) throw new AppError('session_not_found', `session ${ref} not found`)
+    if (isLive(row, new Date())) {
+      const done = await this.store.complete(tenantId, row.id, new Date())
+      if (done) {
+        const session = toSession(done)
+        this.bus.publish(contract.completed, session, ctx)
+        return session
+      }
+    }
+    // Already over. One that lapsed but was not swept yet is marked expired now.
+    const expired = row.status === 'open' ? await this.store.expireOne(tenantId, row.id, new Date()) : []
+    this.announce(expired, ctx)
+    const current = expired[0] ?? (await this.store.findByRef(tenantId, row.id)) ?? row
+    return { ...toSession(current), already_ended: true }
+  }
+
+  async route(req: { to: string; from: string }, ctx: Partial<BusContext>): Promise<RouteDecision> {
+    const to = normalizePhone(req.to, this.defaultRegion) ?? req.to
+    const from = normalizePhone(req.from, this.defaultRegion) ?? req.from
+    const holder = await this.directory.holderOf(to, ctx.requestId)
+    const rows = holder?.status === 'active' ? await this.store.routeCandidates(holder.tenant_id, to, from, new Date()) : []
+    return decideRoute({ to, from, number: holder && { tenant_id: holder.tenant_id, status: holder.status }, sessions: rows, now: new Date() })
+  }
+
+  /** Marks every lapsed session expired and announces each; returns how many. */
+  async sweep(batch = 500): Promise<number> {
+    let total = 0
+    for (;;) {
+      const rows = await this.store.sweep(new Date(), batch)
+      this.announce(rows, {})
+      total += rows.length
+      if (rows.length < batch) return total
+    }
+  }
+
+  /** A released number's open sessions of its former tenant end (`number_released`). */
+  async numberReleased(tenantId: string, e164: string, ctx: Partial<BusContext>): Promise<number> {
+    const ended = await this.store.endForReleasedNumber(tenantId, e164, new Date())
+    this.announce(ended, ctx)
+    if (ended.length) this.log.info({ tenant_id: tenantId, e164, sessions: ended.length }, 'ended sessions of a released number')
+    return ended.length
+  }
+
+  private announce(rows: SessionRow[], ctx: Partial<BusContext>): void {
+    for (const r of rows) this.bus.publish(r.status === 'expired' ? contract.expired : contract.completed, toSession(r), ctx)
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * Every SQL statement of the sessions service. Session time is this service's clock: `now` is
+ * passed in, so "expired" means the same thing in a query, in a reply and in the route decision.
+ * A session ends in one statement that also deletes its party rows, so the unique indexes only
+ * ever see open sessions.
+ */
+import { and, count, desc, eq, gt, lte, or, sql, type SQL } from 'drizzle-orm'
+import type { Session } from '../../shared/contracts/sessions'
+import { violatedConstraint, isUniqueViolation, type Database } from '../../shared/db/database'
+import { sessionParties, sessions } from './db/schema'
+import { isLive } from './route-decision'
+
+export type SessionRow = typeof sessions.$inferSelect
+export type EndReason = NonNullable<SessionRow['endReason']>
+
+/** The session as the API shows it: one past its `expires_at` is expired, swept or not. */
+export function toSession(r: SessionRow, now = new Date()): Session {
+  const lapsed = r.status === 'open' && !isLive(r, now)
+  return {
+    id: r.id,
+    tenant_id: r.tenantId,
+    order_id: r.orderId,
+    driver_phone: r.driverPhone,
+    customer_phone: r.customerPhone,
+    masked_e164: r.maskedE164,
+    status: lapsed ? 'expired' : r.status,
+    ttl_minutes: r.ttlMinutes,
+    created_at: r.createdAt.toISOString(),
+    expires_at: r.expiresAt.toISOString(),
+    ended_at: lapsed ? r.expiresAt.toISOString() : (r.endedAt?.toISOString() ?? null),
+    end_reason: lapsed ? 'expired' : r.endReason,
+  }
+}
+
+const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)))
+
+/** Raw rows (`returning *`) to the typed row. */
+function fromRaw(r: Record<string, unknown>): SessionRow {
+  return {
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    orderId: (r.order_id as string | null) ?? null,
+    driverPhone: String(r.driver_phone),
+    customerPhone: String(r.customer_phone),
+    maskedE164: String(r.masked_e164),
+    exclusive: Boolean(r.exclusive),
+    status: r.status as SessionRow['status'],
+    ttlMinutes: Number(r.ttl_minutes),
+    createdAt: date(r.created_at),
+    expiresAt: date(r.expires_at),
+    endedAt: r.ended_at == null ? null : date(r.ended_at),
+    endReason: (r.end_reason as SessionRow['endReason']) ?? null,
+  }
+}
+
+const tsParam = (d: Date) => sql`${d.toISOString()}::timestamptz`
+const textArray = (values: string[]) => sql`array[${sql.join(
+  values.map((v) => sql`${v}`),
+  sql`, `,
+)}]::text[]`
+
+/** Which insert constraint a create ran into. */
+export type Conflict = 'number' | 'party' | 'order'
+
+export class ConflictError extends Error {
+  constructor(readonly conflict: Conflict) {
+    super(`session insert conflict: ${conflict}`)
+  }
+}
+
+function classify(e: unknown): Conflict | undefined {
+  if (!isUniqueViolation(e)) return undefined
+  const c = violatedConstraint(e)
+  if (c === 'sessions_open_exclusive_number_uq') return 'number'
+  if (c === 'session_parties_number_phone_uq') return 'party'
+  if (c === 'sessions_open_order_uq') return 'order'
+  return undefined
+}
+
+export class SessionStore {
+  constructor(private readonly database: Database) {}
+
+  private get db() {
+    return this.database.db
+  }
+
+  /** The session and its two party rows in one statement: all of it, or a `ConflictError`. */
+  async insert(row: SessionRow): Promise<void> {
+    try {
+      await this.database.rows(sql`
+        with s as (
+          insert into ${sessions} (id, tenant_id, order_id, driver_phone, customer_phone, masked_e164, exclusive, status, ttl_minutes, created_at, expires_at)
+          values (${row.id}, ${row.tenantId}, ${row.orderId}, ${row.driverPhone}, ${row.customerPhone}, ${row.maskedE164}, ${row.exclusive}, 'open',
+                  ${row.ttlMinutes}, ${tsParam(row.createdAt)}, ${tsParam(row.expiresAt)})
+          returning id, tenant_id, masked_e164, driver_phone, customer_phone, expires_at
+        )
+        insert into ${sessionParties} (session_id, tenant_id, masked_e164, phone, expires_at)
+        select id, tenant_id, masked_e164, driver_phone, expires_at from s
+        union all
+        select id, tenant_id, masked_e164, customer_phone, expires_at from s`)
+    } catch (e) {
+      const c = classify(e)
+      if (c) throw new ConflictError(c)
+      throw e
+    }
+  }
+
+  /**
+   * Of `candidates` (in order), up to `limit` this tenant could use now: in exclusive mode, with
+   * no live session; in shared mode, with no live exclusive session and no live session that
+   * either phone is a party of. Expired-but-unswept sessions do not count.
+   */
+  async freeAmong(o: { tenantId: string; candidates: string[]; exclusive: boolean; phones: [string, string]; now: Date; limit: number }): Promise<string[]> {
+    if (o.candidates.length === 0) return []
+    const now = tsParam(o.now)
+    const busy = o.exclusive
+      ? sql`exists (select 1 from ${sessions} s where s.masked_e164 = c.n and s.status = 'open' and s.expires_at > ${now} and s.tenant_id = ${o.tenantId})`
+      : sql`(exists (select 1 from ${sessions} s where s.masked_e164 = c.n and s.status = 'open' and s.exclusive and s.expires_at > ${now} and s.tenant_id = ${o.tenantId})
+             or exists (select 1 from ${sessionParties} p where p.masked_e164 = c.n and p.phone in (${o.phones[0]}, ${o.phones[1]}) and p.expires_at > ${now} and p.tenant_id = ${o.tenantId}))`
+    const rows = await this.database.rows<{ n: string }>(sql`
+      select c.n from unnest(${textArray(o.candidates)}) with ordinality as c(n, ord)
+      where not ${busy}
+      order by c.ord limit ${o.limit}`)
+    return rows.map((r) => r.n)
+  }
+
+  /** Whether this tenant has a live session on the number (explicit `masked_e164` needs none). */
+  async hasLiveSession(tenantId: string, e164: string, now: Date): Promise<boolean> {
+    const [r] = await this.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.maskedE164, e164), eq(sessions.status, 'open'), gt(sessions.expiresAt, now), eq(sessions.tenantId, tenantId)))
+      .limit(1)
+    return r !== undefined
+  }
+
+  /** When each number last carried a session (for least-recently-used order). */
+  async lastUsed(numbers: string[]): Promise<Map<string, number>> {
+    if (numbers.length === 0) return new Map()
+    const rows = await this.database.rows<{ n: string; at: unknown }>(sql`
+      select c.n, (select s.created_at from ${sessions} s where s.masked_e164 = c.n order by s.created_at desc limit 1) as at
+      from unnest(${textArray(numbers)}) as c(n)`)
+    const out = new Map<string, number>()
+    for (const r of rows) if (r.at != null) out.set(r.n, date(r.at).getTime())
+    return out
+  }
+
+  /**
+   * Ends the open sessions matching `where`: those past their expiry become `expired` (ended at
+   * `expires_at`), the others end with `reason` at `now`. Returns them as they now are.
+   */
+  async endOpen(where: SQL, reason: EndReason, now: Date): Promise<SessionRow[]> {
+    const t = tsParam(now)
+    const rows = await this.database.rows<Record<string, unknown>>(sql`
+      with e as (
+        update ${sessions} set
+          status = case when expires_at <= ${t} then 'expired' else ${reason === 'expired' ? 'expired' : 'completed'} end,
+          ended_at = case when expires_at <= ${t} then expires_at else ${t} end,
+          end_reason = case when expires_at <= ${t} then 'expired' else ${reason} end
+        where status = 'open' and ${where}
+        returning *
+      ), d as (
+        delete from ${sessionParties} where session_id in (select id from e)
+      )
+      select * from e`)
+    return rows.map(fromRaw)
+  }
+
+  /**
+   * Clears what blocks a number for this tenant but should not: its sessions past their expiry
+   * (not yet swept), and any other tenant's leftovers (the number was released and reassigned
+   * while the release event was missed).
+   */
+  healNumber(tenantId: string, e164: string, now: Date): Promise<SessionRow[]> {
+    return this.endOpen(sql`masked_e164 = ${e164} and (expires_at <= ${tsParam(now)} or tenant_id <> ${tenantId})`, 'number_released', now)
+  }
+
+  /** Expires this tenant's lapsed open session with the order id, if one blocks a new one. */
+  expireLapsedOrder(tenantId: string, orderId: string, now: Date): Promise<SessionRow[]> {
+    return this.endOpen(sql`tenant_id = ${tenantId} and order_id = ${orderId} and expires_at <= ${tsParam(now)}`, 'expired', now)
+  }
+
+  /** A released number: its tenant's open sessions on it end (`number_released`). */
+  endForReleasedNumber(tenantId: string, e164: string, now: Date): Promise<SessionRow[]> {
+    return this.endOpen(sql`tenant_id = ${tenantId} and masked_e164 = ${e164}`, 'number_released', now)
+  }
+
+  async openByOrder(tenantId: string, orderId: string): Promise<SessionRow | undefined> {
+    const [r] = await this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.tenantId, tenantId), eq(sessions.orderId, orderId), eq(sessions.status, 'open')))
+      .limit(1)
+    return r
+  }
+
+  /** By id, or else by order id (its newest session); only this tenant's. */
+  async findByRef(tenantId: string, ref: string): Promise<SessionRow | undefined> {
+    const [byId] = await this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.id, ref), eq(sessions.tenantId, tenantId)))
+    if (byId) return byId
+    const [byOrder] = await this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.tenantId, tenantId), eq(sessions.orderId, ref)))
+      .orderBy(desc(sessions.id))
+      .limit(1)
+    return byOrder
+  }
+
+  /** Completes a live session; undefined if it was not live (ended, lapsed, or not this tenant's). */
+  async complete(tenantId: string, id: string, now: Date): Promise<SessionRow | undefined> {
+    const [r] = await this.endOpen(sql`id = ${id} and tenant_id = ${tenantId} and expires_at > ${tsParam(now)}`, 'completed', now)
+    return r
+  }
+
+  expireOne(tenantId: string, id: string, now: Date): Promise<SessionRow[]> {
+    return this.endOpen(sql`id = ${id} and tenant_id = ${tenantId} and expires_at <= ${tsParam(now)}`, 'expired', now)
+  }
+
+  async list(tenantId: string, q: { limit: number; offset: number; status: 'open' | 'completed' | 'expired' | 'all'; order_id?: string }, now: Date) {
+    const where: (SQL | undefined)[] = [eq(sessions.tenantId, tenantId)]
+    if (q.order_id !== undefined) where.push(eq(sessions.orderId, q.order_id))
+    if (q.status === 'open') where.push(eq(sessions.status, 'open'), gt(sessions.expiresAt, now))
+    if (q.status === 'completed') where.push(eq(sessions.status, 'completed'))
+    if (q.status === 'expired') where.push(or(eq(sessions.status, 'expired'), and(eq(sessions.status, 'open'), lte(sessions.expiresAt, now))))
+    const cond = and(...where)
+    const [rows, [total]] = await Promise.all([
+      this.db.select().from(sessions).where(cond).orderBy(desc(sessions.id)).limit(q.limit).offset(q.offset),
+      this.db.select({ n: count() }).from(sessions).where(cond),
+    ])
+    return { items: rows.map((r) => toSession(r, now)), limit: q.limit, offset: q.offset, total: Number(total?.n ?? 0) }
+  }
+
+  /** For a call to `to` from `from`: the session `from` is a party of, and any one other live session. */
+  async routeCandidates(tenantId: string, to: string, from: string, now: Date): Promise<SessionRow[]> {
+    const [mine, any] = await Promise.all([
+      this.db
+        .select({ s: sessions })
+        .from(sessionParties)
+        .innerJoin(sessions, eq(sessions.id, sessionParties.sessionId))
+        .where(and(eq(sessionParties.maskedE164, to), eq(sessionParties.phone, from), eq(sessionParties.tenantId, tenantId))),
+      this.db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.maskedE164, to), eq(sessions.status, 'open'), gt(sessions.expiresAt, now), eq(sessions.tenantId, tenantId)))
+        .limit(1),
+    ])
+    return [...mine.map((r) => r.s), ...any]
+  }
+
+  /** Marks up to `batch` sessions past their expiry as expired; several sweepers skip each other's rows. */
+  async sweep(now: Date, batch: number): Promise<SessionRow[]> {
+    const t = tsParam(now)
+    const rows = await this.database.rows<Record<string, unknown>>(sql`
+      with due as (
+        select id from ${sessions} where status = 'open' and expires_at <= ${t}
+        order by expires_at limit ${batch} for update skip locked
+      ), e as (
+        update ${sessions} s set status = 'expired', ended_at = s.expires_at, end_reason = 'expired'
+        from due where s.id = due.id
+        returning s.*
+      ), d as (
+        delete from ${sessionParties} where session_id in (select id from e)
+      )
+      select * from e`)
+    return rows.map(fromRaw)
+  }
+}
