@@ -21,7 +21,7 @@
 import { join } from 'node:path'
 import { SQL } from 'bun'
 import { PG_ADMIN_URL } from '../tests/support/infra'
-import { cpuSince, pidsByComm, sampleCpu, type CpuUsage, type PidGroups } from './lib/cpu'
+import { cpuSince, pidsByComm, sampleCpu, waitForQuiet, type CpuUsage, type PidGroups } from './lib/cpu'
 import { runFixedRate, type FixedRateResult } from './lib/fixed-rate'
 import { startBenchPlatform, type BenchPlatform } from './lib/platform'
 import { spawnReady, stopAllOnInterrupt, type BenchProcess } from './lib/proc'
@@ -50,6 +50,8 @@ interface Measured {
   generatorCpu: number
   wallSeconds: number
 }
+
+const QUIET_CORES = 0.25
 
 /** Cores busy on average with work that is neither the target, its backends nor the generator. */
 function otherLoad(m: Measured): number {
@@ -150,8 +152,9 @@ export async function run(): Promise<void> {
 
     const databaseUrl = platform.databaseUrl
     async function measure(t: Target, go: () => Promise<{ requests: number; generatorCpu: number }>): Promise<Measured> {
-      // Let the previous run's tail (last-used flush, GC) settle so runs do not bleed into each other.
-      await Bun.sleep(300)
+      // Let the previous run's tail (last-used flush, GC) settle, and give a busy neighbour up to
+      // 2 s to finish, so runs do not bleed into each other.
+      await waitForQuiet({ maxWaitMs: 2000 })
       const pids: PidGroups = { ...t.pids, postgres: await pgBackends(databaseUrl), nats: pidsByComm('nats-server') }
       const before = sampleCpu(pids)
       const t0 = performance.now()
@@ -266,6 +269,14 @@ async function report(r: {
   )
   const p99 = fmed('c', (x) => x.p99Ms)
   const errors = r.fixedRuns.c!.reduce((a, x) => a + x.f.errors, 0)
+  out.push('')
+  for (const id of Object.keys(r.fixedRuns)) {
+    const quiet = r.fixedRuns[id]!.filter((x) => otherLoad(x.m) < QUIET_CORES)
+    out.push(
+      `Quiet rounds of (${id}) (other load < ${QUIET_CORES} cores): ${quiet.length} of ${r.fixedRuns[id]!.length}` +
+        (quiet.length ? `, median p99 ${fmt(median(quiet.map((x) => x.f.p99Ms)))} ms, p99.9 ${fmt(median(quiet.map((x) => x.f.p999Ms)))} ms.` : '.'),
+    )
+  }
   out.push('')
   out.push(`Target p99 < 10 ms at ${o.rate} req/s on (c): ${p99 < 10 && errors === 0 ? 'met' : 'MISSED'} (median p99 ${fmt(p99)} ms, ${errors} errors).`)
   process.stdout.write(`${out.join('\n')}\n`)

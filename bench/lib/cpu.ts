@@ -43,18 +43,19 @@ export function pidsByComm(comm: string): number[] {
 export type PidGroups = Record<string, number | number[]>
 
 export interface CpuSample {
-  procs: Record<string, number>
+  /** Ticks per group, per PID (a PID that is gone reads as NaN). */
+  procs: Record<string, Map<number, number>>
   machine: { busy: number; total: number }
 }
 
 export function sampleCpu(pids: PidGroups): CpuSample {
-  const procs: Record<string, number> = {}
-  for (const [name, p] of Object.entries(pids)) procs[name] = ([] as number[]).concat(p).reduce((a, pid) => a + procTicks(pid), 0)
+  const procs: Record<string, Map<number, number>> = {}
+  for (const [name, p] of Object.entries(pids)) procs[name] = new Map(([] as number[]).concat(p).map((pid) => [pid, procTicks(pid)]))
   return { procs, machine: machineTicks() }
 }
 
 export interface CpuUsage {
-  /** CPU seconds per named process over the interval. */
+  /** CPU seconds per named group over the interval. */
   procSeconds: Record<string, number>
   /** CPU seconds the whole machine was busy (all cores). */
   machineBusySeconds: number
@@ -65,8 +66,35 @@ export interface CpuUsage {
 export function cpuSince(before: CpuSample, pids: PidGroups): CpuUsage {
   const after = sampleCpu(pids)
   const procSeconds: Record<string, number> = {}
-  for (const name of Object.keys(pids)) procSeconds[name] = (after.procs[name]! - before.procs[name]!) / TICKS_PER_S
+  for (const name of Object.keys(pids)) {
+    let ticks = 0
+    // A process that came or went meanwhile (a pooled connection closing) is left out, not NaN.
+    for (const [pid, t1] of after.procs[name]!) {
+      const t0 = before.procs[name]!.get(pid)
+      if (t0 !== undefined && Number.isFinite(t0) && Number.isFinite(t1)) ticks += t1 - t0
+    }
+    procSeconds[name] = ticks / TICKS_PER_S
+  }
   const busy = after.machine.busy - before.machine.busy
   const total = after.machine.total - before.machine.total
   return { procSeconds, machineBusySeconds: busy / TICKS_PER_S, machineBusyShare: total > 0 ? busy / total : Number.NaN }
+}
+
+/**
+ * Waits (at most `maxWaitMs`) until the machine has been nearly idle for `windowMs`: on a shared
+ * machine a run that starts while a neighbour is busy measures the neighbour. Returns the cores
+ * busy in the last window, whether or not it got quiet.
+ */
+export async function waitForQuiet(opts: { thresholdCores?: number; windowMs?: number; maxWaitMs?: number } = {}): Promise<number> {
+  const threshold = opts.thresholdCores ?? 0.25
+  const windowMs = opts.windowMs ?? 500
+  const deadline = performance.now() + (opts.maxWaitMs ?? 3000)
+  for (;;) {
+    const a = machineTicks()
+    await Bun.sleep(windowMs)
+    const b = machineTicks()
+    const total = b.total - a.total
+    const cores = total > 0 ? ((b.busy - a.busy) / total) * navigator.hardwareConcurrency : 0
+    if (cores <= threshold || performance.now() >= deadline) return cores
+  }
 }

@@ -1,24 +1,25 @@
 /**
  * The writer of one call's record. The call session reports what happens on the wire (ringing,
- * answered, ended) and goes on at once; the recorder writes each change in order, off the
- * signalling path (an INVITE is never held up by a database write), publishes
- * `calls.call.<status>` once a change is committed, and wakes the callback worker when a change
- * queued a callback. Transient database errors are retried; a change that still cannot be
- * written is logged, and the stale-call sweeper closes the record later.
+ * answered, ended) and goes on at once; the recorder writes the changes in order, off the
+ * signalling path (an INVITE never waits for a database write), folding together changes that
+ * arrive while an earlier write is under way, and publishes `calls.call.<status>` for each
+ * state once it is committed. Writes go through the shared batch writer (call-writer.ts).
+ * Transient database errors are retried; a change that still cannot be written is logged, and
+ * the stale-call sweeper closes the record later.
  */
 import type { Bus } from '../../shared/bus/bus'
 import { callEvents, type CallRecord } from '../../shared/contracts/calls'
-import type { Db } from '../../shared/db/database'
 import type { Logger } from '../../shared/log'
 import type { CallChange, EndStatus } from './call-state'
-import { draftRow, insertCall, loadCall, toRecord, writeChange, type CallRow, type NewCallRow } from './call-store'
+import { foldChanges, loadCall, planInsert, toRecord, type CallRow, type NewCallRow } from './call-store'
+import type { CallWriter } from './call-writer'
+import type { Db } from '../../shared/db/database'
 
 export interface RecorderDeps {
   db: Db
   bus: Bus
   log: Logger
-  /** A callback delivery was queued. */
-  onCallbackQueued(): void
+  writer: CallWriter
 }
 
 /** What a call session reports; the recorder writes it, tests may just collect it. */
@@ -28,39 +29,35 @@ export interface CallReport {
   ended(status: EndStatus, reason: string, at?: Date): void
 }
 
-const RETRIES = 5
+const RETRIES = 6
 
 export class CallRecorder implements CallReport {
   private row: CallRow
-  private chain: Promise<void>
+  private pending: CallChange[] = []
+  private writing: Promise<void> | undefined
+  private inserted: Promise<void>
 
   private constructor(
     private readonly deps: RecorderDeps,
     values: NewCallRow,
+    rethrow: boolean,
   ) {
-    this.row = draftRow(values)
-    this.chain = Promise.resolve()
+    const { row, deliveries } = planInsert(values)
+    this.row = row
+    this.inserted = this.insert(row, deliveries, rethrow)
   }
 
   /** Starts recording a call; the insert is queued (inbound: the INVITE goes out meanwhile). */
   static begin(deps: RecorderDeps, values: NewCallRow): CallRecorder {
-    const r = new CallRecorder(deps, values)
-    r.chain = r.insert(values, false).then(
-      () => undefined,
-      () => undefined,
-    )
+    const r = new CallRecorder(deps, values, false)
+    r.inserted = r.inserted.catch(() => undefined)
     return r
   }
 
   /** Starts recording and waits until the record is committed (originate answers after this). */
   static async create(deps: RecorderDeps, values: NewCallRow): Promise<CallRecorder> {
-    const r = new CallRecorder(deps, values)
-    const done = r.insert(values, true)
-    r.chain = done.then(
-      () => undefined,
-      () => undefined,
-    )
-    await done
+    const r = new CallRecorder(deps, values, true)
+    await r.inserted
     return r
   }
 
@@ -74,36 +71,50 @@ export class CallRecorder implements CallReport {
   }
 
   /** Resolves when every change reported so far is written (or given up). */
-  flushed(): Promise<void> {
-    return this.chain
+  async flushed(): Promise<void> {
+    await this.inserted
+    while (this.writing || this.pending.length) {
+      this.pump()
+      await this.writing
+    }
   }
 
   ringing(at = new Date()): void {
-    this.enqueue({ kind: 'ringing', at })
+    this.report({ kind: 'ringing', at })
   }
 
   answered(at = new Date()): void {
-    this.enqueue({ kind: 'answered', at })
+    this.report({ kind: 'answered', at })
   }
 
   ended(status: EndStatus, reason: string, at = new Date()): void {
-    this.enqueue({ kind: 'ended', status, reason, at })
+    this.report({ kind: 'ended', status, reason, at })
   }
 
-  private enqueue(change: CallChange): void {
-    this.chain = this.chain.then(() => this.apply(change))
+  private report(change: CallChange): void {
+    this.pending.push(change)
+    this.pump()
   }
 
-  private async insert(values: NewCallRow, rethrow: boolean): Promise<void> {
+  private pump(): void {
+    if (this.writing || !this.pending.length) return
+    this.writing = this.inserted
+      .then(() => this.writePending())
+      .finally(() => {
+        this.writing = undefined
+        this.pump()
+      })
+  }
+
+  private async insert(row: CallRow, deliveries: Parameters<CallWriter['insert']>[1], rethrow: boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { row, delivery } = await insertCall(this.deps.db, { ...values, createdAt: this.row.createdAt })
-        this.row = row
-        this.published(delivery)
+        await this.deps.writer.insert(row, deliveries)
+        this.publish([row])
         return
       } catch (err) {
         if (rethrow || attempt >= RETRIES) {
-          this.deps.log.error({ err, call_id: values.id }, 'could not record a new call')
+          this.deps.log.error({ err, call_id: row.id }, 'could not record a new call')
           throw err
         }
         await Bun.sleep(50 * 2 ** attempt)
@@ -111,26 +122,28 @@ export class CallRecorder implements CallReport {
     }
   }
 
-  private async apply(change: CallChange): Promise<void> {
+  /** Writes every change reported so far as one step from the current row. */
+  private async writePending(): Promise<void> {
+    const changes = this.pending.splice(0)
     for (let attempt = 1; attempt <= RETRIES; attempt++) {
+      const { after, steps, deliveries } = foldChanges(this.row, changes)
+      if (!steps.length) return
       try {
-        const r = await writeChange(this.deps.db, this.row, change)
-        if (r.outcome === 'ignored') return
-        if (r.outcome === 'applied') {
-          this.row = r.row
-          this.published(r.delivery)
+        if (await this.deps.writer.update(this.row, after, deliveries)) {
+          this.row = after
+          this.publish(steps)
           return
         }
-        // Someone else changed the row (the sweeper, or our insert never landed): reload and retry.
+        // The row moved on without us (the sweeper closed it): take it as it is and re-apply.
         const fresh = await loadCall(this.deps.db, this.row.id)
         if (!fresh) {
-          this.deps.log.warn({ call_id: this.row.id, change: change.kind }, 'call record missing; change not recorded')
+          this.deps.log.warn({ call_id: this.row.id }, 'call record missing; changes not recorded')
           return
         }
         this.row = fresh
       } catch (err) {
         if (attempt === RETRIES) {
-          this.deps.log.error({ err, call_id: this.row.id, change: change.kind }, 'could not record a call change')
+          this.deps.log.error({ err, call_id: this.row.id, changes: changes.map((c) => c.kind) }, 'could not record call changes')
           return
         }
         await Bun.sleep(50 * 2 ** attempt)
@@ -138,8 +151,7 @@ export class CallRecorder implements CallReport {
     }
   }
 
-  private published(delivery: boolean): void {
-    this.deps.bus.publish(callEvents[this.row.status], toRecord(this.row), { tenantId: this.row.tenantId })
-    if (delivery) this.deps.onCallbackQueued()
+  private publish(steps: CallRow[]): void {
+    for (const s of steps) this.deps.bus.publish(callEvents[s.status], toRecord(s), { tenantId: s.tenantId })
   }
 }

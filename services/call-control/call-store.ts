@@ -19,7 +19,7 @@ import { callbackDeliveries, calls } from './db/schema'
 export type CallRow = typeof calls.$inferSelect
 export type NewCallRow = typeof calls.$inferInsert
 export type DeliveryRow = typeof callbackDeliveries.$inferSelect
-type NewDeliveryRow = typeof callbackDeliveries.$inferInsert
+export type NewDeliveryRow = typeof callbackDeliveries.$inferInsert
 
 export function toRecord(r: CallRow): CallRecord {
   return {
@@ -83,23 +83,6 @@ export function deliveryFor(row: CallRow, occurredAt: Date): NewDeliveryRow | un
 
 const occurredAt = (r: CallRow): Date => r.endedAt ?? r.answeredAt ?? r.ringingAt ?? r.createdAt
 
-/** Inserts a new call (status `initiated`) and, if it owes one, its `initiated` callback. */
-export async function insertCall(db: Db, values: NewCallRow): Promise<{ row: CallRow; delivery: boolean }> {
-  const draft = draftRow(values)
-  const createdAt = draft.createdAt
-  const delivery = deliveryFor(draft, createdAt)
-  const row = { ...draft, callbackSeq: delivery ? delivery.sequence : 0 }
-  if (!delivery) {
-    await db.insert(calls).values(row)
-    return { row, delivery: false }
-  }
-  await db.transaction(async (tx) => {
-    await tx.insert(calls).values(row)
-    await tx.insert(callbackDeliveries).values(delivery)
-  })
-  return { row, delivery: true }
-}
-
 /** A new call as its row will read once inserted (status `initiated`, nothing happened yet). */
 export function draftRow(v: NewCallRow): CallRow {
   return {
@@ -120,48 +103,35 @@ export function draftRow(v: NewCallRow): CallRow {
   } as CallRow
 }
 
-function patchColumns(p: CallPatch, callbackSeq: number) {
-  return {
-    status: p.status,
-    ...(p.ringingAt ? { ringingAt: p.ringingAt } : {}),
-    ...(p.answeredAt ? { answeredAt: p.answeredAt } : {}),
-    ...(p.endedAt ? { endedAt: p.endedAt } : {}),
-    ...(p.durationSeconds !== undefined ? { durationSeconds: p.durationSeconds } : {}),
-    ...(p.endReason !== undefined ? { endReason: p.endReason } : {}),
-    callbackSeq,
-  }
+/** A new call's row and the `initiated` callback it owes, if any. */
+export function planInsert(values: NewCallRow): { row: CallRow; deliveries: NewDeliveryRow[] } {
+  const draft = draftRow(values)
+  const d = deliveryFor(draft, draft.createdAt)
+  return { row: { ...draft, callbackSeq: d ? d.sequence : 0 }, deliveries: d ? [d] : [] }
 }
 
-export type ChangeResult = { outcome: 'applied'; row: CallRow; delivery: boolean } | { outcome: 'ignored' } | { outcome: 'conflict' }
-
 /**
- * Applies a change to a call whose current row the caller holds. `conflict` means the row in the
- * table is no longer what the caller thought (reload and retry); `ignored`, that the change no
- * longer applies (e.g. a ring after the end).
+ * Several changes folded over a row, in order (a call's ring, answer and end can arrive while its
+ * previous write is still under way): the row after each change that applied, the final row, and
+ * the callbacks owed, numbered on from the row's last sequence.
  */
-export async function writeChange(db: Db, before: CallRow, change: CallChange): Promise<ChangeResult> {
-  const patch = applyChange(before, change)
-  if (!patch) return { outcome: 'ignored' }
-  const after: CallRow = { ...before, ...patch }
-  const delivery = deliveryFor(after, occurredAt(after))
-  after.callbackSeq = delivery ? delivery.sequence : before.callbackSeq
-  const update = (tx: Db) =>
-    tx
-      .update(calls)
-      .set(patchColumns(patch, after.callbackSeq))
-      .where(and(eq(calls.id, before.id), eq(calls.status, before.status)))
-      .returning({ id: calls.id })
-  if (!delivery) {
-    const updated = await update(db)
-    return updated.length ? { outcome: 'applied', row: after, delivery: false } : { outcome: 'conflict' }
+export function foldChanges(before: CallRow, changes: CallChange[]): { after: CallRow; steps: CallRow[]; deliveries: NewDeliveryRow[] } {
+  let row = before
+  const steps: CallRow[] = []
+  const deliveries: NewDeliveryRow[] = []
+  for (const change of changes) {
+    const patch: CallPatch | null = applyChange(row, change)
+    if (!patch) continue
+    const next: CallRow = { ...row, ...patch }
+    const d = deliveryFor(next, occurredAt(next))
+    if (d) {
+      next.callbackSeq = d.sequence
+      deliveries.push(d)
+    }
+    steps.push(next)
+    row = next
   }
-  const ok = await db.transaction(async (tx) => {
-    const updated = await update(tx)
-    if (!updated.length) return false
-    await tx.insert(callbackDeliveries).values(delivery)
-    return true
-  })
-  return ok ? { outcome: 'applied', row: after, delivery: true } : { outcome: 'conflict' }
+  return { after: row, steps, deliveries }
 }
 
 export async function loadCall(db: Db, callId: string): Promise<CallRow | undefined> {

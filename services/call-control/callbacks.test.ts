@@ -15,7 +15,9 @@ import { startTestPlatform, type TestPlatform } from '../../tests/support/platfo
 import { gatewayService } from '../gateway/service'
 import { identityService } from '../identity/service'
 import { CallRecorder, type RecorderDeps } from './call-recorder'
+import { CallWriter } from './call-writer'
 import { verifySignature } from './callbacks/signature'
+import { CallbackWorker } from './callbacks/worker'
 import { callControlService } from './service'
 
 interface Received {
@@ -65,7 +67,9 @@ beforeAll(async () => {
   http = client(tp.baseUrl)
   rx = receiver()
   tenant = await createTenant(http, tp.adminToken)
-  deps = { db: tp.platform.database.db, bus: tp.platform.bus, log: createLogger({ level: 'silent' }), onCallbackQueued: () => undefined }
+  const log = createLogger({ level: 'silent' })
+  // The service's worker finds the rows by polling; no nudge from this writer.
+  deps = { db: tp.platform.database.db, bus: tp.platform.bus, log, writer: new CallWriter(tp.platform.database.db, log) }
 })
 afterAll(async () => {
   rx?.stop()
@@ -202,6 +206,13 @@ describe('state callbacks', () => {
     const [b] = await until('second callback', () => (forCall(second.id).length ? forCall(second.id) : undefined))
     expect(verifySignature(rotated.body.webhook_secret, b!.body, b!.signature)).toBe(true)
     expect(verifySignature(t.reply.webhook_secret, b!.body, b!.signature)).toBe(false)
+
+    // Reading or rotating the secret takes keys:manage.
+    const narrow = await http.post('/v1/api-keys', { key: t.key, body: { scopes: ['calls:read', 'calls:write'] } })
+    expect(narrow.status).toBe(200)
+    const denied = await http.get('/v1/webhook-secret', { key: narrow.body.api_key })
+    expect([denied.status, denied.body.error.code]).toEqual([403, 'insufficient_scope'])
+    expect((await http.post('/v1/webhook-secret/rotate', { key: narrow.body.api_key })).status).toBe(403)
   })
 
   test('a receiver that never answers 2xx is given up after its attempts', async () => {
@@ -219,6 +230,31 @@ describe('state callbacks', () => {
     })
     expect(row).toEqual({ status: 'failed', attempts: 10 })
   }, 60_000)
+
+  test('workers racing on the same outbox deliver each event once, each call in order', async () => {
+    // Two more workers beside the service's own, on the same table (as other instances would be).
+    const secrets = { get: async () => tenant.reply.webhook_secret }
+    const extra = [1, 2].map(() => new CallbackWorker({ database: tp.platform.database, secrets, log: deps.log, allowPrivate: true, pollMs: 20 }))
+    for (const w of extra) w.start()
+    try {
+      const recs = await Promise.all(Array.from({ length: 40 }, () => recordCall({ url: rx.url })))
+      for (const r of recs) {
+        r.ringing()
+        r.answered()
+        r.ended('completed', 'caller_hangup')
+      }
+      await Promise.all(recs.map((r) => r.flushed()))
+      const ids = new Set(recs.map((r) => r.id))
+      await until('160 deliveries', () => (rx.got.filter((g) => ids.has(String(g.json.call_id))).length >= 160 ? true : undefined), 20_000)
+      await Bun.sleep(500)
+      const got = rx.got.filter((g) => ids.has(String(g.json.call_id)))
+      expect(got).toHaveLength(160)
+      expect(new Set(got.map((g) => g.json.event_id)).size).toBe(160)
+      for (const r of recs) expect(forCall(r.id).map((g) => g.json.sequence)).toEqual([1, 2, 3, 4])
+    } finally {
+      await Promise.all(extra.map((w) => w.stop()))
+    }
+  }, 30_000)
 
   test('the call list filters by session and status', async () => {
     const rec = await recordCall({ url: rx.url, events: [] })
@@ -262,7 +298,7 @@ describe('SSRF guard at the API and at delivery', () => {
 
   test('a queued callback whose URL resolves to a private address is refused at delivery, not sent', async () => {
     const t = await createTenant(shttp, strict.adminToken)
-    const sdeps = { ...deps, db: strict.platform.database.db, bus: strict.platform.bus }
+    const sdeps = { ...deps, db: strict.platform.database.db, bus: strict.platform.bus, writer: new CallWriter(strict.platform.database.db, deps.log) }
     const before = rx.got.length
     const rec = await CallRecorder.create(sdeps, {
       id: newId('call'),

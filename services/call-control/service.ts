@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { failOnConfigError } from '../../shared/config'
 import { IdempotencyStore } from '../../shared/idempotency'
 import type { ServiceDefinition } from '../../shared/service'
+import { CallWriter } from './call-writer'
 import { CallbackWorker } from './callbacks/worker'
 import { WebhookSecrets } from './callbacks/webhook-secrets'
 import { callControlConfig, checkSipConfig } from './config'
@@ -36,7 +37,8 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     worker.start()
     const registry = new CallRegistry()
     const liveTimer = setInterval(() => liveCalls.set(registry.size), 1000)
-    const recorder = { db, bus, log, onCallbackQueued: () => worker.nudge() }
+    const writer = new CallWriter(db, log, () => worker.nudge())
+    const recorder = { db, bus, log, writer }
     const idempotency = new IdempotencyStore(db, idempotencyKeys)
 
     let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk> } | undefined
@@ -59,12 +61,12 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
 
     const sweeper = new StaleCallSweeper({
       db,
+      writer,
       bus,
       log,
       maxAgeMs: 2 * limits.ringTimeoutMs + limits.maxCallMs + 300_000,
       maxCallMs: limits.maxCallMs,
       isLocal: (id) => registry.has(id),
-      onCallbackQueued: () => worker.nudge(),
       idempotency,
     })
     sweeper.start()
@@ -81,6 +83,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         sip?.agent.stop()
         clearInterval(liveTimer)
         await sweeper.stop()
+        await writer.drain()
         await worker.stop()
       },
     }

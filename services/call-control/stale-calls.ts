@@ -9,7 +9,8 @@ import { callEvents } from '../../shared/contracts/calls'
 import type { Db } from '../../shared/db/database'
 import type { IdempotencyStore } from '../../shared/idempotency'
 import type { Logger } from '../../shared/log'
-import { staleCalls, toRecord, writeChange } from './call-store'
+import { foldChanges, staleCalls, toRecord } from './call-store'
+import type { CallWriter } from './call-writer'
 
 export class StaleCallSweeper {
   private timer: ReturnType<typeof setInterval> | undefined
@@ -19,13 +20,13 @@ export class StaleCallSweeper {
   constructor(
     private readonly o: {
       db: Db
+      writer: CallWriter
       bus: Bus
       log: Logger
       maxAgeMs: number
       /** MAX_CALL_SECONDS: a lost answered call is taken to have run at most this long. */
       maxCallMs: number
       isLocal(callId: string): boolean
-      onCallbackQueued(): void
       idempotency?: IdempotencyStore
       everyMs?: number
     },
@@ -51,11 +52,10 @@ export class StaleCallSweeper {
       for (const row of rows) {
         if (this.o.isLocal(row.id)) continue
         const at = new Date(Math.min(Date.now(), (row.answeredAt ?? row.createdAt).getTime() + this.o.maxCallMs))
-        const r = await writeChange(this.o.db, row, { kind: 'ended', status: 'failed', reason: 'lost (call-control stopped before the call ended)', at })
-        if (r.outcome !== 'applied') continue
-        this.o.log.warn({ call_id: row.id, status: r.row.status }, 'closed a call record left open')
-        this.o.bus.publish(callEvents[r.row.status], toRecord(r.row), { tenantId: r.row.tenantId })
-        if (r.delivery) this.o.onCallbackQueued()
+        const { after, steps, deliveries } = foldChanges(row, [{ kind: 'ended', status: 'failed', reason: 'lost (call-control stopped before the call ended)', at }])
+        if (!steps.length || !(await this.o.writer.update(row, after, deliveries))) continue
+        this.o.log.warn({ call_id: row.id, status: after.status }, 'closed a call record left open')
+        this.o.bus.publish(callEvents[after.status], toRecord(after), { tenantId: after.tenantId })
       }
       if (this.o.idempotency && Date.now() - this.lastPurge > 3600_000) {
         this.lastPurge = Date.now()

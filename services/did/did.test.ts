@@ -170,9 +170,9 @@ describe('lists', () => {
     const page1 = await f.tp.platform.bus.request(did.tenantNumbers, { tenant_id: t.tenantId, limit: 2 })
     const page2 = await f.tp.platform.bus.request(did.tenantNumbers, { tenant_id: t.tenantId, limit: 2, after: page1.numbers[1]!.e164 })
     expect([...page1.numbers, ...page2.numbers].map((n) => [n.e164, n.status])).toEqual([
-      [pool[1], 'suspended'],
-      [pool[2], 'active'],
-      [pool[3], 'active'],
+      [pool[1]!, 'suspended'],
+      [pool[2]!, 'active'],
+      [pool[3]!, 'active'],
     ])
     // another tenant sees only its own
     expect((await q('?status=all', other.key)).items.map((a: any) => a.e164)).toEqual(['+12025550510'])

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
+import { violatedConstraint } from '../../shared/db/database'
 import { serviceLogger } from '../../shared/log'
 import { loadServiceConfig, type RunningService } from '../../shared/service'
 import { sessionsService } from './service'
@@ -63,15 +64,44 @@ describe('exclusive mode', () => {
 })
 
 describe('the unique indexes are the final word', () => {
-  const row = (over: Partial<SessionRow>): SessionRow => {
+  /** A raw insert of a session (and its party rows), bypassing every check of the service. */
+  const raw = (o: { number: string; driver: string; customer: string; exclusive: boolean; order?: string }) => {
+    const id = `ses_${Math.random().toString(36).slice(2)}`
+    return f.tp.platform.database
+      .rows(sql`
+        with s as (
+          insert into sessions.sessions (id, tenant_id, order_id, driver_phone, customer_phone, masked_e164, exclusive, status, ttl_minutes, created_at, expires_at)
+          values (${id}, 'ten_x', ${o.order ?? null}, ${o.driver}, ${o.customer}, ${o.number}, ${o.exclusive}, 'open', 60, now(), now() + interval '1 hour')
+          returning id, masked_e164, driver_phone, customer_phone, expires_at)
+        insert into sessions.session_parties (session_id, tenant_id, masked_e164, phone, expires_at)
+        select id, 'ten_x', masked_e164, driver_phone, expires_at from s union all select id, 'ten_x', masked_e164, customer_phone, expires_at from s`)
+      .then(
+        () => 'inserted',
+        (e) => violatedConstraint(e) ?? String(e),
+      )
+  }
+
+  test('straight inserts past the service: a second exclusive session, a phone twice on a number, an open order twice are refused by the database', async () => {
+    expect(await raw({ number: '+12025558000', driver: phone(8000), customer: phone(8001), exclusive: true })).toBe('inserted')
+    expect(await raw({ number: '+12025558000', driver: phone(8002), customer: phone(8003), exclusive: true })).toBe('sessions_open_exclusive_number_uq')
+    // shared: another pair on one number is fine; a phone already a party there is not, in either role
+    expect(await raw({ number: '+12025558001', driver: phone(8000), customer: phone(8001), exclusive: false })).toBe('inserted')
+    expect(await raw({ number: '+12025558001', driver: phone(8004), customer: phone(8005), exclusive: false })).toBe('inserted')
+    expect(await raw({ number: '+12025558001', driver: phone(8006), customer: phone(8000), exclusive: false })).toBe('session_parties_number_phone_uq')
+    expect(await raw({ number: '+12025558002', driver: phone(8010), customer: phone(8011), exclusive: true, order: 'ord-x' })).toBe('inserted')
+    expect(await raw({ number: '+12025558003', driver: phone(8012), customer: phone(8013), exclusive: true, order: 'ord-x' })).toBe('sessions_open_order_uq')
+  })
+
+  test('the service maps each of them to its conflict', async () => {
+    const store = new SessionStore(f.tp.platform.database)
     const now = new Date()
-    return {
+    const row = (over: Partial<SessionRow>): SessionRow => ({
       id: `ses_${Math.random().toString(36).slice(2)}`,
-      tenantId: 'ten_x',
+      tenantId: 'ten_y',
       orderId: null,
-      driverPhone: phone(8000),
-      customerPhone: phone(8001),
-      maskedE164: '+12025558000',
+      driverPhone: phone(8100),
+      customerPhone: phone(8101),
+      maskedE164: '+12025558100',
       exclusive: true,
       status: 'open',
       ttlMinutes: 60,
@@ -80,24 +110,17 @@ describe('the unique indexes are the final word', () => {
       endedAt: null,
       endReason: null,
       ...over,
-    }
-  }
-  const conflictOf = (p: Promise<unknown>) =>
-    p.then(
-      () => 'none',
-      (e) => (e instanceof ConflictError ? e.conflict : String(e)),
-    )
-
-  test('straight inserts: a second exclusive session, a shared party twice, or an open order twice are refused by the database', async () => {
-    const store = new SessionStore(f.tp.platform.database)
-    await store.insert(row({}))
-    expect(await conflictOf(store.insert(row({ driverPhone: phone(8002), customerPhone: phone(8003) })))).toBe('number')
-    // shared: another pair on the same number is fine; a phone already a party there is not, in either role
-    await store.insert(row({ maskedE164: '+12025558001', exclusive: false }))
-    expect(await conflictOf(store.insert(row({ maskedE164: '+12025558001', exclusive: false, driverPhone: phone(8004), customerPhone: phone(8005) })))).toBe('none')
-    expect(await conflictOf(store.insert(row({ maskedE164: '+12025558001', exclusive: false, driverPhone: phone(8001), customerPhone: phone(8006) })))).toBe('party')
-    await store.insert(row({ maskedE164: '+12025558002', orderId: 'ord-x' }))
-    expect(await conflictOf(store.insert(row({ maskedE164: '+12025558003', orderId: 'ord-x', driverPhone: phone(8010), customerPhone: phone(8011) })))).toBe('order')
+    })
+    const outcome = (p: Promise<boolean>) => p.then((ok) => (ok ? 'inserted' : 'busy'), (e) => (e instanceof ConflictError ? e.conflict : String(e)))
+    expect(await outcome(store.insertIfFree(row({}), 'whole'))).toBe('inserted')
+    // the snapshot check answers "busy" without touching the index
+    expect(await outcome(store.insertIfFree(row({ driverPhone: phone(8102), customerPhone: phone(8103) }), 'whole'))).toBe('busy')
+    // a session of another tenant on the number is invisible to the check, the index still refuses
+    expect(await outcome(store.insertIfFree(row({ tenantId: 'ten_z', driverPhone: phone(8104), customerPhone: phone(8105) }), 'whole'))).toBe('number')
+    expect(await outcome(store.insertIfFree(row({ tenantId: 'ten_z', maskedE164: '+12025558101', exclusive: false }), 'parties'))).toBe('inserted')
+    expect(await outcome(store.insertIfFree(row({ tenantId: 'ten_w', maskedE164: '+12025558101', exclusive: false, driverPhone: phone(8106) }), 'parties'))).toBe('party')
+    expect(await outcome(store.insertIfFree(row({ maskedE164: '+12025558102', orderId: 'o-1', driverPhone: phone(8110), customerPhone: phone(8111) }), 'whole'))).toBe('inserted')
+    expect(await outcome(store.insertIfFree(row({ maskedE164: '+12025558103', orderId: 'o-1', driverPhone: phone(8112), customerPhone: phone(8113) }), 'whole'))).toBe('order')
   })
 })
 

@@ -119,6 +119,12 @@ export class NumberDirectory {
         after = page.numbers[page.numbers.length - 1]!.e164
       }
       if ((this.tenantEpoch.get(tenantId) ?? 0) !== epoch && attempt < 3) continue
+      const previous = this.tenants.get(tenantId)
+      if (previous && sameNumbers(previous.numbers, numbers)) {
+        // A refresh that found nothing new keeps the version, so allocation keeps its ranking.
+        previous.loadedAt = Date.now()
+        return previous
+      }
       const entry: TenantEntry = { numbers, version: ++versions, loadedAt: Date.now() }
       this.tenants.set(tenantId, entry)
       // No event for this tenant arrived meanwhile, so these are current for the numbers too.
@@ -156,4 +162,13 @@ export class NumberDirectory {
       return holder
     }
   }
+}
+
+function sameNumbers(a: ReadonlyMap<string, NumberState>, b: ReadonlyMap<string, NumberState>): boolean {
+  if (a.size !== b.size) return false
+  for (const [e164, n] of b) {
+    const m = a.get(e164)
+    if (!m || m.status !== n.status || m.assignment_id !== n.assignment_id) return false
+  }
+  return true
 }

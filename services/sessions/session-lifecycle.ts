@@ -31,19 +31,18 @@ export class SessionLifecycle {
     private readonly log: Logger,
     private readonly defaultRegion?: string,
   ) {
-    this.allocator = new NumberAllocator(store, async (tenantId, e164) => void (await this.heal(tenantId, e164)))
+    this.allocator = new NumberAllocator(store, (tenantId, e164) => this.heal(tenantId, e164))
   }
 
   async create(tenantId: string, input: CreateSessionInput, ctx: Partial<BusContext>): Promise<Session> {
     const c = checkCreate(input)
     const requestId = ctx.requestId ?? ''
     const [sharing, held] = await Promise.all([this.settings.sharing(tenantId, requestId), this.directory.numbersOf(tenantId, requestId)])
-    const insert = (e164: string, exclusive: boolean) => this.insert(tenantId, c, e164, exclusive, ctx)
+    const exclusive = sharing === 'exclusive'
     const row = c.masked
-      ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), insert, requestId)
-      : await this.allocator.allocate(
-          { tenantId, exclusive: sharing === 'exclusive', driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held },
-          (e164) => insert(e164, sharing === 'exclusive'),
+      ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, true, 'whole', ctx), requestId)
+      : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held }, (e164) =>
+          this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx),
         )
     const session = toSession(row)
     this.bus.publish(contract.created, session, ctx)
@@ -55,7 +54,7 @@ export class SessionLifecycle {
     tenantId: string,
     e164: string,
     held: { status: string } | undefined,
-    insert: (e164: string, exclusive: boolean) => Promise<SessionRow>,
+    insert: (e164: string) => Promise<SessionRow | undefined>,
     requestId: string,
   ): Promise<SessionRow> {
     if (!held || held.status !== 'active') {
@@ -71,11 +70,12 @@ export class SessionLifecycle {
       if (holder.status !== 'active') throw new AppError('masked_number_not_assigned', `${e164} is suspended`)
     }
     const busy = () => new AppError('masked_number_busy', `${e164} already carries an open session`)
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (await this.store.hasLiveSession(tenantId, e164, new Date())) throw busy()
+    for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        // An explicitly chosen number is held alone, in either sharing mode.
-        return await insert(e164, true)
+        // An explicitly chosen number must be free of live sessions and is then held alone, in either sharing mode.
+        const row = await insert(e164)
+        if (!row) throw busy()
+        return row
       } catch (e) {
         if (!(e instanceof ConflictError) || e.conflict === 'order') throw e
         if ((await this.heal(tenantId, e164)) === 0) throw busy()
@@ -84,8 +84,8 @@ export class SessionLifecycle {
     throw busy()
   }
 
-  /** Inserts one session; an open session with the same order id is a 409 naming it. */
-  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, ctx: Partial<BusContext>): Promise<SessionRow> {
+  /** Inserts one session if the number is free for it (else undefined); an open session with the same order id is a 409 naming it. */
+  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: 'whole' | 'parties', ctx: Partial<BusContext>): Promise<SessionRow | undefined> {
     for (let attempt = 0; ; attempt++) {
       const now = new Date()
       const row: SessionRow = {
@@ -104,8 +104,7 @@ export class SessionLifecycle {
         endReason: null,
       }
       try {
-        await this.store.insert(row)
-        return row
+        return (await this.store.insertIfFree(row, guard)) ? row : undefined
       } catch (e) {
         if (!(e instanceof ConflictError && e.conflict === 'order' && c.orderId)) throw e
         const open = await this.store.openByOrder(tenantId, c.orderId)

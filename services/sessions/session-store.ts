@@ -59,6 +59,19 @@ const textArray = (values: string[]) => sql`array[${sql.join(
   sql`, `,
 )}]::text[]`
 
+/**
+ * "Number `n` is free for a new session of this tenant at `now`", as SQL. Party rows exist exactly
+ * while their session is open, so they tell whether a number is in use (their index leads with it).
+ */
+function freeCondition(n: SQL, tenantId: string, guard: 'whole' | 'parties', phones: readonly [string, string], now: Date): SQL {
+  const t = tsParam(now)
+  if (guard === 'whole') {
+    return sql`not exists (select 1 from ${sessionParties} p where p.masked_e164 = ${n} and p.expires_at > ${t} and p.tenant_id = ${tenantId})`
+  }
+  return sql`not exists (select 1 from ${sessions} x where x.masked_e164 = ${n} and x.status = 'open' and x.exclusive and x.expires_at > ${t} and x.tenant_id = ${tenantId})
+    and not exists (select 1 from ${sessionParties} p where p.masked_e164 = ${n} and p.phone in (${phones[0]}, ${phones[1]}) and p.expires_at > ${t} and p.tenant_id = ${tenantId})`
+}
+
 /** Which insert constraint a create ran into. */
 export type Conflict = 'number' | 'party' | 'order'
 
@@ -84,20 +97,31 @@ export class SessionStore {
     return this.database.db
   }
 
-  /** The session and its two party rows in one statement: all of it, or a `ConflictError`. */
-  async insert(row: SessionRow): Promise<void> {
+  /**
+   * Inserts the session and its two party rows in one statement if the number is free for it
+   * (`guard`), and says whether it did. Free means, ignoring sessions past their expiry:
+   * `whole` – no live session of this tenant on the number (exclusive mode, explicit numbers);
+   * `parties` – no live exclusive session on it and neither phone a party of a live one (shared).
+   * The check reads a snapshot; the unique indexes decide races (`ConflictError`).
+   */
+  async insertIfFree(row: SessionRow, guard: 'whole' | 'parties'): Promise<boolean> {
+    const free = freeCondition(sql`${row.maskedE164}::text`, row.tenantId, guard, [row.driverPhone, row.customerPhone], row.createdAt)
     try {
-      await this.database.rows(sql`
+      const [r] = await this.database.rows<{ n: number }>(sql`
         with s as (
           insert into ${sessions} (id, tenant_id, order_id, driver_phone, customer_phone, masked_e164, exclusive, status, ttl_minutes, created_at, expires_at)
-          values (${row.id}, ${row.tenantId}, ${row.orderId}, ${row.driverPhone}, ${row.customerPhone}, ${row.maskedE164}, ${row.exclusive}, 'open',
-                  ${row.ttlMinutes}, ${tsParam(row.createdAt)}, ${tsParam(row.expiresAt)})
+          select ${row.id}, ${row.tenantId}, ${row.orderId}, ${row.driverPhone}, ${row.customerPhone}, ${row.maskedE164}, ${row.exclusive}, 'open',
+                 ${row.ttlMinutes}, ${tsParam(row.createdAt)}, ${tsParam(row.expiresAt)}
+          where ${free}
           returning id, tenant_id, masked_e164, driver_phone, customer_phone, expires_at
+        ), p as (
+          insert into ${sessionParties} (session_id, tenant_id, masked_e164, phone, expires_at)
+          select id, tenant_id, masked_e164, driver_phone, expires_at from s
+          union all
+          select id, tenant_id, masked_e164, customer_phone, expires_at from s
         )
-        insert into ${sessionParties} (session_id, tenant_id, masked_e164, phone, expires_at)
-        select id, tenant_id, masked_e164, driver_phone, expires_at from s
-        union all
-        select id, tenant_id, masked_e164, customer_phone, expires_at from s`)
+        select count(*)::int as n from s`)
+      return (r?.n ?? 0) > 0
     } catch (e) {
       const c = classify(e)
       if (c) throw new ConflictError(c)
@@ -105,33 +129,14 @@ export class SessionStore {
     }
   }
 
-  /**
-   * Of `candidates` (in order), up to `limit` this tenant could use now: in exclusive mode, with
-   * no live session; in shared mode, with no live exclusive session and no live session that
-   * either phone is a party of. Expired-but-unswept sessions do not count.
-   */
-  async freeAmong(o: { tenantId: string; candidates: string[]; exclusive: boolean; phones: [string, string]; now: Date; limit: number }): Promise<string[]> {
+  /** Of `candidates` (in order), up to `limit` that are free (as in `insertIfFree`). */
+  async freeAmong(o: { tenantId: string; candidates: string[]; guard: 'whole' | 'parties'; phones: readonly [string, string]; now: Date; limit: number }): Promise<string[]> {
     if (o.candidates.length === 0) return []
-    const now = tsParam(o.now)
-    const busy = o.exclusive
-      ? sql`exists (select 1 from ${sessions} s where s.masked_e164 = c.n and s.status = 'open' and s.expires_at > ${now} and s.tenant_id = ${o.tenantId})`
-      : sql`(exists (select 1 from ${sessions} s where s.masked_e164 = c.n and s.status = 'open' and s.exclusive and s.expires_at > ${now} and s.tenant_id = ${o.tenantId})
-             or exists (select 1 from ${sessionParties} p where p.masked_e164 = c.n and p.phone in (${o.phones[0]}, ${o.phones[1]}) and p.expires_at > ${now} and p.tenant_id = ${o.tenantId}))`
     const rows = await this.database.rows<{ n: string }>(sql`
       select c.n from unnest(${textArray(o.candidates)}) with ordinality as c(n, ord)
-      where not ${busy}
+      where ${freeCondition(sql`c.n`, o.tenantId, o.guard, o.phones, o.now)}
       order by c.ord limit ${o.limit}`)
     return rows.map((r) => r.n)
-  }
-
-  /** Whether this tenant has a live session on the number (explicit `masked_e164` needs none). */
-  async hasLiveSession(tenantId: string, e164: string, now: Date): Promise<boolean> {
-    const [r] = await this.db
-      .select({ id: sessions.id })
-      .from(sessions)
-      .where(and(eq(sessions.maskedE164, e164), eq(sessions.status, 'open'), gt(sessions.expiresAt, now), eq(sessions.tenantId, tenantId)))
-      .limit(1)
-    return r !== undefined
   }
 
   /** When each number last carried a session (for least-recently-used order). */
@@ -234,21 +239,15 @@ export class SessionStore {
     return { items: rows.map((r) => toSession(r, now)), limit: q.limit, offset: q.offset, total: Number(total?.n ?? 0) }
   }
 
-  /** For a call to `to` from `from`: the session `from` is a party of, and any one other live session. */
+  /** For a call to `to` from `from`, in one round trip: the session `from` is a party of, and any one live session. */
   async routeCandidates(tenantId: string, to: string, from: string, now: Date): Promise<SessionRow[]> {
-    const [mine, any] = await Promise.all([
-      this.db
-        .select({ s: sessions })
-        .from(sessionParties)
-        .innerJoin(sessions, eq(sessions.id, sessionParties.sessionId))
-        .where(and(eq(sessionParties.maskedE164, to), eq(sessionParties.phone, from), eq(sessionParties.tenantId, tenantId))),
-      this.db
-        .select()
-        .from(sessions)
-        .where(and(eq(sessions.maskedE164, to), eq(sessions.status, 'open'), gt(sessions.expiresAt, now), eq(sessions.tenantId, tenantId)))
-        .limit(1),
-    ])
-    return [...mine.map((r) => r.s), ...any]
+    const rows = await this.database.rows<Record<string, unknown>>(sql`
+      (select s.* from ${sessionParties} p join ${sessions} s on s.id = p.session_id
+        where p.masked_e164 = ${to} and p.phone = ${from} and p.tenant_id = ${tenantId})
+      union all
+      (select s.* from ${sessionParties} p join ${sessions} s on s.id = p.session_id
+        where p.masked_e164 = ${to} and p.tenant_id = ${tenantId} and p.expires_at > ${tsParam(now)} limit 1)`)
+    return rows.map(fromRaw)
   }
 
   /** Marks up to `batch` sessions past their expiry as expired; several sweepers skip each other's rows. */

@@ -16,7 +16,7 @@ import { identityService } from '../../services/identity/service'
 import { sessionsService } from '../../services/sessions/service'
 import { client, createTenant, type Client } from '../support/http'
 import { startTestPlatform, type TestPlatform } from '../support/platform'
-import { uac, uacRefused, uas, uasNoAnswer, uasOriginate } from './scenarios'
+import { uac, uacCancel, uacRefused, uas, uasNoAnswer, uasOriginate } from './scenarios'
 import { findDrachtio, freeUdpPort, invitesIn, runSipp, scenarioFile, startDrachtio, tempDir, warnIfSkipped, type Drachtio, type SippResult } from './support'
 
 const skip = warnIfSkipped('tests/sip/masked-calls.test.ts')
@@ -223,6 +223,17 @@ describe.skipIf(skip)('masked calls through drachtio-server', () => {
     const rang = Date.parse(call.ended_at) - Date.parse(call.created_at)
     expect(rang).toBeGreaterThan(RING_TIMEOUT_S * 1000 - 100)
     expect(rang).toBeLessThan(RING_TIMEOUT_S * 1000 + 1500)
+  }, 30_000)
+
+  test('the caller gives up while the callee rings: CANCEL reaches the callee, record canceled', async () => {
+    const before = await lastCallId()
+    const r = await exchange('caller-cancels', { uasXml: uasNoAnswer(), uacXml: uacCancel({ from: DRIVER }) })
+    expect([r.uac!.exitCode, r.uac!.successful, r.uac!.failed]).toEqual([0, 1, 0])
+    expect([r.uas!.exitCode, r.uas!.successful, r.uas!.failed]).toEqual([0, 1, 0])
+    const call = await endedCall(before)
+    expect(call).toMatchObject({ status: 'canceled', answered_at: null, duration_seconds: 0 })
+    expect(call.end_reason).toStartWith('caller_canceled')
+    expect(call.ringing_at).not.toBeNull()
   }, 30_000)
 
   test('originate: both legs answer and are bridged; callbacks arrive in order with valid signatures', async () => {

@@ -277,3 +277,48 @@ ${ringing}
   <recv request="ACK" crlf="true"/>`,
   )
 }
+
+/** A party that dials, hears ringing, and gives up (CANCEL) before anyone answers. */
+export function uacCancel(opts: { from: string }): string {
+  // Message indexes matter: CANCEL and the ACK of the 487 reuse the INVITE's branch ([branch-N]).
+  const common = (method: string) => `      ${method} sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      From: <sip:${opts.from}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      Call-ID: [call_id]
+      CSeq: 1 ${method}
+      Max-Forwards: 70
+      Content-Length: 0`
+  return wrap(
+    'uac-cancel',
+    `  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:${opts.from}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:${opts.from}@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+${SDP.replace(/^/gm, '      ')}
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="180"/>
+  <pause milliseconds="300"/>
+  <send>
+    <![CDATA[
+${common('CANCEL').replace('SIP/2.0\n', `SIP/2.0\n      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-4]\n      To: <sip:[service]@[remote_ip]:[remote_port]>\n`)}
+    ]]>
+  </send>
+  <recv response="200"/>
+  <recv response="487"/>
+  <send>
+    <![CDATA[
+${common('ACK').replace('SIP/2.0\n', `SIP/2.0\n      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-7]\n      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]\n`)}
+    ]]>
+  </send>`,
+  )
+}

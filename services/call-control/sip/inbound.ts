@@ -71,7 +71,10 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
   const verdict = screenInvite({ draining: deps.registry.draining, trusted: deps.trusted.includes(req.source_address), to, from })
   if (verdict.action === 'refuse') {
     sipCalls.inc({ direction: 'inbound', outcome: String(verdict.status) })
-    deps.log.info({ sip_call_id: sipCallId, source: req.source_address, to, status: verdict.status, why: verdict.why }, 'inbound call refused')
+    // Strangers are counted, not logged one by one: a scanner must not be able to flood the log.
+    const line = { sip_call_id: sipCallId, source: req.source_address, to, status: verdict.status, why: verdict.why }
+    if (verdict.why === 'untrusted_source') deps.log.debug(line, 'inbound call refused')
+    else deps.log.info(line, 'inbound call refused')
     res.send(verdict.status)
     return
   }

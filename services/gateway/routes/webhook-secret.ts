@@ -22,8 +22,9 @@ export const webhookSecretEndpoints = [
     tags: ['tenant'],
     summary: 'Rotate Webhook Secret',
     operationId: 'rotate_webhook_secret_v1_webhook_secret_rotate_post',
-    description: 'Replaces the signing secret at once and returns the new one; callbacks sent from now on are signed with it.',
-    idempotent: true,
+    description:
+      'Replaces the signing secret at once and returns the new one; callbacks sent from now on are signed with it. ' +
+      'A retried rotation rotates again: use the secret from the last answer (or read it with GET).',
     handle: ({ bus, ctx }) => bus.request(identity.rotateWebhookSecret, {}, ctx),
   }),
 ]

@@ -1,0 +1,48 @@
+/**
+ * The floor for the SIP benchmark: the plainest B2BUA on drachtio-srf under Bun (no bus, no
+ * database, one fixed route), doing what call-control does on the wire: createB2BUA to the trunk
+ * with the masked number as caller id, and either side's BYE ending the other. Prints
+ * `READY {"port":0}` once connected; on SIGTERM prints `PDD_JSON [ms, …]` (INVITE received →
+ * outgoing INVITE handed to drachtio, per call) and exits.
+ *
+ *   DRACHTIO_HOST=127.0.0.1 DRACHTIO_PORT=9022 DRACHTIO_SECRET=cymru TRUNK=127.0.0.1:5070 bun bench/lib/static-b2bua.ts
+ */
+import Srf from 'drachtio-srf'
+
+const srf = new Srf()
+const trunk = process.env.TRUNK!
+const callingNumber = process.env.CALLING_NUMBER ?? '+12025550100'
+const pdd: number[] = []
+let failed = 0
+
+srf.connect({ host: process.env.DRACHTIO_HOST!, port: Number(process.env.DRACHTIO_PORT), secret: process.env.DRACHTIO_SECRET! } as Srf.SrfConfig)
+srf.on('connect', (err) => {
+  if (err) {
+    process.stderr.write(`connect failed: ${err}\n`)
+    process.exit(1)
+  }
+  process.stdout.write('READY {"port":0}\n')
+})
+srf.on('error', (err) => process.stderr.write(`drachtio error: ${err}\n`))
+
+srf.invite(async (req, res) => {
+  const received = performance.now()
+  const user = /^sips?:([^@;]+)/.exec(req.uri)?.[1] ?? 'unknown'
+  try {
+    const { uas, uac } = await (srf as unknown as { createB2BUA: (...a: unknown[]) => Promise<{ uas: Srf.Dialog; uac: Srf.Dialog }> }).createB2BUA(
+      req,
+      res,
+      `sip:${user}@${trunk}`,
+      { callingNumber, callingName: callingNumber },
+      { cbRequest: () => pdd.push(performance.now() - received) },
+    )
+    uas.on('destroy', () => void Promise.resolve(uac.destroy()).catch(() => undefined))
+    uac.on('destroy', () => void Promise.resolve(uas.destroy()).catch(() => undefined))
+  } catch {
+    failed++
+  }
+})
+
+process.on('SIGTERM', () => {
+  process.stdout.write(`PDD_JSON ${JSON.stringify({ pdd, failed })}\n`, () => process.exit(0))
+})

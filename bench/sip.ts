@@ -1,0 +1,316 @@
+/**
+ * SIP benchmark: SIPp → drachtio-server → B2BUA → drachtio → SIPp "trunk", 1-second calls, on this
+ * machine, measuring in one run:
+ *   - the static-route B2BUA (bench/lib/static-b2bua.ts: no bus, no database), the floor;
+ *   - call-control with the real platform behind it (identity, did, sessions, call-control,
+ *     gateway as separate processes on NATS + PostgreSQL): every call routed by
+ *     `sessions.route` and recorded.
+ * For each, the highest rate of a ladder sustained with zero failed calls (and INVITE → 200 p99
+ * under a second), SIPp's INVITE → 200 round trip at a fixed common rate, and the post-dial delay
+ * inside the B2BUA (INVITE received → outgoing INVITE handed to drachtio).
+ *
+ *   DRACHTIO_BIN=/opt/drachtio/bin/drachtio bun run bench sip
+ *   (BENCH_SIP_RATES=150,200,250 BENCH_SIP_SECONDS=20 BENCH_SIP_PDD_RATE=200 to change the ladder)
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { startBenchPlatform, type BenchPlatform } from './lib/platform'
+import { spawnReady, stopAllOnInterrupt, type BenchProcess } from './lib/proc'
+import { fmt, percentile, sorted, table } from './lib/stats'
+import { uac, uas } from '../tests/sip/scenarios'
+import { findDrachtio, findSipp, freeUdpPort, runSipp, scenarioFile, startDrachtio, tempDir, type Drachtio } from '../tests/sip/support'
+
+const MASKED = '+12025550100'
+const DRIVER = '+12025550111'
+const CUSTOMER = '+12025550122'
+const HOLD_MS = 1000
+
+const RATES = (process.env.BENCH_SIP_RATES ?? '150,200,240,270,300,330,360').split(',').map(Number)
+const SECONDS = Number(process.env.BENCH_SIP_SECONDS ?? 20)
+const PDD_RATE = Number(process.env.BENCH_SIP_PDD_RATE ?? 200)
+/** Calls before measuring (JIT, connection pools, caches), at the PDD rate. */
+const WARMUP_S = Number(process.env.BENCH_SIP_WARMUP_SECONDS ?? 5)
+const warmupCalls = Math.round(PDD_RATE * WARMUP_S)
+
+interface LevelResult {
+  rate: number
+  calls: number
+  successful: number
+  failed: number
+  uasSuccessful: number
+  achievedRate: number
+  rttP50: number
+  rttP99: number
+  rttMax: number
+  ok: boolean
+}
+
+/** One fixed-rate run: a fresh trunk UAS for exactly `rate × seconds` calls, and a UAC placing them. */
+async function level(dir: string, sipPort: number, trunkPort: number, rate: number, seconds: number, label: string): Promise<LevelResult> {
+  const calls = Math.round(rate * seconds)
+  const name = `${label}-${rate}`
+  const uasRun = await runSipp({ scenario: scenarioFile(dir, `${name}-uas`, uas({ hangup: 'them' })), name: `${name}-uas`, dir, localPort: trunkPort, calls, timeoutS: seconds + 60 })
+  await Bun.sleep(300)
+  const started = Date.now()
+  const uacRun = await runSipp({
+    scenario: scenarioFile(dir, `${name}-uac`, uac({ from: DRIVER, holdMs: HOLD_MS, hangup: 'us' })),
+    name: `${name}-uac`,
+    dir,
+    localPort: await freeUdpPort(),
+    remote: `127.0.0.1:${sipPort}`,
+    service: MASKED,
+    calls,
+    rate,
+    timeoutS: seconds + 60,
+    extra: ['-l', String(rate * 10), '-trace_rtt', '-rtt_freq', '1'],
+  })
+  const u = await uacRun.done
+  const elapsedS = (Date.now() - started) / 1000
+  // The UAS has every call once the UAC is done; give stragglers a moment, then stop it.
+  const uasDone = await Promise.race([uasRun.done, Bun.sleep(5000).then(() => undefined)])
+  if (!uasDone) await uasRun.stop()
+  const us = uasDone ?? (await uasRun.done)
+  const rtt = rttSamples(dir, `${name}-uac`)
+  const s = sorted(rtt)
+  const r: LevelResult = {
+    rate,
+    calls,
+    successful: u.successful,
+    failed: u.failed,
+    uasSuccessful: us.successful,
+    // Calls placed over the time it took to place them (the last call then lasts HOLD_MS).
+    achievedRate: calls / Math.max(0.001, elapsedS - HOLD_MS / 1000),
+    rttP50: percentile(s, 50),
+    rttP99: percentile(s, 99),
+    rttMax: s.length ? s[s.length - 1]! : Number.NaN,
+    ok: false,
+  }
+  r.ok = r.failed === 0 && r.successful === calls && r.rttP99 < 1000
+  process.stderr.write(
+    `  ${label} ${rate}/s: ${r.successful}/${calls} ok, ${r.failed} failed, placed at ${fmt(r.achievedRate)}/s, INVITE→200 p50 ${fmt(r.rttP50)} ms p99 ${fmt(r.rttP99)} ms\n` +
+      `    uac: ${u.summary.split('\n').filter((l) => /Successful|Failed/.test(l)).join(' · ')}\n`,
+  )
+  return r
+}
+
+/** SIPp's per-call response times (INVITE → 200 OK, ms) from its `-trace_rtt` file. */
+function rttSamples(dir: string, scenarioName: string): number[] {
+  const file = readdirSync(dir).find((f) => f.startsWith(`${scenarioName}_`) && f.endsWith('_rtt.csv'))
+  if (!file) return []
+  return readFileSync(join(dir, file), 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => Number(l.split(';')[1]))
+    .filter((n) => Number.isFinite(n))
+}
+
+interface Side {
+  label: string
+  sipPort: number
+  trunkPort: number
+  results: LevelResult[]
+  failedAt?: number
+}
+
+/**
+ * The ladder, the two B2BUAs taking turns at each rate, so load from anything else on the machine
+ * falls on both alike. A side stops climbing at its first level that is not sustained.
+ */
+async function ladder(dir: string, sides: Side[]): Promise<void> {
+  for (const rate of RATES) {
+    for (const side of sides) {
+      if (side.failedAt !== undefined) continue
+      const r = await level(dir, side.sipPort, side.trunkPort, rate, SECONDS, side.label)
+      side.results.push(r)
+      if (!r.ok) side.failedAt = rate
+      await Bun.sleep(1500) // let the level's last calls end
+    }
+    if (sides.every((s) => s.failedAt !== undefined)) return
+  }
+}
+
+/** A Prometheus histogram's cumulative buckets as [upper bound in ms, count]. */
+function histogram(metrics: string, name: string, labels: string): [number, number][] {
+  const buckets: [number, number][] = []
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`) || !line.includes(labels)) continue
+    const le = /le="([^"]+)"/.exec(line)![1]!
+    buckets.push([le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le) * 1000, Number(line.split(' ').at(-1))])
+  }
+  return buckets
+}
+
+/**
+ * Percentiles of what a histogram gained between two scrapes (so warm-up calls do not count):
+ * the bucket bound each percentile falls under.
+ */
+function histogramPercentiles(before: string, after: string, name: string, labels: string, ps: number[]): Record<number, number> {
+  const b0 = new Map(histogram(before, name, labels))
+  const buckets = histogram(after, name, labels).map(([le, n]) => [le, n - (b0.get(le) ?? 0)] as [number, number])
+  const total = buckets.at(-1)?.[1] ?? 0
+  return Object.fromEntries(ps.map((p) => [p, buckets.find(([, n]) => n >= (p / 100) * total)?.[0] ?? Number.NaN]))
+}
+
+const sustained = (rs: LevelResult[]) => rs.filter((r) => r.ok).at(-1)
+
+export async function run(): Promise<void> {
+  const bin = findDrachtio()
+  if (!bin || !findSipp()) throw new Error('the SIP benchmark needs drachtio-server (DRACHTIO_BIN or PATH) and sipp')
+  const tmp = tempDir('bench-sip')
+  const stops: (() => Promise<void>)[] = []
+  const unhook = stopAllOnInterrupt(stops)
+  let drA: Drachtio | undefined
+  let drB: Drachtio | undefined
+  let floor: BenchProcess | undefined
+  let platform: BenchPlatform | undefined
+  try {
+    // The floor: a static-route B2BUA on its own drachtio-server.
+    drA = await startDrachtio(bin, tmp.dir)
+    stops.push(drA.stop)
+    const trunkA = await freeUdpPort()
+    floor = await spawnReady(join(import.meta.dir, 'lib/static-b2bua.ts'), {
+      ...process.env,
+      DRACHTIO_HOST: '127.0.0.1',
+      DRACHTIO_PORT: String(drA.adminPort),
+      DRACHTIO_SECRET: drA.secret,
+      TRUNK: `127.0.0.1:${trunkA}`,
+    })
+    stops.push(floor.stop)
+
+    // call-control with the real platform behind it, on another drachtio-server.
+    drB = await startDrachtio(bin, tmp.dir)
+    stops.push(drB.stop)
+    const trunkB = await freeUdpPort()
+    platform = await startBenchPlatform({
+      services: ['identity', 'did', 'sessions', 'call-control', 'gateway'],
+      extraEnv: {
+        DRACHTIO_HOST: '127.0.0.1',
+        DRACHTIO_PORT: String(drB.adminPort),
+        DRACHTIO_SECRET: drB.secret,
+        SIP_OUTBOUND_TRUNK: `127.0.0.1:${trunkB}`,
+        SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+      },
+    })
+    stops.push(platform.stop)
+    await sessionFor(platform)
+    const ccUrl = platform.launched.byName('call-control')[0]!.url
+
+    // Warm both up (JIT, pools, caches), then the post-dial delay at a common rate.
+    process.stderr.write('warm-up and post-dial delay:\n')
+    await level(tmp.dir, drA.sipPort, trunkA, PDD_RATE, WARMUP_S, 'static-warmup')
+    await level(tmp.dir, drB.sipPort, trunkB, PDD_RATE, WARMUP_S, 'cc-warmup')
+    await Bun.sleep(1500)
+    const staticPdd = await level(tmp.dir, drA.sipPort, trunkA, PDD_RATE, SECONDS, 'static-pdd')
+    await Bun.sleep(1500)
+    const metricsBefore = await (await fetch(`${ccUrl}/metrics`)).text()
+    const ccPdd = await level(tmp.dir, drB.sipPort, trunkB, PDD_RATE, SECONDS, 'cc-pdd')
+    const metricsAfter = await (await fetch(`${ccUrl}/metrics`)).text()
+    const ccInApp = histogramPercentiles(metricsBefore, metricsAfter, 'sip_post_dial_delay_seconds', 'direction="inbound"', [50, 99])
+    const routeInApp = histogramPercentiles(metricsBefore, metricsAfter, 'bus_request_duration_seconds', 'subject="sessions.route"', [50, 99])
+    await Bun.sleep(1500)
+
+    process.stderr.write('ladder:\n')
+    const sides: Side[] = [
+      { label: 'static', sipPort: drA.sipPort, trunkPort: trunkA, results: [] },
+      { label: 'cc', sipPort: drB.sipPort, trunkPort: trunkB, results: [] },
+    ]
+    await ladder(tmp.dir, sides)
+    const records = await recordCheck(platform)
+    // The floor's samples in call order: skip the warm-up calls, keep the measured level's.
+    const floorPdd = (await stopFloor(floor)).slice(warmupCalls, warmupCalls + staticPdd.calls)
+
+    const report = render({ staticLadder: sides[0]!.results, ccLadder: sides[1]!.results, staticPdd, ccPdd, floorPdd, ccInApp, routeInApp, records })
+    process.stdout.write(`${report}\n`)
+    writeFileSync(join(import.meta.dir, 'RESULTS-sip.latest.md'), `${report}\n`)
+  } finally {
+    unhook()
+    await platform?.stop()
+    await floor?.stop()
+    await drA?.stop()
+    await drB?.stop()
+    tmp.remove()
+  }
+}
+
+async function stopFloor(p: BenchProcess): Promise<number[]> {
+  await p.stop()
+  const line = p.lines.find((l) => l.startsWith('PDD_JSON '))
+  return line ? (JSON.parse(line.slice(9)) as { pdd: number[] }).pdd : []
+}
+
+/** One tenant, one masked number, one open session: every benchmark call is the driver calling the customer. */
+async function sessionFor(p: BenchPlatform): Promise<void> {
+  const admin = { authorization: `Bearer ${p.adminToken}`, 'content-type': 'application/json' }
+  const post = async (path: string, body: unknown, headers: Record<string, string>) => {
+    const r = await fetch(`${p.gatewayUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`)
+    return r.json()
+  }
+  await post('/admin/v1/dids', { numbers: [MASKED] }, admin)
+  await post(`/admin/v1/dids/${MASKED}/assign`, { tenant_id: p.tenantId }, admin)
+  await post('/v1/sessions', { driver_phone: DRIVER, customer_phone: CUSTOMER, ttl_minutes: 600 }, { 'x-api-key': p.apiKey, 'content-type': 'application/json' })
+}
+
+/** Every call of the run must have a closed record: count them by status. */
+async function recordCheck(p: BenchPlatform): Promise<Record<string, number>> {
+  await Bun.sleep(2000)
+  const out: Record<string, number> = {}
+  for (const status of ['completed', 'initiated', 'ringing', 'answered', 'failed', 'canceled', 'busy', 'no_answer']) {
+    const r = await fetch(`${p.gatewayUrl}/v1/calls?status=${status}&limit=1`, { headers: { 'x-api-key': p.apiKey } })
+    const total = ((await r.json()) as { total: number }).total
+    if (total) out[status] = total
+  }
+  return out
+}
+
+function render(o: {
+  staticLadder: LevelResult[]
+  ccLadder: LevelResult[]
+  staticPdd: LevelResult
+  ccPdd: LevelResult
+  floorPdd: number[]
+  ccInApp: Record<number, number>
+  routeInApp: Record<number, number>
+  records: Record<string, number>
+}): string {
+  const rows = (label: string, rs: LevelResult[]) =>
+    rs.map((r) => [label, String(r.rate), `${r.successful}/${r.calls}`, String(r.failed), fmt(r.achievedRate), fmt(r.rttP50), fmt(r.rttP99), fmt(r.rttMax), r.ok ? 'yes' : 'no'])
+  const sA = sustained(o.staticLadder)
+  const sB = sustained(o.ccLadder)
+  const floor = sorted(o.floorPdd)
+  const ratio = sA && sB ? (100 * sB.rate) / sA.rate : Number.NaN
+  const addedP50 = o.ccPdd.rttP50 - o.staticPdd.rttP50
+  const addedP99 = o.ccPdd.rttP99 - o.staticPdd.rttP99
+  return [
+    `## SIP: call-control vs a static-route B2BUA (${new Date().toISOString().slice(0, 10)}, ${SECONDS} s per level, ${HOLD_MS / 1000}-second calls, ${cpus().length} CPUs)`,
+    '',
+    table(
+      ['', 'static B2BUA', 'call-control', 'target'],
+      [
+        ['sustained calls/s, zero failed', sA ? String(sA.rate) : 'none', sB ? String(sB.rate) : 'none', ''],
+        ['call-control / static', '', `${fmt(ratio)}%`, '≥ 80%'],
+        [`INVITE→200 at ${PDD_RATE}/s, p50 / p99 (SIPp)`, `${fmt(o.staticPdd.rttP50)} / ${fmt(o.staticPdd.rttP99)} ms`, `${fmt(o.ccPdd.rttP50)} / ${fmt(o.ccPdd.rttP99)} ms`, ''],
+        ['post-dial delay added (difference), p50 / p99', '', `${fmt(addedP50)} / ${fmt(addedP99)} ms`, 'p99 < 10 ms'],
+        [
+          'in the B2BUA: INVITE in → INVITE out, p50 / p99',
+          `${fmt(percentile(floor, 50))} / ${fmt(percentile(floor, 99))} ms`,
+          `≤ ${fmt(o.ccInApp[50]!)} / ≤ ${fmt(o.ccInApp[99]!)} ms (histogram bucket)`,
+          'p99 < 10 ms',
+        ],
+        ['of which the sessions.route lookup (bus round trip), p50 / p99', '—', `≤ ${fmt(o.routeInApp[50]!)} / ≤ ${fmt(o.routeInApp[99]!)} ms (histogram bucket)`, ''],
+        [`failed calls at ${PDD_RATE}/s`, String(o.staticPdd.failed), String(o.ccPdd.failed), '0'],
+      ],
+    ),
+    '',
+    'Every level (a level is sustained when no call failed, every call completed, and INVITE→200 p99 < 1 s):',
+    '',
+    table(['B2BUA', 'calls/s', 'completed', 'failed', 'placed/s', 'INVITE→200 p50 ms', 'p99 ms', 'max ms', 'sustained'], [...rows('static', o.staticLadder), ...rows('call-control', o.ccLadder)]),
+    '',
+    `Call records written by call-control during the run, by status: ${Object.entries(o.records)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+  ].join('\n')
+}
+
+if (import.meta.main) await run()
