@@ -15,7 +15,7 @@
  * from each request's due time, so stalls count). Rounds are interleaved and medians quoted.
  *
  * Knobs (env): BENCH_ROUNDS (3), BENCH_CONCURRENCY ("1,4,16,64"), BENCH_DURATION_S (3),
- * BENCH_RATES ("250,500,1000"), BENCH_FIXED_DURATION_S (6), BENCH_POOL (8000), BENCH_OUT (JSON).
+ * BENCH_RATES ("250,500,750"), BENCH_FIXED_DURATION_S (6), BENCH_POOL (8000), BENCH_OUT (JSON).
  */
 import { join } from 'node:path'
 import { SQL } from 'bun'
@@ -110,7 +110,7 @@ export async function run(): Promise<void> {
     rounds: num('BENCH_ROUNDS', 3),
     concurrency: list('BENCH_CONCURRENCY', '1,4,16,64'),
     durationS: num('BENCH_DURATION_S', 3),
-    rates: list('BENCH_RATES', '250,500,1000'),
+    rates: list('BENCH_RATES', '250,500,750'),
     fixedS: num('BENCH_FIXED_DURATION_S', 6),
     pool: num('BENCH_POOL', 8000),
   }

@@ -2,8 +2,8 @@
  * The floor for the SIP benchmark: the plainest B2BUA on drachtio-srf under Bun (no bus, no
  * database, one fixed route), doing what call-control does on the wire: createB2BUA to the trunk
  * with the masked number as caller id, and either side's BYE ending the other. Prints
- * `READY {"port":0}` once connected; on SIGTERM prints `PDD_JSON [ms, …]` (INVITE received →
- * outgoing INVITE handed to drachtio, per call) and exits.
+ * `READY {"port":0}` once connected; on SIGUSR2 prints `PDD_JSON {"pdd": [ms, …]}` (INVITE
+ * received → outgoing INVITE handed to drachtio, per call since the previous SIGUSR2).
  *
  *   DRACHTIO_HOST=127.0.0.1 DRACHTIO_PORT=9022 DRACHTIO_SECRET=cymru TRUNK=127.0.0.1:5070 bun bench/lib/static-b2bua.ts
  */
@@ -43,6 +43,9 @@ srf.invite(async (req, res) => {
   }
 })
 
-process.on('SIGTERM', () => {
-  process.stdout.write(`PDD_JSON ${JSON.stringify({ pdd, failed })}\n`, () => process.exit(0))
+// SIGUSR2: print the samples since the last SIGUSR2 (and start afresh), so a run can measure
+// one level at a time.
+process.on('SIGUSR2', () => {
+  process.stdout.write(`PDD_JSON ${JSON.stringify({ pdd: pdd.splice(0), failed })}\n`)
 })
+process.on('SIGTERM', () => process.exit(0))

@@ -7,7 +7,7 @@ import { newId } from '../../shared/ids'
 import { createLogger } from '../../shared/log'
 import { freshDatabase, type TestDatabase } from '../../tests/support/infra'
 import { foldChanges, loadCall, planInsert } from './call-store'
-import { CallWriter } from './call-writer'
+import { CallWriter, textArray } from './call-writer'
 
 let tdb: TestDatabase
 let database: Database
@@ -57,6 +57,13 @@ describe('call writer', () => {
     expect(ended.every(Boolean)).toBe(true)
     const [r] = await database.rows<{ n: number }>(sql`select count(*)::int as n from calls.calls where tenant_id = 'ten_w' and status = 'completed' and duration_seconds = 0 and answered_at is not null`)
     expect(r!.n).toBe(300)
+  })
+
+  test('every column round-trips, the event list included', async () => {
+    const p = call({ stateCallback: 'https://hooks.example/cb', stateCallbackEvents: ['answered', 'completed'], billId: 'b"1\\', orderId: 'o-1', sipCallId: 'abc@host' })
+    await writer.insert(p.row, p.deliveries)
+    expect(await loadCall(database.db, p.row.id)).toEqual(p.row)
+    expect(textArray(['a"b', 'c\\d'])).toBe('{"a\\"b","c\\\\d"}')
   })
 
   test('an insert retried after it committed is not an error', async () => {

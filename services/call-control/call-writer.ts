@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm'
 import type { Db } from '../../shared/db/database'
 import type { Logger } from '../../shared/log'
 import type { CallRow, NewDeliveryRow } from './call-store'
-import { callbackDeliveries, calls } from './db/schema'
+import { callbackDeliveries } from './db/schema'
 
 type Op =
   | { kind: 'insert'; row: CallRow; deliveries: NewDeliveryRow[]; done(applied: boolean): void; fail(e: unknown): void }
@@ -21,6 +21,12 @@ type Op =
 
 const MAX_BATCH = 500
 const ts = (d: Date | null) => (d ? d.toISOString() : null)
+
+/** A Postgres array literal for a text[] parameter (the same text on bun-sql and PGlite). */
+export function textArray(items: string[] | null): string | null {
+  if (!items) return null
+  return `{${items.map((i) => `"${i.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`
+}
 
 function rowsOf(result: unknown): { id: string }[] {
   return (Array.isArray(result) ? result : (result as { rows: { id: string }[] }).rows) as { id: string }[]
@@ -99,12 +105,23 @@ export class CallWriter {
     return this.db.transaction(async (tx) => {
       const written = new Set<string>()
       if (inserts.length) {
-        const rows = await tx
-          .insert(calls)
-          .values(inserts.map((o) => o.row))
-          .onConflictDoNothing({ target: calls.id })
-          .returning({ id: calls.id })
-        for (const r of rows) written.add(r.id)
+        // Raw VALUES rather than the query builder: mapping 22 columns per row through drizzle
+        // cost more CPU than the rest of a call's record keeping.
+        const values = sql.join(
+          inserts.map(
+            ({ row: r }) =>
+              sql`(${r.id}::text, ${r.tenantId}::text, ${r.sessionId}::text, ${r.orderId}::text, ${r.direction}::text, ${r.status}::text, ${r.fromParty}::text, ${r.toParty}::text, ${r.fromPhone}::text, ${r.toPhone}::text, ${r.maskedE164}::text, ${r.billId}::text, ${r.stateCallback}::text, ${textArray(r.stateCallbackEvents)}::text[], ${r.callbackSeq}::int, ${r.sipCallId}::text, ${ts(r.createdAt)}::timestamptz, ${ts(r.ringingAt)}::timestamptz, ${ts(r.answeredAt)}::timestamptz, ${ts(r.endedAt)}::timestamptz, ${r.durationSeconds}::int, ${r.endReason}::text)`,
+          ),
+          sql`, `,
+        )
+        const result = await tx.execute(sql`
+          insert into calls.calls (id, tenant_id, session_id, order_id, direction, status, from_party, to_party, from_phone, to_phone,
+            masked_e164, bill_id, state_callback, state_callback_events, callback_seq, sip_call_id, created_at, ringing_at, answered_at,
+            ended_at, duration_seconds, end_reason)
+          values ${values}
+          on conflict (id) do nothing
+          returning id`)
+        for (const r of rowsOf(result)) written.add(r.id)
       }
       if (updates.length) {
         const values = sql.join(

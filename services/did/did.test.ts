@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { did } from '../../shared/contracts/did'
 import type { PayloadOf } from '../../shared/contracts/define'
 import { createTenant } from '../../tests/support/http'
-import { numbers, startFixture, tenantWith, type Fixture } from '../sessions/test-fixtures'
+import { numbers, startFixture, tenantWith, type Fixture } from '../../tests/support/sessions-platform'
 
 // A short cool-down (0.72 s) so the test can see it end.
 const COOLDOWN_HOURS = 0.0002

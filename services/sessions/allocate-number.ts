@@ -6,9 +6,11 @@
  * insert the final judge; on a conflict we clear what may be stale on that number and retry it.
  *
  * Within one instance, numbers being inserted right now are reserved in memory, so a burst of
- * concurrent creates spreads over distinct numbers instead of colliding on the first one. When
- * every remaining candidate is reserved, a request waits for those inserts before deciding that
- * nothing is free, so the 409 is exact (a reservation whose insert fails frees its number).
+ * concurrent creates spreads over distinct numbers instead of colliding on the first one. A
+ * request that found nothing free but skipped reserved numbers waits for those holders; each says
+ * whether the number may still be free (its insert failed otherwise than "busy"), and only those
+ * are tried again. So the 409 is exact, and a burst on a full pool does not queue every request
+ * behind every other on each busy number.
  */
 import { AppError } from '../../shared/errors'
 import type { TenantNumbers } from './number-directory'
@@ -19,12 +21,14 @@ import { ConflictError, type SessionStore } from './session-store'
 const DIRECT = 2
 /** Candidates per "which are free?" query. */
 const CHUNK = 16
-const MAX_ATTEMPTS = 20
+/** Passes over the numbers reserved by others when we came by, before giving up. */
+const MAX_PASSES = 50
 
 interface Reservation {
   exclusive: boolean
   phones: readonly string[]
-  done: Promise<void>
+  /** Settles when the holder is done: true if the number may still be free (its insert failed otherwise than "busy"). */
+  done: Promise<boolean>
 }
 
 export interface AllocationRequest {
@@ -56,14 +60,18 @@ export class NumberAllocator {
     const ranking = await this.rankingOf(req.tenantId, req.held)
     const phones = [req.driver, req.customer] as const
     const guard = req.exclusive ? 'whole' : 'parties'
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const inFlight: Promise<void>[] = []
-      const candidates = ranking.candidates(req.customerCountry)
+    // The first pass walks the whole ranking; later passes only the numbers that were reserved by
+    // another request of this instance when we came by (their insert may have failed since).
+    let candidates: Iterator<string> = ranking.candidates(req.customerCountry)
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      // Numbers another request of this instance was inserting on when we came by, with its outcome.
+      const skipped = new Map<string, Promise<boolean>[]>()
+      const skip = (n: string, blocking: Promise<boolean>[]) => skipped.set(n, [...(skipped.get(n) ?? []), ...blocking])
       const nextOpen = (): string | undefined => {
         for (let c = candidates.next(); !c.done; c = candidates.next()) {
           const blocking = this.blocking(c.value, req.exclusive, phones)
           if (blocking.length === 0) return c.value
-          inFlight.push(...blocking)
+          skip(c.value, blocking)
         }
         return undefined
       }
@@ -81,7 +89,11 @@ export class NumberAllocator {
         }
         for (const n of batch) {
           // Another request of this instance may have reserved it meanwhile.
-          if (this.blocked(n, req.exclusive, phones)) continue
+          const blocking = this.blocking(n, req.exclusive, phones)
+          if (blocking.length) {
+            skip(n, blocking)
+            continue
+          }
           tried++
           const result = await this.tryNumber(req, n, insert)
           if (result !== undefined) {
@@ -91,8 +103,11 @@ export class NumberAllocator {
           }
         }
       }
-      if (inFlight.length === 0) throw new AppError('no_masked_number_available', 'no masked number of this tenant is free right now; complete a session or add numbers')
-      await Promise.all(inFlight)
+      // Only a number whose holder failed otherwise than "busy" can still be free: retry those, else it is a 409.
+      const again: string[] = []
+      for (const [n, outcomes] of skipped) if ((await Promise.all(outcomes)).some(Boolean)) again.push(n)
+      if (again.length === 0) throw new AppError('no_masked_number_available', 'no masked number of this tenant is free right now; complete a session or add numbers')
+      candidates = again[Symbol.iterator]()
     }
     throw new AppError('no_masked_number_available', 'could not secure a free masked number under contention; retry')
   }
@@ -100,19 +115,25 @@ export class NumberAllocator {
   /** One number, reserved meanwhile: inserted, or busy (undefined). A conflict heals and retries once. */
   private async tryNumber<T>(req: AllocationRequest, e164: string, insert: (e164: string) => Promise<T | undefined>): Promise<T | undefined> {
     const release = this.reserve(e164, req.exclusive, [req.driver, req.customer])
+    let mayBeFree = true
     try {
       for (let i = 0; i < 2; i++) {
         try {
-          return await insert(e164)
+          const result = await insert(e164)
+          mayBeFree = false // taken by us, or busy
+          return result
         } catch (e) {
           if (!(e instanceof ConflictError) || e.conflict === 'order') throw e
           // Taken by another instance (busy), or held by something stale (cleared: try again).
-          if ((await this.heal(req.tenantId, e164)) === 0) return undefined
+          if ((await this.heal(req.tenantId, e164)) === 0) {
+            mayBeFree = false
+            return undefined
+          }
         }
       }
       return undefined
     } finally {
-      release()
+      release(mayBeFree)
     }
   }
 
@@ -132,28 +153,24 @@ export class NumberAllocator {
     return ranking
   }
 
-  private blocking(e164: string, exclusive: boolean, phones: readonly string[]): Promise<void>[] {
-    const out: Promise<void>[] = []
+  private blocking(e164: string, exclusive: boolean, phones: readonly string[]): Promise<boolean>[] {
+    const out: Promise<boolean>[] = []
     for (const r of this.reservations.get(e164) ?? []) {
       if (exclusive || r.exclusive || r.phones.some((p) => phones.includes(p))) out.push(r.done)
     }
     return out
   }
 
-  private blocked(e164: string, exclusive: boolean, phones: readonly string[]): boolean {
-    return this.blocking(e164, exclusive, phones).length > 0
-  }
-
-  private reserve(e164: string, exclusive: boolean, phones: readonly string[]): () => void {
-    let resolve!: () => void
-    const r: Reservation = { exclusive, phones, done: new Promise<void>((res) => (resolve = res)) }
+  private reserve(e164: string, exclusive: boolean, phones: readonly string[]): (mayBeFree: boolean) => void {
+    let resolve!: (mayBeFree: boolean) => void
+    const r: Reservation = { exclusive, phones, done: new Promise<boolean>((res) => (resolve = res)) }
     let set = this.reservations.get(e164)
     if (!set) this.reservations.set(e164, (set = new Set()))
     set.add(r)
-    return () => {
+    return (mayBeFree) => {
       set.delete(r)
       if (set.size === 0) this.reservations.delete(e164)
-      resolve()
+      resolve(mayBeFree)
     }
   }
 }

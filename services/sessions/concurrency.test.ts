@@ -9,7 +9,7 @@ import { serviceLogger } from '../../shared/log'
 import { loadServiceConfig, type RunningService } from '../../shared/service'
 import { sessionsService } from './service'
 import { ConflictError, SessionStore, type SessionRow } from './session-store'
-import { numbers, startFixture, tenantWith, type Fixture } from './test-fixtures'
+import { numbers, startFixture, tenantWith, type Fixture } from '../../tests/support/sessions-platform'
 
 let f: Fixture
 beforeAll(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { sessions, type Session } from '../../shared/contracts/sessions'
-import { numbers, startFixture, tenantWith, type Fixture } from './test-fixtures'
+import { numbers, startFixture, tenantWith, type Fixture } from '../../tests/support/sessions-platform'
 
 let f: Fixture
 const expiredEvents: Session[] = []

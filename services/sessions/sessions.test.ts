@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createTenant } from '../../tests/support/http'
-import { numbers, startFixture, tenantWith, type Fixture } from './test-fixtures'
+import { numbers, startFixture, tenantWith, type Fixture } from '../../tests/support/sessions-platform'
 
 let f: Fixture
 beforeAll(async () => {

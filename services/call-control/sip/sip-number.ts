@@ -31,6 +31,7 @@ export function userPartOf(uri: string): { user: string; phoneContext?: string }
 }
 
 const VISUAL_SEPARATORS = /[\s\-.()]/g
+const E164_SHAPE = /^\+[1-9]\d{7,14}$/
 
 /**
  * E.164 for a dialled/caller number as a trunk wrote it, or undefined for anything that is not a
@@ -48,6 +49,9 @@ export function toE164(raw: string, region?: string, phoneContext?: string): str
     text = phoneContext.replace(VISUAL_SEPARATORS, '') + text
   }
   if (!/^\+?\d{3,17}$/.test(text)) return undefined
+  // Already E.164 (what trunks mostly send): nothing to normalise, and the full parse costs a
+  // third of a millisecond on the signalling path.
+  if (E164_SHAPE.test(text)) return text
   const parse = (t: string, r?: string) => {
     const p = parsePhoneNumberFromString(t, r as CountryCode | undefined)
     return p && p.isPossible() ? p : undefined

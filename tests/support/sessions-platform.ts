@@ -1,11 +1,11 @@
-/** Shared set-up for the sessions and did tests: the four services on real NATS + PostgreSQL. */
+/** Set-up for the sessions and did tests: identity, did, sessions and gateway in one process on real NATS + PostgreSQL. */
 import type { ServiceDefinition } from '../../shared/service'
-import { didService } from '../did/service'
-import { gatewayService } from '../gateway/service'
-import { identityService } from '../identity/service'
-import { client, createTenant, type Client } from '../../tests/support/http'
-import { startTestPlatform, type TestPlatform } from '../../tests/support/platform'
-import { sessionsService, type SessionsRunning } from './service'
+import { didService } from '../../services/did/service'
+import { gatewayService } from '../../services/gateway/service'
+import { identityService } from '../../services/identity/service'
+import { sessionsService, type SessionsRunning } from '../../services/sessions/service'
+import { client, createTenant, type Client } from './http'
+import { startTestPlatform, type TestPlatform } from './platform'
 
 export const SESSION_SERVICES = [identityService, didService, sessionsService, gatewayService] as unknown as ServiceDefinition[]
 
