@@ -239,6 +239,12 @@ async function report(r: {
     `Throughput ratios: (c)/(b) = ${(cb * 100).toFixed(0)}% (target ≥ 50%: ${cb >= 0.5 ? 'met' : 'MISSED'}); ` +
       `(c)/(a) = ${((rps('c') / rps('a')) * 100).toFixed(1)}%; (b)/(a) = ${((rps('b') / rps('a')) * 100).toFixed(1)}%.`,
   )
+  // Rounds where neither (b) nor (c) shared the machine with a busy neighbour.
+  const quietPairs = r.wrkRuns.b!.map((b, i) => [b, r.wrkRuns.c![i]!] as const).filter(([b, c]) => otherLoad(b.m) < QUIET_CORES && otherLoad(c.m) < QUIET_CORES)
+  out.push(
+    `Quiet rounds (other load < ${QUIET_CORES} cores during both (b) and (c)): ${quietPairs.length} of ${r.wrkRuns.b!.length}` +
+      (quietPairs.length ? `, (c)/(b) per round ${quietPairs.map(([b, c]) => `${((c.wrk.rps / b.wrk.rps) * 100).toFixed(0)}%`).join(' / ')}.` : '.'),
+  )
   out.push('')
   out.push(
     `Latency at a fixed rate: open-loop generator (bench/lib/fixed-rate.ts, its own process), ${o.rate} req/s, ${o.fixedWarmupS}s warm-up then ${o.fixedS}s recorded, ` +

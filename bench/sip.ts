@@ -12,7 +12,7 @@
  *   DRACHTIO_BIN=/opt/drachtio/bin/drachtio bun run bench sip
  *   (BENCH_SIP_RATES=150,200,250 BENCH_SIP_SECONDS=20 BENCH_SIP_PDD_RATES=100,200 to change the ladder)
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { startBenchPlatform, type BenchPlatform } from './lib/platform'
@@ -244,7 +244,9 @@ export async function run(): Promise<void> {
 
     const report = render({ staticLadder: sides[0]!.results, ccLadder: sides[1]!.results, pdd, records })
     process.stdout.write(`${report}\n`)
-    writeFileSync(join(import.meta.dir, 'RESULTS-sip.latest.md'), `${report}\n`)
+    // The raw run, beside the others (gitignored); bench/RESULTS-sip.md is written by hand from it.
+    mkdirSync(join(import.meta.dir, 'results'), { recursive: true })
+    writeFileSync(join(import.meta.dir, 'results', `sip-${new Date().toISOString().replace(/[:.]/g, '-')}.raw`), `${report}\n`)
   } finally {
     unhook()
     await platform?.stop()

@@ -12,12 +12,25 @@ export interface ParsedPhone {
 
 const E164_SHAPE = /^\+[1-9]\d{1,14}$/
 
+/** Parsed numbers, remembered: the same drivers and customers come back all day, and a parse costs tens of µs. */
+const parsed = new Map<string, ParsedPhone | null>()
+const PARSED_MAX = 10_000
+
 /** Strict: `+` and digits only, and a valid number for its country. */
 export function parseE164(input: string): ParsedPhone | null {
   if (!E164_SHAPE.test(input)) return null
+  const hit = parsed.get(input)
+  if (hit !== undefined) return hit && { ...hit }
   const p = parsePhoneNumberFromString(input)
-  if (!p || !p.isValid() || p.number !== input) return null
-  return { e164: p.number, country: p.country ?? null }
+  const result = p && p.isValid() && p.number === input ? { e164: p.number, country: p.country ?? null } : null
+  if (parsed.size >= PARSED_MAX) parsed.clear()
+  parsed.set(input, result)
+  return result && { ...result }
+}
+
+/** Already E.164-shaped input is taken as is (it can only match stored numbers verbatim). */
+export function normalizeForMatch(input: string, defaultRegion?: string): string {
+  return E164_SHAPE.test(input) ? input : (normalizePhone(input, defaultRegion) ?? input)
 }
 
 /** Lenient (SIP headers): E.164 or a national format in `defaultRegion`; null if not a valid number. */

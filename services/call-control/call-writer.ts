@@ -14,6 +14,7 @@ import type { Db } from '../../shared/db/database'
 import type { Logger } from '../../shared/log'
 import type { CallRow, NewDeliveryRow } from './call-store'
 import { callbackDeliveries } from './db/schema'
+import { recordBatches, recordBatchSize } from './metrics'
 
 type Op =
   | { kind: 'insert'; row: CallRow; deliveries: NewDeliveryRow[]; done(applied: boolean): void; fail(e: unknown): void }
@@ -82,8 +83,11 @@ export class CallWriter {
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, MAX_BATCH)
     if (!batch.length) return
+    const started = performance.now()
+    recordBatchSize.observe(batch.length)
     try {
       const applied = await this.write(batch)
+      recordBatches.observe((performance.now() - started) / 1000)
       let deliveries = false
       for (const op of batch) {
         const key = op.kind === 'insert' ? op.row.id : op.after.id

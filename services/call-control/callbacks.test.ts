@@ -24,6 +24,7 @@ interface Received {
   body: string
   json: Record<string, unknown>
   signature: string | null
+  host: string | null
   at: number
 }
 
@@ -37,7 +38,7 @@ function receiver() {
     async fetch(req) {
       const body = await req.text()
       const json = JSON.parse(body) as Record<string, unknown>
-      got.push({ body, json, signature: req.headers.get('x-masking-signature'), at: Date.now() })
+      got.push({ body, json, signature: req.headers.get('x-masking-signature'), host: req.headers.get('host'), at: Date.now() })
       const statuses = plan.get(String(json.call_id))
       const status = statuses?.shift() ?? 200
       return new Response(status === 200 ? 'ok' : 'nope', { status })
@@ -165,6 +166,15 @@ describe('state callbacks', () => {
     ])
     expect(cbs[0]!.attempt_log.map((a) => a.status_code)).toEqual([500, 200])
   }, 30_000)
+
+  test('a named host is resolved and the checked address is used (refused addresses are skipped)', async () => {
+    // "localhost" may resolve to ::1 first while the receiver listens on 127.0.0.1 only.
+    const named = rx.url.replace('127.0.0.1', 'localhost')
+    const rec = await recordCall({ url: named, events: ['initiated'] })
+    const [r] = await until('delivery by name', () => (forCall(rec.id).length ? forCall(rec.id) : undefined))
+    expect(r!.json.event).toBe('initiated')
+    expect(r!.host).toBe(new URL(named).host) // the Host header keeps the name
+  })
 
   test('only the selected events are sent, numbered 1, 2, …', async () => {
     const rec = await recordCall({ url: rx.url, events: ['answered', 'completed'] })

@@ -34,3 +34,17 @@ export const callbackAttempts = new promClient.Counter({
   labelNames: ['outcome'] as const,
   registers: [registry],
 })
+
+export const recordBatches = new promClient.Histogram({
+  name: 'call_record_batch_seconds',
+  help: 'Call record batches written (one transaction each), by how long the write took',
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+})
+
+export const recordBatchSize = new promClient.Histogram({
+  name: 'call_record_batch_size',
+  help: 'Inserts and state changes per call record batch',
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+  registers: [registry],
+})

@@ -10,7 +10,7 @@ import { sessions as contract, type CreateSessionInput, type RouteDecision, type
 import { AppError, isAppError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
 import type { Logger } from '../../shared/log'
-import { normalizePhone } from '../../shared/phone'
+import { normalizeForMatch } from '../../shared/phone'
 import { NumberAllocator } from './allocate-number'
 import { checkCreate, type CheckedCreate } from './create-input'
 import type { NumberDirectory } from './number-directory'
@@ -155,8 +155,8 @@ export class SessionLifecycle {
   }
 
   async route(req: { to: string; from: string }, ctx: Partial<BusContext>): Promise<RouteDecision> {
-    const to = normalizePhone(req.to, this.defaultRegion) ?? req.to
-    const from = normalizePhone(req.from, this.defaultRegion) ?? req.from
+    const to = normalizeForMatch(req.to, this.defaultRegion)
+    const from = normalizeForMatch(req.from, this.defaultRegion)
     const holder = await this.directory.holderOf(to, ctx.requestId)
     const rows = holder?.status === 'active' ? await this.store.routeCandidates(holder.tenant_id, to, from, new Date()) : []
     return decideRoute({ to, from, number: holder && { tenant_id: holder.tenant_id, status: holder.status }, sessions: rows, now: new Date() })

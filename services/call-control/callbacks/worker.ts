@@ -172,21 +172,23 @@ export class CallbackWorker {
         [SIGNATURE_HEADER]: signatureHeader(secret, job.body),
         'x-masking-event-id': job.event_id,
       }
-      // Plain http: connect to the address we checked, so a DNS answer cannot change in between.
-      let target = url
-      if (url.protocol === 'http:' && !isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
-        target = new URL(url)
-        const a = addresses[0]!
-        target.hostname = isIP(a) === 6 ? `[${a}]` : a
-        headers.host = url.host
+      // Plain http: connect to an address we checked (each in turn, like any client), so a DNS
+      // answer cannot change in between. https keeps the name (certificates need it).
+      const pinned = url.protocol === 'http:' && !isIP(url.hostname.replace(/^\[|\]$/g, ''))
+      const targets = pinned ? addresses.slice(0, 3).map((a) => withAddress(url, a)) : [url]
+      if (pinned) headers.host = url.host
+      const signal = AbortSignal.timeout(this.timeoutMs)
+      let res: Response | undefined
+      for (const [i, target] of targets.entries()) {
+        try {
+          res = await fetch(target, { method: 'POST', body: job.body, headers, redirect: 'manual', signal })
+          break
+        } catch (e) {
+          // Only a refused connection moves on to the next address; anything else is the answer.
+          if (i === targets.length - 1 || (e as { code?: string }).code !== 'ECONNREFUSED') throw e
+        }
       }
-      const res = await fetch(target, {
-        method: 'POST',
-        body: job.body,
-        headers,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      })
+      if (!res) throw new Error('no address to send to')
       // Read (a bounded part of) the answer so the connection can be reused.
       await readSome(res)
       const ok = res.status >= 200 && res.status < 300
@@ -232,6 +234,12 @@ export class CallbackWorker {
     else if (status === 'failed') this.o.log.warn({ ...log, error: o.error, max_attempts: MAX_ATTEMPTS }, 'callback given up')
     else this.o.log.info({ ...log, error: o.error, retry_in_ms: delay }, 'callback failed; will retry')
   }
+}
+
+function withAddress(url: URL, address: string): URL {
+  const u = new URL(url)
+  u.hostname = isIP(address) === 6 ? `[${address}]` : address
+  return u
 }
 
 async function readSome(res: Response): Promise<void> {
