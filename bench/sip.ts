@@ -17,6 +17,7 @@ import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { startBenchPlatform, type BenchPlatform } from './lib/platform'
 import { spawnReady, stopAllOnInterrupt, type BenchProcess } from './lib/proc'
+import { cpuSince, pidsByComm, sampleCpu, waitForQuiet, type CpuSample, type PidGroups } from './lib/cpu'
 import { fmt, percentile, sorted, table } from './lib/stats'
 import { uac, uas } from '../tests/sip/scenarios'
 import { findDrachtio, findSipp, freeUdpPort, runSipp, scenarioFile, startDrachtio, tempDir, type Drachtio } from '../tests/sip/support'
@@ -54,14 +55,23 @@ interface LevelResult {
   rttP99: number
   rttMax: number
   ok: boolean
+  /** CPU milliseconds per call, by process group (SIPp included), over the level. */
+  cpuMsPerCall: Record<string, number>
+  /** Share of the machine busy during the level, and cores busy just before it (neighbours). */
+  machineBusy: number
+  busyBefore: number
 }
 
 /** One fixed-rate run: a fresh trunk UAS for exactly `rate × seconds` calls, and a UAC placing them. */
-async function level(dir: string, sipPort: number, trunkPort: number, rate: number, seconds: number, label: string): Promise<LevelResult> {
+async function level(dir: string, sipPort: number, trunkPort: number, rate: number, seconds: number, label: string, groups: () => PidGroups = () => ({})): Promise<LevelResult> {
   const calls = Math.round(rate * seconds)
   const name = `${label}-${rate}`
+  // On a shared machine, start when the neighbours are quiet (or after waiting a while anyway).
+  const busyBefore = await waitForQuiet({ thresholdCores: 0.3, windowMs: 1000, maxWaitMs: 30_000 })
   const uasRun = await runSipp({ scenario: scenarioFile(dir, `${name}-uas`, uas({ hangup: 'them' })), name: `${name}-uas`, dir, localPort: trunkPort, calls, timeoutS: seconds + 60 })
   await Bun.sleep(300)
+  let pids: PidGroups = {}
+  let cpu0: CpuSample | undefined
   const started = Date.now()
   const uacRun = await runSipp({
     scenario: scenarioFile(dir, `${name}-uac`, uac({ from: DRIVER, holdMs: HOLD_MS, hangup: 'us' })),
@@ -75,7 +85,10 @@ async function level(dir: string, sipPort: number, trunkPort: number, rate: numb
     timeoutS: seconds + 60,
     extra: ['-l', String(rate * 10), '-trace_rtt', '-rtt_freq', '1'],
   })
+  pids = { ...groups(), sipp: [uasRun.pid, uacRun.pid] }
+  cpu0 = sampleCpu(pids)
   const u = await uacRun.done
+  const cpu = cpuSince(cpu0, pids)
   const elapsedS = (Date.now() - started) / 1000
   // The UAS has every call once the UAC is done; give stragglers a moment, then stop it.
   const uasDone = await Promise.race([uasRun.done, Bun.sleep(5000).then(() => undefined)])
@@ -95,6 +108,9 @@ async function level(dir: string, sipPort: number, trunkPort: number, rate: numb
     rttP99: percentile(s, 99),
     rttMax: s.length ? s[s.length - 1]! : Number.NaN,
     ok: false,
+    cpuMsPerCall: Object.fromEntries(Object.entries(cpu.procSeconds).map(([k, v]) => [k, (1000 * v) / calls])),
+    machineBusy: cpu.machineBusyShare,
+    busyBefore,
   }
   r.ok = r.failed === 0 && r.successful === calls && r.rttP99 < 1000
   process.stderr.write(
@@ -121,6 +137,7 @@ interface Side {
   trunkPort: number
   results: LevelResult[]
   failedAt?: number
+  groups(): PidGroups
 }
 
 /**
@@ -131,7 +148,7 @@ async function ladder(dir: string, sides: Side[]): Promise<void> {
   for (const rate of RATES) {
     for (const side of sides) {
       if (side.failedAt !== undefined) continue
-      const r = await level(dir, side.sipPort, side.trunkPort, rate, SECONDS, side.label)
+      const r = await level(dir, side.sipPort, side.trunkPort, rate, SECONDS, side.label, side.groups)
       side.results.push(r)
       if (!r.ok) side.failedAt = rate
       await Bun.sleep(1500) // let the level's last calls end
@@ -208,6 +225,20 @@ export async function run(): Promise<void> {
     stops.push(platform.stop)
     await sessionFor(platform)
     const ccUrl = platform.launched.byName('call-control')[0]!.url
+    const dbName = new URL(platform.env.DATABASE_URL!).pathname.slice(1)
+    const pidOf = (name: Parameters<BenchPlatform['launched']['byName']>[0]) => platform!.launched.byName(name).map((p) => p.proc.pid)
+    const floorPid = floor.pid
+    const drAPid = drA.pid
+    const drBPid = drB.pid
+    const staticGroups = (): PidGroups => ({ b2bua: floorPid, drachtio: drAPid })
+    const ccGroups = (): PidGroups => ({
+      'call-control': pidOf('call-control'),
+      sessions: pidOf('sessions'),
+      'identity, did, gateway': [...pidOf('identity'), ...pidOf('did'), ...pidOf('gateway')],
+      drachtio: drBPid,
+      'nats-server': pidsByComm('nats-server'),
+      'postgres (this database)': postgresPids(dbName),
+    })
 
     // Warm both up (JIT, pools, caches), then the post-dial delay at common rates.
     process.stderr.write('warm-up and post-dial delay:\n')
@@ -217,11 +248,11 @@ export async function run(): Promise<void> {
     const pdd: PddResult[] = []
     for (const rate of PDD_RATES) {
       await floorSamples(floor)
-      const st = await level(tmp.dir, drA.sipPort, trunkA, rate, SECONDS, 'static-pdd')
+      const st = await level(tmp.dir, drA.sipPort, trunkA, rate, SECONDS, 'static-pdd', staticGroups)
       const floorPdd = await floorSamples(floor)
       await Bun.sleep(1500)
       const before = await (await fetch(`${ccUrl}/metrics`)).text()
-      const cc = await level(tmp.dir, drB.sipPort, trunkB, rate, SECONDS, 'cc-pdd')
+      const cc = await level(tmp.dir, drB.sipPort, trunkB, rate, SECONDS, 'cc-pdd', ccGroups)
       const after = await (await fetch(`${ccUrl}/metrics`)).text()
       pdd.push({
         rate,
@@ -236,8 +267,8 @@ export async function run(): Promise<void> {
 
     process.stderr.write('ladder:\n')
     const sides: Side[] = [
-      { label: 'static', sipPort: drA.sipPort, trunkPort: trunkA, results: [] },
-      { label: 'cc', sipPort: drB.sipPort, trunkPort: trunkB, results: [] },
+      { label: 'static', sipPort: drA.sipPort, trunkPort: trunkA, results: [], groups: staticGroups },
+      { label: 'cc', sipPort: drB.sipPort, trunkPort: trunkB, results: [], groups: ccGroups },
     ]
     await ladder(tmp.dir, sides)
     const records = await recordCheck(platform)
@@ -255,6 +286,17 @@ export async function run(): Promise<void> {
     await drB?.stop()
     tmp.remove()
   }
+}
+
+/** PostgreSQL backends serving one database (the platform's), by their process title. */
+function postgresPids(dbName: string): number[] {
+  return pidsByComm('postgres').filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${dbName} `)
+    } catch {
+      return false
+    }
+  })
 }
 
 /** The floor's post-dial samples since the last call (SIGUSR2 makes it print and reset them). */
@@ -295,9 +337,28 @@ async function recordCheck(p: BenchPlatform): Promise<Record<string, number>> {
   return out
 }
 
+/** Where a call's CPU goes, at the highest post-dial-delay rate. */
+function cpuTable(p: PddResult | undefined): string[] {
+  if (!p) return []
+  const names = [...new Set([...Object.keys(p.static.cpuMsPerCall), ...Object.keys(p.cc.cpuMsPerCall)])]
+  const total = (r: LevelResult) => Object.values(r.cpuMsPerCall).reduce((a, b) => a + b, 0)
+  return [
+    `CPU per call at ${p.rate}/s (ms, from /proc; machine busy ${fmt(100 * p.static.machineBusy)}% / ${fmt(100 * p.cc.machineBusy)}% of ${cpus().length} cores during the two levels):`,
+    '',
+    table(
+      ['process', 'static B2BUA', 'call-control'],
+      [
+        ...names.map((n) => [n, p.static.cpuMsPerCall[n] !== undefined ? fmt(p.static.cpuMsPerCall[n]!) : '—', p.cc.cpuMsPerCall[n] !== undefined ? fmt(p.cc.cpuMsPerCall[n]!) : '—']),
+        ['total', fmt(total(p.static)), fmt(total(p.cc))],
+      ],
+    ),
+    '',
+  ]
+}
+
 function render(o: { staticLadder: LevelResult[]; ccLadder: LevelResult[]; pdd: PddResult[]; records: Record<string, number> }): string {
   const rows = (label: string, rs: LevelResult[]) =>
-    rs.map((r) => [label, String(r.rate), `${r.successful}/${r.calls}`, String(r.failed), fmt(r.achievedRate), fmt(r.rttP50), fmt(r.rttP99), fmt(r.rttMax), r.ok ? 'yes' : 'no'])
+    rs.map((r) => [label, String(r.rate), `${r.successful}/${r.calls}`, String(r.failed), fmt(r.achievedRate), fmt(r.rttP50), fmt(r.rttP99), fmt(r.rttMax), fmt(r.busyBefore), r.ok ? 'yes' : 'no'])
   const sA = sustained(o.staticLadder)
   const sB = sustained(o.ccLadder)
   const topA = o.staticLadder.at(-1)
@@ -333,11 +394,12 @@ function render(o: { staticLadder: LevelResult[]; ccLadder: LevelResult[]; pdd: 
       ],
     ),
     '',
+    ...cpuTable(o.pdd.at(-1)),
     "call-control's figures come from its `sip_post_dial_delay_seconds` and `bus_request_duration_seconds` histograms (the bucket a percentile falls under); the static B2BUA's are exact. SIPp's round trips are quantised by its clock (4 ms steps).",
     '',
     'Every level (sustained: no call failed, every call completed, INVITE→200 p99 < 1 s):',
     '',
-    table(['B2BUA', 'calls/s', 'completed', 'failed', 'placed/s', 'INVITE→200 p50 ms', 'p99 ms', 'max ms', 'sustained'], [...rows('static', o.staticLadder), ...rows('call-control', o.ccLadder)]),
+    table(['B2BUA', 'calls/s', 'completed', 'failed', 'placed/s', 'INVITE→200 p50 ms', 'p99 ms', 'max ms', 'cores busy before', 'sustained'], [...rows('static', o.staticLadder), ...rows('call-control', o.ccLadder)]),
     '',
     `Call records written by call-control during the run, by status: ${Object.entries(o.records)
       .map(([k, v]) => `${k} ${v}`)

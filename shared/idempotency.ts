@@ -55,6 +55,11 @@ export interface IdempotentCall {
   key?: string
   operation: string
   request: unknown
+  /**
+   * What to keep of a success for replays, when the first answer holds a secret that must not
+   * be stored (a new API key's plaintext is shown once): the replay gets this instead.
+   */
+  storeAs?: (data: unknown) => unknown
 }
 
 type Stored = { data: unknown } | { error: { code: string; message: string; status: number; extra?: Record<string, unknown>; issues?: ValidationIssue[] } }
@@ -162,9 +167,10 @@ export class IdempotencyStore {
       }
       throw e
     }
+    const stored = call.storeAs ? call.storeAs(result) : result
     await this.db
       .update(t)
-      .set({ state: 'done', response: JSON.stringify({ data: result }) })
+      .set({ state: 'done', response: JSON.stringify({ data: stored }) })
       .where(mine)
     return result
   }

@@ -5,7 +5,7 @@
  * can never overwrite a newer state. A change that owes a callback writes its delivery row in
  * the same transaction: the callback exists exactly when the state change does.
  */
-import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm'
+import { and, count, desc, eq, gt, isNull, lt, type SQL } from 'drizzle-orm'
 import { CALLBACK_EVENTS, type CallbackDelivery, type CallbackEvent, type CallRecord, type CallStatus } from '../../shared/contracts/calls'
 import type { Page } from '../../shared/contracts/common'
 import type { Db } from '../../shared/db/database'
@@ -162,11 +162,20 @@ export async function listCalls(db: Db, tenantId: string, q: Page & { session_id
   return { items: rows.map(toRecord), limit: q.limit, offset: q.offset, total: Number(total?.n ?? 0) }
 }
 
-/** Calls that have not ended although they are older than any live call can be. */
-export async function staleCalls(db: Db, olderThan: Date, limit = 100): Promise<CallRow[]> {
+/** The smallest call id of a moment: ids begin with their creation time, so they sort by it. */
+export function callIdAt(at: Date): string {
+  return newId('call', at.getTime()).slice(0, 'call_'.length + 10)
+}
+
+/**
+ * Calls with ids in (afterId, beforeId) that have not ended, oldest first: a range walk of the
+ * primary key (no index on the state columns, which would cost every state change an index write).
+ */
+export async function staleCalls(db: Db, afterId: string, beforeId: string, limit = 200): Promise<CallRow[]> {
   return db
     .select()
     .from(calls)
-    .where(sql`${calls.endedAt} is null and ${calls.createdAt} < ${olderThan.toISOString()}::timestamptz`)
+    .where(and(gt(calls.id, afterId), lt(calls.id, beforeId), isNull(calls.endedAt)))
+    .orderBy(calls.id)
     .limit(limit)
 }

@@ -6,6 +6,8 @@ import { VERSION } from '../../shared/version'
 import { serveKeys } from './handlers/keys'
 import { serveTenants } from './handlers/tenants'
 import { serveWebhookSecret } from './handlers/webhook-secret'
+import { IdempotencyStore } from '../../shared/idempotency'
+import { idempotencyKeys } from './db/schema'
 import { LastUsedWriter } from './last-used'
 
 export const identityService: ServiceDefinition = {
@@ -17,10 +19,18 @@ export const identityService: ServiceDefinition = {
     if (!database) throw new Error('identity needs a database')
     const lastUsed = new LastUsedWriter(database, log)
     lastUsed.start()
+    const idem = new IdempotencyStore(database.db, idempotencyKeys)
+    // Keys are remembered for 24 h; forget older ones once an hour.
+    const purge = setInterval(() => void idem.purge().catch((err) => log.warn({ err }, 'idempotency purge failed')), 3_600_000)
     bus.serve(identity.ping, async () => ({ service: 'identity', version: VERSION }))
-    serveKeys(bus, database, lastUsed)
+    serveKeys(bus, database, lastUsed, idem)
     serveTenants(bus, database)
     serveWebhookSecret(bus, database)
-    return { stop: () => lastUsed.stop() }
+    return {
+      async stop() {
+        clearInterval(purge)
+        await lastUsed.stop()
+      },
+    }
   },
 }

@@ -78,6 +78,28 @@ describe.skipIf(!e2eAvailable)('e2e: api keys', () => {
       expect(list.body.items.map((k: { is_active: boolean }) => k.is_active).sort()).toEqual([false, false, true])
     })
 
+    test('Idempotency-Key: a retried create makes no second key and never replays (or stores) the plaintext', async () => {
+      const t = await createTenant(http, e2e.adminToken)
+      seen(t.key)
+      const headers = { 'idempotency-key': 'create-once-1' }
+      const first = await http.post('/v1/api-keys', { key: t.key, body: { label: 'ci' }, headers })
+      expect(first.status).toBe(200)
+      seen(first.body.api_key)
+      const replay = await http2.post('/v1/api-keys', { key: t.key, body: { label: 'ci' }, headers })
+      expect(replay.status).toBe(200)
+      expect(replay.body).toMatchObject({ id: first.body.id, api_key_prefix: first.body.api_key_prefix, api_key: null, api_key_shown_once: true })
+      const reused = await http.post('/v1/api-keys', { key: t.key, body: { label: 'other' }, headers })
+      expect(reused.status).toBe(422)
+      expect(reused.body.error.code).toBe('idempotency_key_reused')
+      expect((await http.get('/v1/api-keys', { key: t.key })).body.total).toBe(2)
+
+      const revokeHeaders = { 'idempotency-key': 'revoke-once-1' }
+      const r1 = await http.post(`/v1/api-keys/${first.body.id}/revoke`, { key: t.key, headers: revokeHeaders })
+      const r2 = await http.post(`/v1/api-keys/${first.body.id}/revoke`, { key: t.key, headers: revokeHeaders })
+      expect(r2.body).toEqual(r1.body) // the first answer again, not already_revoked
+      expect(r1.body.already_revoked).toBeUndefined()
+    })
+
     test('two concurrent revokes of a tenant’s last two keys leave exactly one active', async () => {
       for (let round = 0; round < 5; round++) {
         const t = await createTenant(http, e2e.adminToken)

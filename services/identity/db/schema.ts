@@ -1,5 +1,6 @@
 /** identity's tables, in the `identity` Postgres schema that only this service touches. */
 import { index, integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core'
+import { idempotencyTable } from '../../../shared/idempotency'
 
 export const identitySchema = pgSchema('identity')
 
@@ -53,3 +54,6 @@ export const auditEvents = identitySchema.table(
   },
   (t) => [index('audit_events_tenant_idx').on(t.tenantId, t.id)],
 )
+
+/** `Idempotency-Key` records of key commands (replays never hold a plaintext key). */
+export const idempotencyKeys = idempotencyTable(identitySchema)

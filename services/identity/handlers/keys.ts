@@ -2,33 +2,50 @@ import { requireTenant, type Bus } from '../../../shared/bus/bus'
 import { identity } from '../../../shared/contracts/identity'
 import type { Database } from '../../../shared/db/database'
 import { createKey, listKeys, revokeKey, rotateKey, verifyKey } from '../keys'
+import type { IdempotencyStore } from '../../../shared/idempotency'
 import type { LastUsedWriter } from '../last-used'
 
-export function serveKeys(bus: Bus, database: Database, lastUsed: LastUsedWriter): void {
+/**
+ * A replayed create or rotate answers the same key record without its plaintext: the plaintext is
+ * shown once and never stored, not even for idempotency. The client that lost the first answer
+ * sees which key was made (no duplicate is created) and can revoke it.
+ */
+const withoutPlaintext = (data: unknown) => {
+  const { api_key: _shownOnce, ...rest } = data as { api_key?: string }
+  return { ...rest, api_key: null, api_key_shown_once: true }
+}
+
+export function serveKeys(bus: Bus, database: Database, lastUsed: LastUsedWriter, idem: IdempotencyStore): void {
   const { db } = database
   bus.serve(identity.verifyKey, ({ key_hash }) => verifyKey(db, key_hash))
   bus.serve(identity.listKeys, (page, ctx) => listKeys(db, requireTenant(ctx), page))
 
   bus.serve(identity.createKey, async ({ input, actor }, ctx) => {
     const tenantId = requireTenant(ctx)
-    const created = await createKey(db, tenantId, input, actor, ctx.requestId)
-    bus.publish(identity.keyCreated, { tenant_id: tenantId, key_id: created.id }, ctx)
-    return created
+    return idem.run({ tenantId, key: ctx.idempotencyKey, operation: identity.createKey.subject, request: input, storeAs: withoutPlaintext }, async () => {
+      const created = await createKey(db, tenantId, input, actor, ctx.requestId)
+      bus.publish(identity.keyCreated, { tenant_id: tenantId, key_id: created.id }, ctx)
+      return created
+    })
   })
 
   bus.serve(identity.revokeKey, async ({ key_id, actor }, ctx) => {
     const tenantId = requireTenant(ctx)
-    const { changed, ...reply } = await revokeKey(db, tenantId, key_id, actor, ctx.requestId)
-    if (changed) bus.publish(identity.keyRevoked, { tenant_id: tenantId, key_id }, ctx)
-    return reply
+    return idem.run({ tenantId, key: ctx.idempotencyKey, operation: identity.revokeKey.subject, request: { key_id } }, async () => {
+      const { changed, ...reply } = await revokeKey(db, tenantId, key_id, actor, ctx.requestId)
+      if (changed) bus.publish(identity.keyRevoked, { tenant_id: tenantId, key_id }, ctx)
+      return reply
+    })
   })
 
   bus.serve(identity.rotateKey, async ({ key_id, actor }, ctx) => {
     const tenantId = requireTenant(ctx)
-    const reply = await rotateKey(db, tenantId, key_id, actor, ctx.requestId)
-    bus.publish(identity.keyRevoked, { tenant_id: tenantId, key_id }, ctx)
-    bus.publish(identity.keyCreated, { tenant_id: tenantId, key_id: reply.new_api_key_id }, ctx)
-    return reply
+    return idem.run({ tenantId, key: ctx.idempotencyKey, operation: identity.rotateKey.subject, request: { key_id }, storeAs: withoutPlaintext }, async () => {
+      const reply = await rotateKey(db, tenantId, key_id, actor, ctx.requestId)
+      bus.publish(identity.keyRevoked, { tenant_id: tenantId, key_id }, ctx)
+      bus.publish(identity.keyCreated, { tenant_id: tenantId, key_id: reply.new_api_key_id }, ctx)
+      return reply
+    })
   })
 
   // One identity instance takes each batch of uses.

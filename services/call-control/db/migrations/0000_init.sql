@@ -61,6 +61,4 @@ CREATE UNIQUE INDEX "callback_deliveries_call_seq_idx" ON "calls"."callback_deli
 CREATE INDEX "callback_deliveries_due_idx" ON "calls"."callback_deliveries" USING btree ("next_attempt_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "calls_tenant_idx" ON "calls"."calls" USING btree ("tenant_id","id");--> statement-breakpoint
 CREATE INDEX "calls_tenant_session_idx" ON "calls"."calls" USING btree ("tenant_id","session_id","id");--> statement-breakpoint
-CREATE INDEX "calls_tenant_status_idx" ON "calls"."calls" USING btree ("tenant_id","status","id");--> statement-breakpoint
-CREATE INDEX "calls_open_idx" ON "calls"."calls" USING btree ("created_at") WHERE ended_at is null;--> statement-breakpoint
 CREATE INDEX "idempotency_keys_created_idx" ON "calls"."idempotency_keys" USING btree ("created_at");
