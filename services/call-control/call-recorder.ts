@@ -109,7 +109,8 @@ export class CallRecorder implements CallReport {
   private async insert(row: CallRow, deliveries: Parameters<CallWriter['insert']>[1], rethrow: boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.deps.writer.insert(row, deliveries)
+        // Someone waits for this one (originate answers once it is written): no gathering.
+        await this.deps.writer.insert(row, deliveries, { urgent: rethrow })
         this.publish([row])
         return
       } catch (err) {
@@ -152,6 +153,7 @@ export class CallRecorder implements CallReport {
   }
 
   private publish(steps: CallRow[]): void {
-    for (const s of steps) this.deps.bus.publish(callEvents[s.status], toRecord(s), { tenantId: s.tenantId })
+    // No headers: the record carries its tenant, and a header-less publish is cheaper for NATS.
+    for (const s of steps) this.deps.bus.publish(callEvents[s.status], toRecord(s))
   }
 }

@@ -21,8 +21,13 @@ type Op =
   | { kind: 'update'; before: CallRow; after: CallRow; deliveries: NewDeliveryRow[]; done(applied: boolean): void; fail(e: unknown): void }
 
 const MAX_BATCH = 500
-/** How long a first write waits for company; record writes are off the signalling path. */
-const GATHER_MS = 5
+/**
+ * How long a first write waits for company. Record writes are off the signalling path, and each
+ * commit costs PostgreSQL far more than a row does: at 200 calls/s, gathering 50 ms instead of 5
+ * cut the database's CPU per call by two thirds here. A write someone waits for (originate's
+ * insert, before the API answers) goes out at once.
+ */
+const GATHER_MS = 50
 
 type Scalar = string | number | null
 
@@ -56,8 +61,8 @@ export class CallWriter {
   ) {}
 
   /** Inserts a new call; false when it already existed (an earlier attempt committed). */
-  insert(row: CallRow, deliveries: NewDeliveryRow[]): Promise<boolean> {
-    return new Promise((done, fail) => this.push({ kind: 'insert', row, deliveries, done, fail }))
+  insert(row: CallRow, deliveries: NewDeliveryRow[], opts: { urgent?: boolean } = {}): Promise<boolean> {
+    return new Promise((done, fail) => this.push({ kind: 'insert', row, deliveries, done, fail }, opts.urgent))
   }
 
   /** Writes `after` over `before`; false when the row is no longer in `before`'s state. */
@@ -73,9 +78,9 @@ export class CallWriter {
     }
   }
 
-  private push(op: Op): void {
+  private push(op: Op, urgent = false): void {
     this.queue.push(op)
-    if (this.queue.length >= MAX_BATCH && !this.flushing) this.flushNow()
+    if ((urgent || this.queue.length >= MAX_BATCH) && !this.flushing) this.flushNow()
     else this.kick()
   }
 

@@ -79,6 +79,6 @@ export class StaleCallSweeper {
     const { after, steps, deliveries } = foldChanges(row, [{ kind: 'ended', status: 'failed', reason: 'lost (call-control stopped before the call ended)', at }])
     if (!steps.length || !(await this.o.writer.update(row, after, deliveries))) return
     this.o.log.warn({ call_id: row.id, status: after.status }, 'closed a call record left open')
-    this.o.bus.publish(callEvents[after.status], toRecord(after), { tenantId: after.tenantId })
+    this.o.bus.publish(callEvents[after.status], toRecord(after))
   }
 }
