@@ -110,9 +110,13 @@ describe('state callbacks', () => {
 
     // The first attempt fails; the later events wait behind it (per-call order).
     await until('the first attempt', () => forCall(rec.id).length === 1 || undefined)
-    const [row] = await tp.platform.database.rows<{ status: string; attempts: number; wait_s: number; last_status_code: number }>(sql`
-      select status, attempts, last_status_code, extract(epoch from next_attempt_at - now())::float as wait_s
-      from calls.callback_deliveries where call_id = ${rec.id} and sequence = 1`)
+    // The receiver sees the POST before the worker records its outcome: wait for the record.
+    const row = await until('the first attempt recorded', async () => {
+      const [r] = await tp.platform.database.rows<{ status: string; attempts: number; wait_s: number; last_status_code: number }>(sql`
+        select status, attempts, last_status_code, extract(epoch from next_attempt_at - now())::float as wait_s
+        from calls.callback_deliveries where call_id = ${rec.id} and sequence = 1`)
+      return r && r.attempts > 0 ? r : undefined
+    })
     expect(row).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500 })
     expect(row!.wait_s).toBeGreaterThan(7) // ~10 s ± 10%
     expect(row!.wait_s).toBeLessThan(12)
