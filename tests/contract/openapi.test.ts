@@ -8,7 +8,7 @@ import contract from './masking-api.openapi.json'
 import { ALL_SERVICES } from '../../services/all-in-one/services'
 import { client, createTenant, type Client } from '../support/http'
 import { startTestPlatform, type TestPlatform } from '../support/platform'
-import { optionalSipEnv } from '../sip/support'
+import { findDrachtio, optionalSipEnv } from '../sip/support'
 import { compareOperation, contractOperations } from './openapi-compare'
 import { statusRecipes, type RecipeContext } from './status-recipes'
 
@@ -30,6 +30,16 @@ afterAll(async () => {
 })
 
 const operations = contractOperations(contract)
+
+/** Statuses only a connected drachtio-server can produce; without one they are skipped, loudly. */
+const NEEDS_SIP = new Set(['POST /v1/calls/originate → 200'])
+const sipMissing = !findDrachtio()
+if (sipMissing) {
+  console.warn(
+    `\n${'!'.repeat(78)}\n!!! CONTRACT TEST SKIPS ${[...NEEDS_SIP].join(', ')}: no drachtio-server (set DRACHTIO_BIN or put \`drachtio\` on PATH).\n` +
+      `!!! Without one, originate answers 503 sip_unavailable; see docs/sip.md.\n${'!'.repeat(78)}\n`,
+  )
+}
 
 describe('served OpenAPI honours the contract', () => {
   test('the document and the reference page are served', async () => {
@@ -53,7 +63,8 @@ describe('every documented status occurs', () => {
 
   for (const { path, method } of operations) {
     for (const status of Object.keys((contract.paths as any)[path][method].responses)) {
-      test(`${method.toUpperCase()} ${path} → ${status}`, async () => {
+      const name = `${method.toUpperCase()} ${path} → ${status}`
+      test.skipIf(sipMissing && NEEDS_SIP.has(name))(name, async () => {
         const recipe = statusRecipes[`${method.toUpperCase()} ${path}`]?.[Number(status)]
         expect(recipe, `no recipe to produce ${status}`).toBeDefined()
         const r = await recipe!(ctx)
