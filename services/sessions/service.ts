@@ -8,6 +8,7 @@ import { VERSION } from '../../shared/version'
 import { idempotencyKeys } from './db/schema'
 import { followNumbers } from './handlers/numbers'
 import { serveSessions } from './handlers/sessions'
+import { countOpenSessionsWith } from './metrics'
 import { NumberDirectory } from './number-directory'
 import { SessionLifecycle } from './session-lifecycle'
 import { SessionStore } from './session-store'
@@ -49,11 +50,13 @@ export const sessionsService: ServiceDefinition<typeof sessionsConfig> = {
     const unfollow = followNumbers(bus, directory, settings, lifecycle, config.RELEASE_RECHECK_MS)
     const sweeper = new Sweeper(config.SESSION_SWEEP_INTERVAL_MS, () => lifecycle.sweep(), () => idem.purge(), log)
     sweeper.start()
+    const uncount = countOpenSessionsWith(() => store.countOpen(new Date()))
     return {
       sweeper,
       lifecycle,
       async stop() {
         unfollow()
+        uncount()
         await sweeper.stop()
       },
     }

@@ -13,6 +13,7 @@ import type { Logger } from '../../shared/log'
 import { normalizeForMatch } from '../../shared/phone'
 import { NumberAllocator } from './allocate-number'
 import { checkCreate, type CheckedCreate } from './create-input'
+import { countEnded, sessionsCreated } from './metrics'
 import type { NumberDirectory } from './number-directory'
 import { decideRoute, isLive } from './route-decision'
 import { ConflictError, toSession, type SessionRow, type SessionStore } from './session-store'
@@ -44,6 +45,7 @@ export class SessionLifecycle {
       : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held }, (e164) =>
           this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx),
         )
+    sessionsCreated.inc()
     const session = toSession(row)
     this.bus.publish(contract.created, session, ctx)
     return session
@@ -142,6 +144,7 @@ export class SessionLifecycle {
     if (isLive(row, new Date())) {
       const done = await this.store.complete(tenantId, row.id, new Date())
       if (done) {
+        countEnded([done])
         const session = toSession(done)
         this.bus.publish(contract.completed, session, ctx)
         return session
@@ -181,7 +184,9 @@ export class SessionLifecycle {
     return ended.length
   }
 
+  /** Counts and announces sessions that just ended (every end but a live completion passes here). */
   private announce(rows: SessionRow[], ctx: Partial<BusContext>): void {
+    countEnded(rows)
     for (const r of rows) this.bus.publish(r.status === 'expired' ? contract.expired : contract.completed, toSession(r), ctx)
   }
 }

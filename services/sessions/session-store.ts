@@ -250,6 +250,12 @@ export class SessionStore {
     return rows.map(fromRaw)
   }
 
+  /** Open sessions not past their expiry at `now`, in the whole table (an index-only scan of `sessions_open_expiry_idx`). */
+  async countOpen(now: Date): Promise<number> {
+    const [r] = await this.database.rows<{ n: number }>(sql`select count(*)::int as n from ${sessions} where status = 'open' and expires_at > ${tsParam(now)}`)
+    return Number(r?.n ?? 0)
+  }
+
   /** Marks up to `batch` sessions past their expiry as expired; several sweepers skip each other's rows. */
   async sweep(now: Date, batch: number): Promise<SessionRow[]> {
     const t = tsParam(now)

@@ -42,12 +42,18 @@ export class NatsTransport implements Transport {
   private connected = true
   private readonly subs: Subscription[] = []
   private readonly inflight = new Set<Promise<unknown>>()
+  /** How to fail each request awaiting its reply: a dropped connection loses the replies, so they fail at once. */
+  private readonly awaiting = new Set<() => void>()
 
   private constructor(private readonly nc: NatsConnection, onStatus?: NatsTransportOptions['onStatus']) {
     void (async () => {
       for await (const s of nc.status()) {
-        // While reconnecting, requests fail at once instead of waiting out their timeout.
-        if (s.type === 'disconnect') this.connected = false
+        // While reconnecting, requests fail at once instead of waiting out their timeout; so do those in flight.
+        if (s.type === 'disconnect') {
+          this.connected = false
+          for (const fail of this.awaiting) fail()
+          this.awaiting.clear()
+        }
         if (s.type === 'reconnect') this.connected = true
         if (s.type === 'disconnect' || s.type === 'reconnect') onStatus?.(s.type, s.server)
       }
@@ -76,12 +82,27 @@ export class NatsTransport implements Transport {
 
   async request(subject: string, msg: RawMessage, timeoutMs: number): Promise<string> {
     if (!this.connected || this.nc.isClosed() || this.nc.isDraining()) throw new TransportError('disconnected', subject)
+    let reply: Promise<Msg>
     try {
-      const m = await this.nc.request(subject, enc.encode(msg.data), { timeout: timeoutMs, headers: toHeaders(msg.headers) })
-      return dec.decode(m.data)
+      reply = this.nc.request(subject, enc.encode(msg.data), { timeout: timeoutMs, headers: toHeaders(msg.headers) })
     } catch (e) {
       throw new TransportError(classify(e), subject)
     }
+    // In flight when the connection drops: its reply is lost with it, so fail now rather than wait out the timeout.
+    return new Promise<string>((resolve, reject) => {
+      const fail = () => reject(new TransportError('disconnected', subject))
+      this.awaiting.add(fail)
+      reply.then(
+        (m) => {
+          this.awaiting.delete(fail)
+          resolve(dec.decode(m.data))
+        },
+        (e) => {
+          this.awaiting.delete(fail)
+          reject(new TransportError(classify(e), subject))
+        },
+      )
+    })
   }
 
   reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): void {

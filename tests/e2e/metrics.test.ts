@@ -1,4 +1,4 @@
-/** `/metrics` values move as load runs: asserted on the gateway's and identity's own endpoints. */
+/** `/metrics` values move as load runs: asserted on the gateway's, identity's and sessions' own endpoints. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { client, createTenant } from '../support/http'
 import { e2eAvailable, startE2E, type E2E } from '../support/launched'
@@ -7,7 +7,7 @@ import { metricValue } from '../support/metrics'
 describe.skipIf(!e2eAvailable)('e2e: metrics', () => {
   let e2e: E2E
   beforeAll(async () => {
-    e2e = await startE2E({ services: ['identity', 'gateway'] })
+    e2e = await startE2E({ services: ['identity', 'did', 'sessions', 'gateway'] })
   })
   afterAll(() => e2e?.stop())
 
@@ -35,5 +35,41 @@ describe.skipIf(!e2eAvailable)('e2e: metrics', () => {
     const handled = (text: string) => metricValue(text, 'bus_handler_duration_seconds_count', { service: 'identity', subject: 'identity.key.list', outcome: 'ok' })
     expect(handled(after.id) - handled(before.id)).toBe(30 - limited)
     expect(limited).toBeGreaterThan(0)
+  })
+
+  test('sessions_open follows creates and a completion; created and ended counters move with them', async () => {
+    const http = client(e2e.launched.gatewayUrls[0]!)
+    const sessionsUrl = e2e.launched.byName('sessions')[0]!.url
+    const t = await createTenant(http, e2e.adminToken, { rate_limit_per_second: 1000 })
+    const N = 4
+    const held = Array.from({ length: N }, (_, i) => `+120255577${String(i).padStart(2, '0')}`)
+    expect((await http.post('/admin/v1/dids', { bearer: e2e.adminToken, body: { numbers: held } })).status).toBe(200)
+    for (const n of held) expect((await http.post(`/admin/v1/dids/${n}/assign`, { bearer: e2e.adminToken, body: { tenant_id: t.tenantId } })).status).toBe(200)
+    const scrape = async () => {
+      const r = await client(sessionsUrl).get('/metrics')
+      expect(r.status).toBe(200)
+      return {
+        open: metricValue(r.text, 'sessions_open'),
+        created: metricValue(r.text, 'sessions_created_total'),
+        completed: metricValue(r.text, 'sessions_ended_total', { reason: 'completed' }),
+      }
+    }
+    const before = await scrape()
+    const ids: string[] = []
+    for (let i = 0; i < N; i++) {
+      const r = await http.post('/v1/sessions', { key: t.key, body: { order_id: `metrics-${i}`, driver_phone: `+141555566${i}0`, customer_phone: `+141555566${i}1` } })
+      expect(r.status).toBe(200)
+      ids.push(r.body.id)
+    }
+    const opened = await scrape()
+    expect(opened.open - before.open).toBe(N)
+    expect(opened.created - before.created).toBe(N)
+    expect(opened.completed).toBe(before.completed)
+
+    expect((await http.post(`/v1/sessions/${ids[0]}/complete`, { key: t.key })).status).toBe(200)
+    const after = await scrape()
+    expect(after.open - before.open).toBe(N - 1)
+    expect(after.completed - before.completed).toBe(1)
+    expect(after.created - before.created).toBe(N)
   })
 })
