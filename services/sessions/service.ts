@@ -7,9 +7,11 @@ import type { RunningService, ServiceDefinition } from '../../shared/service'
 import { VERSION } from '../../shared/version'
 import { idempotencyKeys } from './db/schema'
 import { followNumbers } from './handlers/numbers'
+import { followPeers } from './handlers/peers'
 import { serveSessions } from './handlers/sessions'
 import { countOpenSessionsWith } from './metrics'
 import { NumberDirectory } from './number-directory'
+import { RouteIndex } from './route-index'
 import { SessionLifecycle } from './session-lifecycle'
 import { SessionStore } from './session-store'
 import { Sweeper } from './sweeper'
@@ -24,6 +26,11 @@ export const sessionsConfig = {
   TENANT_CACHE_TTL_MS: T.Integer({ default: 10_000, minimum: 0, maximum: 600_000 }),
   /** A second pass over a released number's sessions, after this delay. */
   RELEASE_RECHECK_MS: T.Integer({ default: 2000, minimum: 0, maximum: 600_000 }),
+  /**
+   * How long `sessions.route` trusts its in-memory index of open sessions before reading the
+   * database again (events keep it current meanwhile); 0 = always read the database.
+   */
+  ROUTE_INDEX_TTL_MS: T.Integer({ default: 60_000, minimum: 0, maximum: 3_600_000 }),
   /** Region for numbers in national format in `sessions.route` (SIP headers). */
   DEFAULT_REGION: T.Optional(T.String({ pattern: '^[A-Z]{2}$', description: 'must be an ISO 3166-1 alpha-2 country code like US' })),
 }
@@ -31,6 +38,7 @@ export const sessionsConfig = {
 export interface SessionsRunning extends RunningService {
   sweeper: Sweeper
   lifecycle: SessionLifecycle
+  index: RouteIndex
 }
 
 export const sessionsService: ServiceDefinition<typeof sessionsConfig> = {
@@ -43,17 +51,20 @@ export const sessionsService: ServiceDefinition<typeof sessionsConfig> = {
     const store = new SessionStore(database)
     const directory = new NumberDirectory(bus, config.NUMBERS_CACHE_TTL_MS, log)
     const settings = new TenantSettings(bus, config.TENANT_CACHE_TTL_MS)
-    const lifecycle = new SessionLifecycle(bus, store, directory, settings, log, config.DEFAULT_REGION)
+    const index = new RouteIndex(config.ROUTE_INDEX_TTL_MS)
+    const lifecycle = new SessionLifecycle(bus, store, directory, settings, log, index, config.DEFAULT_REGION)
     const idem = new IdempotencyStore(database.db, idempotencyKeys)
     bus.serve(sessions.ping, async () => ({ service: 'sessions', version: VERSION }))
     serveSessions(bus, lifecycle, idem)
     const unfollow = followNumbers(bus, directory, settings, lifecycle, config.RELEASE_RECHECK_MS)
+    followPeers(bus, index)
     const sweeper = new Sweeper(config.SESSION_SWEEP_INTERVAL_MS, () => lifecycle.sweep(), () => idem.purge(), log)
     sweeper.start()
     const uncount = countOpenSessionsWith(() => store.countOpen(new Date()))
     return {
       sweeper,
       lifecycle,
+      index,
       async stop() {
         unfollow()
         uncount()

@@ -16,6 +16,7 @@ import { checkCreate, type CheckedCreate } from './create-input'
 import { countEnded, sessionsCreated } from './metrics'
 import type { NumberDirectory } from './number-directory'
 import { decideRoute, isLive } from './route-decision'
+import type { RouteIndex } from './route-index'
 import { ConflictError, toSession, type SessionRow, type SessionStore } from './session-store'
 import type { TenantSettings } from './tenant-settings'
 
@@ -30,6 +31,7 @@ export class SessionLifecycle {
     private readonly directory: NumberDirectory,
     private readonly settings: TenantSettings,
     private readonly log: Logger,
+    private readonly index: RouteIndex,
     private readonly defaultRegion?: string,
   ) {
     this.allocator = new NumberAllocator(store, (tenantId, e164) => this.heal(tenantId, e164))
@@ -46,6 +48,7 @@ export class SessionLifecycle {
           this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx),
         )
     sessionsCreated.inc()
+    this.index.put(row)
     const session = toSession(row)
     this.bus.publish(contract.created, session, ctx)
     return session
@@ -145,6 +148,7 @@ export class SessionLifecycle {
       const done = await this.store.complete(tenantId, row.id, new Date())
       if (done) {
         countEnded([done])
+        this.index.drop(done)
         const session = toSession(done)
         this.bus.publish(contract.completed, session, ctx)
         return session
@@ -161,8 +165,17 @@ export class SessionLifecycle {
     const to = normalizeForMatch(req.to, this.defaultRegion)
     const from = normalizeForMatch(req.from, this.defaultRegion)
     const holder = await this.directory.holderOf(to, ctx.requestId)
-    const rows = holder?.status === 'active' ? await this.store.routeCandidates(holder.tenant_id, to, from, new Date()) : []
-    return decideRoute({ to, from, number: holder && { tenant_id: holder.tenant_id, status: holder.status }, sessions: rows, now: new Date() })
+    const number = holder && { tenant_id: holder.tenant_id, status: holder.status }
+    const now = new Date()
+    if (holder?.status !== 'active') return decideRoute({ to, from, number, sessions: [], now })
+    // The caller's open session on this number, from memory when the index has it (route-index.ts).
+    const known = this.index.get(to, from, now)
+    if (known?.tenantId === holder.tenant_id) return decideRoute({ to, from, number, sessions: [known], now })
+    const version = this.index.versionOf(to, from)
+    const rows = await this.store.routeCandidates(holder.tenant_id, to, from, now)
+    const mine = rows.find((r) => (r.driverPhone === from || r.customerPhone === from) && isLive(r, now))
+    if (mine) this.index.fill(to, from, mine, version)
+    return decideRoute({ to, from, number, sessions: rows, now })
   }
 
   /** Marks every lapsed session expired and announces each; returns how many. */
@@ -187,6 +200,7 @@ export class SessionLifecycle {
   /** Counts and announces sessions that just ended (every end but a live completion passes here). */
   private announce(rows: SessionRow[], ctx: Partial<BusContext>): void {
     countEnded(rows)
+    for (const r of rows) this.index.drop(r)
     for (const r of rows) this.bus.publish(r.status === 'expired' ? contract.expired : contract.completed, toSession(r), ctx)
   }
 }

@@ -147,6 +147,11 @@ export class Bus {
     return this.transport.isConnected()
   }
 
+  /** After a lost connection is back: events sent meanwhile were missed, so read models fed by events resync. */
+  onReconnect(cb: () => void): void {
+    this.transport.onReconnect(cb)
+  }
+
   drain(): Promise<void> {
     return this.transport.drain()
   }

@@ -90,6 +90,9 @@ export class InProcessTransport implements Transport {
     }
   }
 
+  /** An in-process broker never loses a connection, so never calls back. */
+  onReconnect(): void {}
+
   reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): void {
     this.unsubs.push(this.broker.add(subject, queue, (m) => this.track(handler(m))))
   }

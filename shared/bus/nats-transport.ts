@@ -44,6 +44,7 @@ export class NatsTransport implements Transport {
   private readonly inflight = new Set<Promise<unknown>>()
   /** How to fail each request awaiting its reply: a dropped connection loses the replies, so they fail at once. */
   private readonly awaiting = new Set<() => void>()
+  private readonly reconnected: (() => void)[] = []
 
   private constructor(private readonly nc: NatsConnection, onStatus?: NatsTransportOptions['onStatus']) {
     void (async () => {
@@ -54,7 +55,10 @@ export class NatsTransport implements Transport {
           for (const fail of this.awaiting) fail()
           this.awaiting.clear()
         }
-        if (s.type === 'reconnect') this.connected = true
+        if (s.type === 'reconnect') {
+          this.connected = true
+          for (const cb of this.reconnected) cb()
+        }
         if (s.type === 'disconnect' || s.type === 'reconnect') onStatus?.(s.type, s.server)
       }
     })()
@@ -144,6 +148,10 @@ export class NatsTransport implements Transport {
 
   isConnected(): boolean {
     return this.connected && !this.nc.isClosed()
+  }
+
+  onReconnect(cb: () => void): void {
+    this.reconnected.push(cb)
   }
 
   async drain(): Promise<void> {

@@ -27,6 +27,8 @@ export interface Transport {
   /** Receives events; with a queue, one member of the group gets each. */
   subscribe(subject: string, queue: string | undefined, handler: (msg: RawMessage) => void | Promise<void>): void
   isConnected(): boolean
+  /** Called each time a lost connection is back: events published meanwhile were missed (read models resync). */
+  onReconnect(cb: () => void): void
   /** Stops taking messages, lets in-flight handlers finish and reply, then closes. */
   drain(): Promise<void>
 }
