@@ -6,11 +6,11 @@
  *     gateway as separate processes on NATS + PostgreSQL): every call routed by
  *     `sessions.route` and recorded.
  * For each, the highest rate of a ladder sustained with zero failed calls (and INVITE → 200 p99
- * under a second), SIPp's INVITE → 200 round trip at a fixed common rate, and the post-dial delay
+ * under a second), the median over several rounds of the ladder, SIPp's INVITE → 200 round trip at a fixed common rate, and the post-dial delay
  * inside the B2BUA (INVITE received → outgoing INVITE handed to drachtio).
  *
  *   DRACHTIO_BIN=/opt/drachtio/bin/drachtio bun run bench sip
- *   (BENCH_SIP_RATES=150,200,250 BENCH_SIP_SECONDS=20 BENCH_SIP_PDD_RATES=100,200 to change the ladder)
+ *   (BENCH_SIP_RATES=150,200,250 BENCH_SIP_ROUNDS=3 BENCH_SIP_SECONDS=20 BENCH_SIP_PDD_RATES=100,200 to change the ladder)
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -27,7 +27,9 @@ const DRIVER = '+12025550111'
 const CUSTOMER = '+12025550122'
 const HOLD_MS = 1000
 
-const RATES = (process.env.BENCH_SIP_RATES ?? '150,200,240,270,300,330,360,400,450,500').split(',').map(Number)
+const RATES = (process.env.BENCH_SIP_RATES ?? '300,350,400,450,500,550,600,650,700').split(',').map(Number)
+/** Rounds of the ladder: each side's sustained rate is the median over rounds (the machine is shared). */
+const ROUNDS = Number(process.env.BENCH_SIP_ROUNDS ?? 3)
 const SECONDS = Number(process.env.BENCH_SIP_SECONDS ?? 20)
 /** Rates at which post-dial delay is measured (below saturation, where it means something). */
 const PDD_RATES = (process.env.BENCH_SIP_PDD_RATES ?? '100,200').split(',').map(Number)
@@ -90,7 +92,7 @@ async function level(dir: string, sipPort: number, trunkPort: number, rate: numb
     timeoutS: seconds + 60,
     extra: ['-l', String(rate * 10), '-trace_rtt', '-rtt_freq', '1'],
   })
-  // (SIPp is left out: its processes exit before the level's CPU is read.)
+  // SIPp's own CPU comes from its resource usage once it exits (its /proc entry is gone by then).
   pids = groups()
   cpu0 = sampleCpu(pids)
   const u = await uacRun.done
@@ -114,7 +116,7 @@ async function level(dir: string, sipPort: number, trunkPort: number, rate: numb
     rttP99: percentile(s, 99),
     rttMax: s.length ? s[s.length - 1]! : Number.NaN,
     ok: false,
-    cpuMsPerCall: Object.fromEntries(Object.entries(cpu.procSeconds).map(([k, v]) => [k, (1000 * v) / calls])),
+    cpuMsPerCall: { ...Object.fromEntries(Object.entries(cpu.procSeconds).map(([k, v]) => [k, (1000 * v) / calls])), 'SIPp (caller and trunk)': (u.cpuMs + us.cpuMs) / calls },
     machineBusy: cpu.machineBusyShare,
     busyBefore,
   }
@@ -143,26 +145,35 @@ interface Side {
   label: string
   sipPort: number
   trunkPort: number
-  results: LevelResult[]
-  failedAt?: number
+  /** Each round's levels, in the order climbed. */
+  rounds: LevelResult[][]
   groups(): PidGroups
 }
 
 /**
- * The ladder, the two B2BUAs taking turns at each rate, so load from anything else on the machine
- * falls on both alike. A side stops climbing at its first level that is not sustained.
+ * One round of the ladder, the two B2BUAs taking turns at each rate, so load from anything else on
+ * the machine falls on both alike. A side stops climbing at its first level that is not sustained.
  */
-async function ladder(dir: string, sides: Side[]): Promise<void> {
+async function ladder(dir: string, sides: Side[], round: number): Promise<void> {
+  const failed = new Set<Side>()
+  for (const side of sides) side.rounds.push([])
   for (const rate of RATES) {
     for (const side of sides) {
-      if (side.failedAt !== undefined) continue
-      const r = await level(dir, side.sipPort, side.trunkPort, rate, SECONDS, side.label, side.groups)
-      side.results.push(r)
-      if (!r.ok) side.failedAt = rate
+      if (failed.has(side)) continue
+      const r = await level(dir, side.sipPort, side.trunkPort, rate, SECONDS, `${side.label}#${round + 1}`, side.groups)
+      side.rounds[round]!.push(r)
+      if (!r.ok) failed.add(side)
       await Bun.sleep(1500) // let the level's last calls end
     }
-    if (sides.every((s) => s.failedAt !== undefined)) return
+    if (failed.size === sides.length) return
   }
+}
+
+/** A round's sustained rate: the last level before the first failure (0 if the first failed). */
+const sustainedRate = (levels: LevelResult[]) => levels.filter((r) => r.ok).at(-1)?.rate ?? 0
+const median = (xs: number[]) => {
+  const s = sorted(xs)
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : Number.NaN
 }
 
 /** A Prometheus histogram's cumulative buckets as [upper bound in ms, count]. */
@@ -187,7 +198,6 @@ function histogramPercentiles(before: string, after: string, name: string, label
   return Object.fromEntries(ps.map((p) => [p, buckets.find(([, n]) => n >= (p / 100) * total)?.[0] ?? Number.NaN]))
 }
 
-const sustained = (rs: LevelResult[]) => rs.filter((r) => r.ok).at(-1)
 
 export async function run(): Promise<void> {
   const bin = findDrachtio()
@@ -278,15 +288,17 @@ export async function run(): Promise<void> {
       pdd.push(runs.reduce((a, b) => (b.ccInApp[99]! < a.ccInApp[99]! || (b.ccInApp[99] === a.ccInApp[99] && b.cc.rttP99 < a.cc.rttP99) ? b : a)))
     }
 
-    process.stderr.write('ladder:\n')
     const sides: Side[] = [
-      { label: 'static', sipPort: drA.sipPort, trunkPort: trunkA, results: [], groups: staticGroups },
-      { label: 'cc', sipPort: drB.sipPort, trunkPort: trunkB, results: [], groups: ccGroups },
+      { label: 'static', sipPort: drA.sipPort, trunkPort: trunkA, rounds: [], groups: staticGroups },
+      { label: 'cc', sipPort: drB.sipPort, trunkPort: trunkB, rounds: [], groups: ccGroups },
     ]
-    await ladder(tmp.dir, sides)
+    for (let round = 0; round < ROUNDS; round++) {
+      process.stderr.write(`ladder, round ${round + 1} of ${ROUNDS}:\n`)
+      await ladder(tmp.dir, sides, round)
+    }
     const records = await recordCheck(platform)
 
-    const report = render({ staticLadder: sides[0]!.results, ccLadder: sides[1]!.results, pdd, pddRuns, records })
+    const report = render({ staticRounds: sides[0]!.rounds, ccRounds: sides[1]!.rounds, pdd, pddRuns, records })
     process.stdout.write(`${report}\n`)
     // The raw run, beside the others (gitignored); bench/RESULTS-sip.md is written by hand from it.
     mkdirSync(join(import.meta.dir, 'results'), { recursive: true })
@@ -356,7 +368,7 @@ function cpuTable(p: PddResult | undefined): string[] {
   const names = [...new Set([...Object.keys(p.static.cpuMsPerCall), ...Object.keys(p.cc.cpuMsPerCall)])]
   const total = (r: LevelResult) => Object.values(r.cpuMsPerCall).reduce((a, b) => a + b, 0)
   return [
-    `CPU per call at ${p.rate}/s (ms, from /proc; machine busy ${fmt(100 * p.static.machineBusy)}% / ${fmt(100 * p.cc.machineBusy)}% of ${cpus().length} cores during the two levels):`,
+    `CPU per call at ${p.rate}/s (ms: the services from /proc, SIPp from its resource usage; machine busy ${fmt(100 * p.static.machineBusy)}% / ${fmt(100 * p.cc.machineBusy)}% of ${cpus().length} cores during the two levels):`,
     '',
     table(
       ['process', 'static B2BUA', 'call-control'],
@@ -369,13 +381,18 @@ function cpuTable(p: PddResult | undefined): string[] {
   ]
 }
 
-function render(o: { staticLadder: LevelResult[]; ccLadder: LevelResult[]; pdd: PddResult[]; pddRuns: PddResult[]; records: Record<string, number> }): string {
-  const rows = (label: string, rs: LevelResult[]) =>
-    rs.map((r) => [label, String(r.rate), `${r.successful}/${r.calls}`, String(r.failed), fmt(r.achievedRate), fmt(r.rttP50), fmt(r.rttP99), fmt(r.rttMax), fmt(r.busyBefore), r.ok ? 'yes' : 'no'])
-  const sA = sustained(o.staticLadder)
-  const sB = sustained(o.ccLadder)
-  const topA = o.staticLadder.at(-1)
-  const ratio = sA && sB ? (100 * sB.rate) / sA.rate : Number.NaN
+function render(o: { staticRounds: LevelResult[][]; ccRounds: LevelResult[][]; pdd: PddResult[]; pddRuns: PddResult[]; records: Record<string, number> }): string {
+  const rows = (label: string, rounds: LevelResult[][]) =>
+    rounds.flatMap((rs, i) =>
+      rs.map((r) => [label, String(i + 1), String(r.rate), `${r.successful}/${r.calls}`, String(r.failed), fmt(r.achievedRate), fmt(r.rttP50), fmt(r.rttP99), fmt(r.rttMax), fmt(r.busyBefore), r.ok ? 'yes' : 'no']),
+    )
+  const perRoundA = o.staticRounds.map(sustainedRate)
+  const perRoundB = o.ccRounds.map(sustainedRate)
+  const sA = median(perRoundA)
+  const sB = median(perRoundB)
+  // The static B2BUA never failed in a round: its rate there is a lower bound (the ladder ran out).
+  const topA = o.staticRounds.some((rs) => rs.at(-1)?.ok)
+  const ratio = sA > 0 ? (100 * sB) / sA : Number.NaN
   const pddRows = o.pdd.flatMap((p) => {
     const floor = sorted(p.floor)
     return [
@@ -401,8 +418,10 @@ function render(o: { staticLadder: LevelResult[]; ccLadder: LevelResult[]; pdd: 
     table(
       ['', 'static B2BUA', 'call-control', 'target'],
       [
-        ['sustained calls/s, zero failed', sA ? `${sA.rate}${topA?.ok ? ' (top of the ladder)' : ''}` : 'none', sB ? String(sB.rate) : 'none', ''],
-        ['call-control / static', '', `${fmt(ratio)}%${topA?.ok ? ' (or less: the static B2BUA never failed)' : ''}`, '≥ 80%'],
+        [`sustained calls/s, zero failed (median of ${o.staticRounds.length} rounds)`, `${fmt(sA)}${topA ? ' (a round reached the top of the ladder)' : ''}`, fmt(sB), ''],
+        ['each round', perRoundA.join(' · '), perRoundB.join(' · '), ''],
+        ['call-control / static (medians)', '', `${fmt(ratio)}%`, '≥ 80%'],
+        ['call-control / static, per round', '', perRoundA.map((a, i) => `${fmt((100 * perRoundB[i]!) / a)}%`).join(' · '), ''],
         ...pddRows,
       ],
     ),
@@ -429,7 +448,7 @@ function render(o: { staticLadder: LevelResult[]; ccLadder: LevelResult[]; pdd: 
     '',
     'Every level (sustained: no call failed, every call completed, INVITE→200 p99 < 1 s, and SIPp placed at least 97% of the asked rate):',
     '',
-    table(['B2BUA', 'calls/s', 'completed', 'failed', 'placed/s', 'INVITE→200 p50 ms', 'p99 ms', 'max ms', 'cores busy before', 'sustained'], [...rows('static', o.staticLadder), ...rows('call-control', o.ccLadder)]),
+    table(['B2BUA', 'round', 'calls/s', 'completed', 'failed', 'placed/s', 'INVITE→200 p50 ms', 'p99 ms', 'max ms', 'cores busy before', 'sustained'], [...rows('static', o.staticRounds), ...rows('call-control', o.ccRounds)]),
     '',
     `Call records written by call-control during the run, by status: ${Object.entries(o.records)
       .map(([k, v]) => `${k} ${v}`)

@@ -12,7 +12,7 @@ export const postDialDelay = new promClient.Histogram({
   name: 'sip_post_dial_delay_seconds',
   help: 'Delay added by call-control: inbound INVITE received → outgoing INVITE handed to drachtio',
   labelNames: ['direction'] as const,
-  buckets: [0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.05, 0.1, 0.25, 1],
+  buckets: [0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.006, 0.0075, 0.009, 0.01, 0.0125, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1],
   registers: [registry],
 })
 

@@ -70,21 +70,27 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       idempotency,
     })
     sweeper.start()
-    serveCalls(bus, { db, log, idempotency, registry, recorder, limits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
+    const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
 
+    let stopping: Promise<void> | undefined
     return {
       async ready(): Promise<Record<string, boolean>> {
         return sip ? { sip: sip.agent.connected } : {}
       },
-      async stop() {
-        // New calls are refused from here on; live ones get the drain bound, then are hung up.
-        const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
-        if (drained.waitedFor) log.info(drained, 'drained live calls')
-        sip?.agent.stop()
-        clearInterval(liveTimer)
-        await sweeper.stop()
-        await writer.drain()
-        await worker.stop()
+      stop() {
+        stopping ??= (async () => {
+          // Originate requests go to the other instances from here on (this one leaves the queue
+          // group); new inbound calls are refused; live ones get the drain bound, then are hung up.
+          await served.stopOriginate()
+          const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
+          if (drained.waitedFor) log.info(drained, 'drained live calls')
+          sip?.agent.stop()
+          clearInterval(liveTimer)
+          await sweeper.stop()
+          await writer.drain()
+          await worker.stop()
+        })()
+        return stopping
       },
     }
   },

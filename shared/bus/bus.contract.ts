@@ -106,6 +106,25 @@ export function busContractSuite(name: string, makeTransport: () => Promise<Tran
       expect(byA).toBeLessThan(60)
     })
 
+    test('a member that stops serving leaves the group: the others get every request, then nobody answers', async () => {
+      const prefix = prefixOf()
+      const a = await bus(prefix)
+      const b = await bus(prefix)
+      const client = await bus(prefix)
+      const stopA = a.serve(who, async () => ({ instance: 'a' }))
+      const stopB = b.serve(who, async () => ({ instance: 'b' }))
+      await Bun.sleep(100)
+      await stopA()
+      await Bun.sleep(50)
+      const answers = await Promise.all(Array.from({ length: 20 }, () => client.request(who, {})))
+      expect(answers.every((x) => x.instance === 'b')).toBe(true)
+      await stopB()
+      await Bun.sleep(50)
+      const err = await client.request(who, {}).catch((e) => e)
+      expect(err).toBeInstanceOf(AppError)
+      expect(err.code).toBe('service_unavailable')
+    })
+
     test('events reach every subscriber, and one member of a queue group', async () => {
       const prefix = prefixOf()
       const pub = await bus(prefix)

@@ -101,10 +101,13 @@ export class Bus {
     }
   }
 
-  /** Serves a subject in a queue group (default: one group per subject, so instances share it). */
-  serve<C extends RequestContract>(c: C, handler: RequestHandler<C>, opts: { queue?: string } = {}): void {
+  /**
+   * Serves a subject in a queue group (default: one group per subject, so instances share it).
+   * Returns how to stop serving it: the group's other members then get every request.
+   */
+  serve<C extends RequestContract>(c: C, handler: RequestHandler<C>, opts: { queue?: string } = {}): () => Promise<void> {
     const check = checker(c.request)
-    this.transport.reply(this.subject(c.subject), opts.queue ?? c.subject, async (msg) => {
+    return this.transport.reply(this.subject(c.subject), opts.queue ?? c.subject, async (msg) => {
       const started = performance.now()
       const ctx = contextOf(msg)
       let reply: Reply

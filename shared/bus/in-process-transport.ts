@@ -93,8 +93,10 @@ export class InProcessTransport implements Transport {
   /** An in-process broker never loses a connection, so never calls back. */
   onReconnect(): void {}
 
-  reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): void {
-    this.unsubs.push(this.broker.add(subject, queue, (m) => this.track(handler(m))))
+  reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): () => Promise<void> {
+    const unsub = this.broker.add(subject, queue, (m) => this.track(handler(m)))
+    this.unsubs.push(unsub)
+    return async () => unsub()
   }
 
   publish(subject: string, msg: RawMessage): void {

@@ -23,7 +23,8 @@ function toHeaders(h: Record<string, string>): MsgHdrs | undefined {
 function fromHeaders(h: MsgHdrs | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   if (!h) return out
-  for (const k of h.keys()) out[k.toLowerCase()] = h.get(k)
+  // One pass over the entries (keys() + get(k) rescans the keys for each one).
+  for (const [k, v] of h) out[k.toLowerCase()] = v[0] ?? ''
   return out
 }
 
@@ -109,7 +110,7 @@ export class NatsTransport implements Transport {
     })
   }
 
-  reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): void {
+  reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): () => Promise<void> {
     const sub = this.nc.subscribe(subject, {
       queue,
       callback: (err, m) => {
@@ -124,6 +125,9 @@ export class NatsTransport implements Transport {
       },
     })
     this.subs.push(sub)
+    return async () => {
+      if (!sub.isClosed()) await sub.drain().catch(() => undefined)
+    }
   }
 
   publish(subject: string, msg: RawMessage): void {

@@ -21,8 +21,8 @@ export interface Transport {
   readonly kind: 'nats' | 'in-process'
   /** Sends one request; resolves with the first reply or throws a `TransportError`. */
   request(subject: string, msg: RawMessage, timeoutMs: number): Promise<string>
-  /** Answers requests on `subject`; members of one queue group share the load. */
-  reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): void
+  /** Answers requests on `subject`; members of one queue group share the load. Returns how to leave the group. */
+  reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): () => Promise<void>
   publish(subject: string, msg: RawMessage): void
   /** Receives events; with a queue, one member of the group gets each. */
   subscribe(subject: string, queue: string | undefined, handler: (msg: RawMessage) => void | Promise<void>): void

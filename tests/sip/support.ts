@@ -117,6 +117,8 @@ export interface SippResult {
   summary: string
   /** Every SIP message sent and received, as SIPp traced it. */
   messages: string
+  /** CPU time SIPp used (user + system), ms. */
+  cpuMs: number
 }
 
 export interface SippRun {
@@ -195,7 +197,8 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
       .slice(-5)
       .map((l) => l.replace(/\s+\|/g, ' |').trim())
       .join('\n')
-    return { exitCode, successful: cumulative('Successful call'), failed: cumulative('Failed call'), summary, messages }
+    const cpuMs = Number(proc.resourceUsage()?.cpuTime.total ?? 0n) / 1000
+    return { exitCode, successful: cumulative('Successful call'), failed: cumulative('Failed call'), summary, messages, cpuMs }
   })()
   return { pid: proc.pid, done, stop: () => stopProcess(proc) }
 }

@@ -28,12 +28,13 @@ export interface CallHandlerDeps {
   resolve?: Resolver
 }
 
-export function serveCalls(bus: Bus, d: CallHandlerDeps): void {
+/** Serves the calls subjects; returns how to stop taking originate requests (on drain, so other instances take them). */
+export function serveCalls(bus: Bus, d: CallHandlerDeps): { stopOriginate(): Promise<void> } {
   bus.serve(calls.ping, async () => ({ service: 'call-control', version: VERSION }))
   bus.serve(calls.get, ({ call_id }, ctx) => getCall(d.db, requireTenant(ctx), call_id))
   bus.serve(calls.list, (q, ctx) => listCalls(d.db, requireTenant(ctx), q))
 
-  bus.serve(calls.originate, (input, ctx) => {
+  const stopOriginate = bus.serve(calls.originate, (input, ctx) => {
     const tenantId = requireTenant(ctx)
     return d.idempotency.run({ tenantId, key: ctx.idempotencyKey, operation: calls.originate.subject, request: input }, async () => {
       const requested = performance.now()
@@ -70,4 +71,5 @@ export function serveCalls(bus: Bus, d: CallHandlerDeps): void {
       return originateReply(recorder.record)
     })
   })
+  return { stopOriginate }
 }
