@@ -36,6 +36,8 @@ export class CallRecorder implements CallReport {
   private pending: CallChange[] = []
   private writing: Promise<void> | undefined
   private inserted: Promise<void>
+  /** Set once the insert's batch has taken the row: what it wrote, to publish once committed. */
+  private insertedSteps: CallRow[] | undefined
 
   private constructor(
     private readonly deps: RecorderDeps,
@@ -109,9 +111,18 @@ export class CallRecorder implements CallReport {
   private async insert(row: CallRow, deliveries: Parameters<CallWriter['insert']>[1], rethrow: boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        // Someone waits for this one (originate answers once it is written): no gathering.
-        await this.deps.writer.insert(row, deliveries, { urgent: rethrow })
-        this.publish([row])
+        if (rethrow) {
+          // Someone waits for this one (originate answers once it is written): no gathering.
+          await this.deps.writer.insert(row, deliveries, { urgent: true })
+          this.insertedSteps = [row]
+        } else if (!this.insertedSteps) {
+          // Changes reported until the batch goes out are written with the insert.
+          await this.deps.writer.insertLate(row, () => this.takeForInsert(row, deliveries))
+        } else {
+          // A retry writes what the first attempt took (it may have committed after all).
+          await this.deps.writer.insert(this.row, this.insertDeliveries)
+        }
+        this.publish(this.insertedSteps!)
         return
       } catch (err) {
         if (rethrow || attempt >= RETRIES) {
@@ -121,6 +132,18 @@ export class CallRecorder implements CallReport {
         await Bun.sleep(50 * 2 ** attempt)
       }
     }
+  }
+
+  private insertDeliveries: Parameters<CallWriter['insert']>[1] = []
+
+  /** The new row with every change reported so far folded in (called when the insert's batch goes out). */
+  private takeForInsert(row: CallRow, deliveries: Parameters<CallWriter['insert']>[1]) {
+    const changes = this.pending.splice(0)
+    const folded = foldChanges(row, changes)
+    this.row = folded.after
+    this.insertedSteps = [row, ...folded.steps]
+    this.insertDeliveries = [...deliveries, ...folded.deliveries]
+    return { row: folded.after, deliveries: this.insertDeliveries }
   }
 
   /** Writes every change reported so far as one step from the current row. */

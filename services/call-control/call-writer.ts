@@ -16,8 +16,11 @@ import type { Logger } from '../../shared/log'
 import type { CallRow, NewDeliveryRow } from './call-store'
 import { recordBatches, recordBatchSize } from './metrics'
 
+/** A new row as it stands when its batch goes out (changes reported meanwhile folded in). */
+export type InsertNow = () => { row: CallRow; deliveries: NewDeliveryRow[] }
+
 type Op =
-  | { kind: 'insert'; row: CallRow; deliveries: NewDeliveryRow[]; done(applied: boolean): void; fail(e: unknown): void }
+  | { kind: 'insert'; row: CallRow; deliveries: NewDeliveryRow[]; now?: InsertNow; done(applied: boolean): void; fail(e: unknown): void }
   | { kind: 'update'; before: CallRow; after: CallRow; deliveries: NewDeliveryRow[]; done(applied: boolean): void; fail(e: unknown): void }
 
 const MAX_BATCH = 500
@@ -65,6 +68,15 @@ export class CallWriter {
     return new Promise((done, fail) => this.push({ kind: 'insert', row, deliveries, done, fail }, opts.urgent))
   }
 
+  /**
+   * Inserts a new call as `now()` says when its batch goes out: a call's first changes (ringing,
+   * often answered) usually come within the gathering window, and are then written with the
+   * insert instead of as updates after it.
+   */
+  insertLate(row: CallRow, now: InsertNow): Promise<boolean> {
+    return new Promise((done, fail) => this.push({ kind: 'insert', row, deliveries: [], now, done, fail }))
+  }
+
   /** Writes `after` over `before`; false when the row is no longer in `before`'s state. */
   update(before: CallRow, after: CallRow, deliveries: NewDeliveryRow[]): Promise<boolean> {
     return new Promise((done, fail) => this.push({ kind: 'update', before, after, deliveries, done, fail }))
@@ -102,6 +114,7 @@ export class CallWriter {
 
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, MAX_BATCH)
+    for (const op of batch) if (op.kind === 'insert' && op.now) Object.assign(op, op.now())
     const started = performance.now()
     recordBatchSize.observe(batch.length)
     try {
