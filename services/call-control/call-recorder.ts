@@ -11,7 +11,7 @@ import type { Bus } from '../../shared/bus/bus'
 import { callEvents, type CallRecord } from '../../shared/contracts/calls'
 import type { Logger } from '../../shared/log'
 import type { CallChange, EndStatus } from './call-state'
-import { foldChanges, loadCall, planInsert, toRecord, type CallRow, type NewCallRow } from './call-store'
+import { foldChanges, loadCall, planInsert, toRecord, type CallRow, type NewCallRow, type NewDeliveryRow } from './call-store'
 import type { CallWriter } from './call-writer'
 import type { Db } from '../../shared/db/database'
 
@@ -36,8 +36,9 @@ export class CallRecorder implements CallReport {
   private pending: CallChange[] = []
   private writing: Promise<void> | undefined
   private inserted: Promise<void>
-  /** Set once the insert's batch has taken the row: what it wrote, to publish once committed. */
+  /** Set once the insert's batch has taken the row: the states it wrote (published once committed) and the callbacks with them. */
   private insertedSteps: CallRow[] | undefined
+  private insertDeliveries: NewDeliveryRow[] = []
 
   private constructor(
     private readonly deps: RecorderDeps,
@@ -134,10 +135,8 @@ export class CallRecorder implements CallReport {
     }
   }
 
-  private insertDeliveries: Parameters<CallWriter['insert']>[1] = []
-
   /** The new row with every change reported so far folded in (called when the insert's batch goes out). */
-  private takeForInsert(row: CallRow, deliveries: Parameters<CallWriter['insert']>[1]) {
+  private takeForInsert(row: CallRow, deliveries: NewDeliveryRow[]) {
     const changes = this.pending.splice(0)
     const folded = foldChanges(row, changes)
     this.row = folded.after

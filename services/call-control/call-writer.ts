@@ -55,6 +55,7 @@ export class CallWriter {
   private queue: Op[] = []
   private flushing: Promise<void> | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
+  private urgent = false
 
   constructor(
     private readonly db: Db,
@@ -92,8 +93,14 @@ export class CallWriter {
 
   private push(op: Op, urgent = false): void {
     this.queue.push(op)
-    if ((urgent || this.queue.length >= MAX_BATCH) && !this.flushing) this.flushNow()
+    if (urgent) this.urgent = true
+    if (this.dueNow() && !this.flushing) this.flushNow()
     else this.kick()
+  }
+
+  /** A full batch, or someone waiting for a write (originate's insert), goes without gathering. */
+  private dueNow(): boolean {
+    return this.urgent || this.queue.length >= MAX_BATCH
   }
 
   private kick(): void {
@@ -105,10 +112,15 @@ export class CallWriter {
     clearTimeout(this.timer)
     this.timer = undefined
     if (this.flushing || !this.queue.length) return
+    this.urgent = false
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined
-      // What queued meanwhile has already waited: write it at once.
-      if (this.queue.length) this.flushNow()
+      // What queued meanwhile waits for the next window (a full batch goes at once), so there is
+      // one statement per window: at 400 calls/s, writing each backlog the moment the previous
+      // batch committed meant a statement every few milliseconds, few changes folded into their
+      // insert, and four times PostgreSQL's CPU per call (0.45 ms against 0.11 ms).
+      if (this.dueNow()) this.flushNow()
+      else this.kick()
     })
   }
 

@@ -16,6 +16,8 @@ import { gatewayService } from '../gateway/service'
 import { identityService } from '../identity/service'
 import { CallRecorder, type RecorderDeps } from './call-recorder'
 import { CallWriter } from './call-writer'
+import { registry } from '../../shared/metrics'
+import { metricValue } from '../../tests/support/metrics'
 import { verifySignature } from './callbacks/signature'
 import { CallbackWorker } from './callbacks/worker'
 import { callControlService } from './service'
@@ -97,10 +99,21 @@ async function recordCall(opts: { url: string; events?: string[] | null; tenantI
   })
 }
 
+/** callback_attempts_total by outcome, from this process's /metrics registry. */
+async function attemptsByOutcome(): Promise<Record<'delivered' | 'retry' | 'failed', number>> {
+  const text = await registry.metrics()
+  return {
+    delivered: metricValue(text, 'callback_attempts_total', { outcome: 'delivered' }),
+    retry: metricValue(text, 'callback_attempts_total', { outcome: 'retry' }),
+    failed: metricValue(text, 'callback_attempts_total', { outcome: 'failed' }),
+  }
+}
+
 const forCall = (id: string) => rx.got.filter((r) => r.json.call_id === id)
 
 describe('state callbacks', () => {
   test('a failure then success: retried after the backoff, delivered once, in order, each signed', async () => {
+    const attempts0 = await attemptsByOutcome()
     const rec = await recordCall({ url: rx.url })
     rx.plan.set(rec.id, [500]) // the first POST (initiated) fails
     rec.ringing()
@@ -169,6 +182,9 @@ describe('state callbacks', () => {
       [4, 'delivered', 1],
     ])
     expect(cbs[0]!.attempt_log.map((a) => a.status_code)).toEqual([500, 200])
+    // And /metrics counted them by outcome.
+    const attempts1 = await attemptsByOutcome()
+    expect([attempts1.retry - attempts0.retry, attempts1.delivered - attempts0.delivered]).toEqual([1, 4])
   }, 30_000)
 
   test('a named host is resolved and the checked address is used (refused addresses are skipped)', async () => {
@@ -230,6 +246,7 @@ describe('state callbacks', () => {
   })
 
   test('a receiver that never answers 2xx is given up after its attempts', async () => {
+    const attempts0 = await attemptsByOutcome()
     const rec = await recordCall({ url: rx.url, events: ['initiated'] })
     rx.plan.set(rec.id, Array(20).fill(503))
     await until('first attempt', () => forCall(rec.id).length === 1 || undefined)
@@ -243,6 +260,8 @@ describe('state callbacks', () => {
       return rows[0]?.status === 'failed' ? rows : undefined
     })
     expect(row).toEqual({ status: 'failed', attempts: 10 })
+    const attempts1 = await attemptsByOutcome()
+    expect([attempts1.retry - attempts0.retry, attempts1.failed - attempts0.failed]).toEqual([9, 1])
   }, 60_000)
 
   test('workers racing on the same outbox deliver each event once, each call in order', async () => {

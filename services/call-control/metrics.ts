@@ -16,11 +16,22 @@ export const postDialDelay = new promClient.Histogram({
   registers: [registry],
 })
 
+/** Where `sip_live_calls` reads its figure at scrape time (the running service's call registry). */
+let liveCount: () => number = () => 0
+
 export const liveCalls = new promClient.Gauge({
   name: 'sip_live_calls',
   help: 'Calls in progress on this instance',
   registers: [registry],
+  collect() {
+    this.set(liveCount())
+  },
 })
+
+/** Makes `sip_live_calls` report `count()` at each scrape. */
+export function countLiveCallsWith(count: () => number): void {
+  liveCount = count
+}
 
 export const sipConnected = new promClient.Gauge({
   name: 'sip_drachtio_connected',

@@ -14,7 +14,7 @@ import { WebhookSecrets } from './callbacks/webhook-secrets'
 import { callControlConfig, checkSipConfig } from './config'
 import { idempotencyKeys } from './db/schema'
 import { serveCalls } from './handlers/calls'
-import { liveCalls } from './metrics'
+import { countLiveCallsWith } from './metrics'
 import { SipAgent } from './sip/agent'
 import { CallRegistry } from './sip/call-registry'
 import { handleInboundInvite } from './sip/inbound'
@@ -36,7 +36,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     const worker = new CallbackWorker({ database, secrets: new WebhookSecrets(bus), log, allowPrivate: config.CALLBACK_ALLOW_PRIVATE })
     worker.start()
     const registry = new CallRegistry()
-    const liveTimer = setInterval(() => liveCalls.set(registry.size), 1000)
+    countLiveCallsWith(() => registry.size)
     const writer = new CallWriter(db, log, () => worker.nudge())
     const recorder = { db, bus, log, writer }
     const idempotency = new IdempotencyStore(db, idempotencyKeys)
@@ -85,7 +85,6 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
           const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
           if (drained.waitedFor) log.info(drained, 'drained live calls')
           sip?.agent.stop()
-          clearInterval(liveTimer)
           await sweeper.stop()
           await writer.drain()
           await worker.stop()

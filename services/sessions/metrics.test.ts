@@ -14,6 +14,7 @@ import { PrivatePostgres } from '../../tests/support/pg-server'
 import { startTestPlatform, type TestPlatform } from '../../tests/support/platform'
 import { numbers, startFixture, tenantWith, type Fixture } from '../../tests/support/sessions-platform'
 import { sessionsService } from './service'
+import { eventually } from '../../tests/support/eventually'
 
 const scrape = async () => {
   const text = await registry.metrics()
@@ -22,16 +23,6 @@ const scrape = async () => {
     created: metricValue(text, 'sessions_created_total'),
     ended: (reason: string) => metricValue(text, 'sessions_ended_total', { reason }),
   }
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, ms = 3000): Promise<T> {
-  const deadline = Date.now() + ms
-  let v = await read()
-  while (!check(v) && Date.now() < deadline) {
-    await Bun.sleep(25)
-    v = await read()
-  }
-  return v
 }
 
 describe('sessions metrics', () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startPlatform, type Platform } from '../../shared/platform'
 import type { ServiceDefinition } from '../../shared/service'
 import { numbers, startFixture, tenantWith, type Fixture } from '../../tests/support/sessions-platform'
+import { eventually } from '../../tests/support/eventually'
 import { sessionsService, type SessionsRunning } from './service'
 
 let f: Fixture
@@ -26,16 +27,6 @@ afterAll(async () => {
 const DRIVER = '+14155553001'
 const CUSTOMER = '+14155553002'
 
-async function until<T>(what: string, probe: () => Promise<T> | T, ok: (v: T) => boolean, ms = 2000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (ok(v)) return v
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)}`)
-    await Bun.sleep(10)
-  }
-}
-
 describe('route index across sessions instances', () => {
   test("another instance's create is routed from memory; its complete stops the routing", async () => {
     const [M] = numbers('+1202556', 300, 1)
@@ -44,7 +35,7 @@ describe('route index across sessions instances', () => {
     const s = (await f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: DRIVER, customer_phone: CUSTOMER, masked_e164: M } })).body
     expect(s.masked_e164).toBe(M)
     const now = () => new Date()
-    await until('the created event reaches the other instance', () => b.index.get(M!, DRIVER, now())?.id, (id) => id === s.id)
+    expect(await eventually(() => b.index.get(M!, DRIVER, now())?.id, (id) => id === s.id)).toBe(s.id) // the created event arrived
 
     const hits = b.index.hits
     const decision = await b.lifecycle.route({ to: M!, from: DRIVER }, { requestId: 'peers-1' })
@@ -52,7 +43,8 @@ describe('route index across sessions instances', () => {
     expect(b.index.hits).toBe(hits + 1) // answered from memory, no database read
 
     expect((await f.http.post(`/v1/sessions/${s.id}/complete`, { key: t.key })).status).toBe(200)
-    await until('the completed event reaches the other instance', () => b.lifecycle.route({ to: M!, from: DRIVER }, { requestId: 'peers-2' }), (d) => d.action === 'refuse')
+    const after = await eventually(() => b.lifecycle.route({ to: M!, from: DRIVER }, { requestId: 'peers-2' }), (d) => d.action === 'refuse')
+    expect(after).toEqual({ action: 'refuse', reason: 'no_session', sip_status: 404 }) // the completed event arrived
     expect(await b.lifecycle.route({ to: M!, from: CUSTOMER }, { requestId: 'peers-3' })).toEqual({ action: 'refuse', reason: 'no_session', sip_status: 404 })
   })
 
@@ -60,7 +52,7 @@ describe('route index across sessions instances', () => {
     const [M] = numbers('+1202556', 310, 1)
     const t = await tenantWith(f, [M!])
     const s = (await f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: DRIVER, customer_phone: CUSTOMER, masked_e164: M } })).body
-    await until('the created event arrives', () => b.index.get(M!, CUSTOMER, new Date())?.id, (id) => id === s.id)
+    expect(await eventually(() => b.index.get(M!, CUSTOMER, new Date())?.id, (id) => id === s.id)).toBe(s.id)
     b.index.clear() // as after a reconnect
 
     const misses = b.index.misses
@@ -75,7 +67,7 @@ describe('route index across sessions instances', () => {
     const [M] = numbers('+1202556', 320, 1)
     const t = await tenantWith(f, [M!])
     const s = (await f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: DRIVER, customer_phone: CUSTOMER, masked_e164: M, ttl_minutes: 1 } })).body
-    await until('the created event arrives', () => b.index.get(M!, DRIVER, new Date())?.id, (id) => id === s.id)
+    expect(await eventually(() => b.index.get(M!, DRIVER, new Date())?.id, (id) => id === s.id)).toBe(s.id)
     const at = new Date(new Date(s.expires_at).getTime())
     expect(b.index.get(M!, DRIVER, new Date(at.getTime() - 1))?.id).toBe(s.id)
     expect(b.index.get(M!, DRIVER, at)).toBeUndefined()

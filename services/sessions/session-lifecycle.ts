@@ -147,11 +147,8 @@ export class SessionLifecycle {
     if (isLive(row, new Date())) {
       const done = await this.store.complete(tenantId, row.id, new Date())
       if (done) {
-        countEnded([done])
-        this.index.drop(done)
-        const session = toSession(done)
-        this.bus.publish(contract.completed, session, ctx)
-        return session
+        this.announce([done], ctx)
+        return toSession(done)
       }
     }
     // Already over. One that lapsed but was not swept yet is marked expired now.
@@ -197,7 +194,7 @@ export class SessionLifecycle {
     return ended.length
   }
 
-  /** Counts and announces sessions that just ended (every end but a live completion passes here). */
+  /** Every end of a session passes here: counted, dropped from the route index, announced. */
   private announce(rows: SessionRow[], ctx: Partial<BusContext>): void {
     countEnded(rows)
     for (const r of rows) this.index.drop(r)

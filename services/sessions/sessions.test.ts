@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createTenant } from '../../tests/support/http'
 import { numbers, startFixture, tenantWith, type Fixture } from '../../tests/support/sessions-platform'
+import { eventually } from '../../tests/support/eventually'
 
 let f: Fixture
 beforeAll(async () => {
@@ -18,17 +19,6 @@ let seq = 0
 const pair = () => {
   seq += 2
   return { driver_phone: `+1415555${String(seq).padStart(4, '0')}`, customer_phone: `+1415555${String(seq + 1).padStart(4, '0')}` }
-}
-
-/** Waits until `check` holds (events are asynchronous), or fails with the last value. */
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, ms = 3000): Promise<T> {
-  const deadline = Date.now() + ms
-  let v = await read()
-  while (!check(v) && Date.now() < deadline) {
-    await Bun.sleep(25)
-    v = await read()
-  }
-  return v
 }
 
 describe('create: validation', () => {

@@ -13,10 +13,11 @@ import { didService } from '../../services/did/service'
 import { gatewayService } from '../../services/gateway/service'
 import { identityService } from '../../services/identity/service'
 import { sessionsService } from '../../services/sessions/service'
+import { registry } from '../../shared/metrics'
 import { client, createTenant, type Client } from '../support/http'
-import { startTestPlatform, type TestPlatform } from '../support/platform'
+import { metricValue } from '../support/metrics'
 import { uac, uacRefused, uas } from './scenarios'
-import { findDrachtio, freeUdpPort, runSipp, scenarioFile, startDrachtio, tempDir, warnIfSkipped, type Drachtio } from './support'
+import { freeUdpPort, runSipp, scenarioFile, startSipPlatform, warnIfSkipped, type Drachtio, type SipPlatform } from './support'
 
 const skip = warnIfSkipped('tests/sip/drain.test.ts')
 
@@ -25,9 +26,10 @@ const DRIVER = '+12025550311'
 const CUSTOMER = '+12025550322'
 const DRAIN_S = 3
 
-let tmp: ReturnType<typeof tempDir>
+let sip: SipPlatform
+let tmp: SipPlatform['tmp']
 let dr: Drachtio
-let tp: TestPlatform
+let tp: SipPlatform['tp']
 let http: Client
 let trunkPort: number
 let key: string
@@ -35,24 +37,11 @@ let sessionId: string
 
 describe.skipIf(skip)('call-control drains live calls on shutdown', () => {
   beforeAll(async () => {
-    tmp = tempDir('sip-drain')
-    dr = await startDrachtio(findDrachtio()!, tmp.dir)
-    trunkPort = await freeUdpPort()
-    tp = await startTestPlatform([identityService, didService, sessionsService, callControlService, gatewayService] as unknown as ServiceDefinition[], {
-      DRACHTIO_HOST: '127.0.0.1',
-      DRACHTIO_PORT: String(dr.adminPort),
-      DRACHTIO_SECRET: dr.secret,
-      SIP_OUTBOUND_TRUNK: `127.0.0.1:${trunkPort}`,
-      SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+    sip = await startSipPlatform('sip-drain', [identityService, didService, sessionsService, callControlService, gatewayService] as unknown as ServiceDefinition[], {
       SIP_DRAIN_TIMEOUT_S: String(DRAIN_S),
     })
+    ;({ tmp, dr, tp, trunkPort } = sip)
     http = client(tp.baseUrl)
-    const cc = tp.platform.running.get('call-control') as RunningService
-    const deadline = Date.now() + 10_000
-    while (!(await cc.ready!()).sip) {
-      if (Date.now() > deadline) throw new Error('call-control did not connect to drachtio')
-      await Bun.sleep(50)
-    }
     const t = await createTenant(http, tp.adminToken, { rate_limit_per_second: 1000 })
     key = t.key
     expect((await http.post('/admin/v1/dids', { bearer: tp.adminToken, body: { numbers: [MASKED] } })).status).toBe(200)
@@ -62,11 +51,7 @@ describe.skipIf(skip)('call-control drains live calls on shutdown', () => {
     sessionId = created.body.id
   }, 60_000)
 
-  afterAll(async () => {
-    await tp?.stop()
-    await dr?.stop()
-    tmp?.remove()
-  }, 60_000)
+  afterAll(() => sip?.stop(), 60_000)
 
   test('new calls are refused with 503; a short call ends by itself; a long one is cut at the bound on both sides', async () => {
     const callsWith = async (status: string) => (await http.get(`/v1/calls?status=${status}&limit=10`, { key })).body
@@ -81,6 +66,7 @@ describe.skipIf(skip)('call-control drains live calls on shutdown', () => {
         calls: o.calls ?? 1,
       })
 
+    const m0 = await registry.metrics()
     // The trunk answers both calls and waits for the platform's BYE (relayed, or its own at the cut).
     const trunk = await sipp('drain-trunk', uas({ hangup: 'them' }), { uas: true, calls: 2 })
     await Bun.sleep(300)
@@ -92,6 +78,8 @@ describe.skipIf(skip)('call-control drains live calls on shutdown', () => {
       await Bun.sleep(50)
     }
 
+    const m1 = await registry.metrics()
+    expect(metricValue(m1, 'sip_live_calls')).toBe(2)
     const cc = tp.platform.running.get('call-control') as RunningService
     const started = performance.now()
     const stopped = cc.stop()
@@ -121,5 +109,12 @@ describe.skipIf(skip)('call-control drains live calls on shutdown', () => {
     expect(done.find((c) => c.from_phone === DRIVER)?.end_reason).toBe('caller_hangup')
     expect(done.find((c) => c.from_phone === CUSTOMER)?.end_reason).toBe('shutdown')
     expect((await callsWith('answered')).total).toBe(0)
+
+    // /metrics saw it all: two bridged, one refused while draining, none live at the end.
+    const m2 = await registry.metrics()
+    const calls = (text: string, outcome: string) => metricValue(text, 'sip_calls_total', { direction: 'inbound', outcome })
+    expect(calls(m2, 'bridged') - calls(m0, 'bridged')).toBe(2)
+    expect(calls(m2, '503') - calls(m0, '503')).toBe(1)
+    expect(metricValue(m2, 'sip_live_calls')).toBe(0)
   }, 60_000)
 })

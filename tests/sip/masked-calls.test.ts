@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Server } from 'bun'
-import type { RunningService, ServiceDefinition } from '../../shared/service'
+import type { ServiceDefinition } from '../../shared/service'
 import { callControlService } from '../../services/call-control/service'
 import { verifySignature } from '../../services/call-control/callbacks/signature'
 import { didService } from '../../services/did/service'
@@ -15,9 +15,8 @@ import { gatewayService } from '../../services/gateway/service'
 import { identityService } from '../../services/identity/service'
 import { sessionsService } from '../../services/sessions/service'
 import { client, createTenant, type Client } from '../support/http'
-import { startTestPlatform, type TestPlatform } from '../support/platform'
 import { uac, uacCancel, uacRefused, uas, uasNoAnswer, uasOriginate } from './scenarios'
-import { findDrachtio, freeUdpPort, invitesIn, runSipp, scenarioFile, startDrachtio, tempDir, warnIfSkipped, type Drachtio, type SippResult } from './support'
+import { freeUdpPort, invitesIn, runSipp, scenarioFile, startSipPlatform, warnIfSkipped, type Drachtio, type SipPlatform, type SippResult } from './support'
 
 const skip = warnIfSkipped('tests/sip/masked-calls.test.ts')
 
@@ -28,9 +27,10 @@ const CUSTOMER = '+12025550122'
 const STRANGER = '+12025550199'
 const RING_TIMEOUT_S = 2
 
-let tmp: ReturnType<typeof tempDir>
+let sip: SipPlatform
+let tmp: SipPlatform['tmp']
 let dr: Drachtio
-let tp: TestPlatform
+let tp: SipPlatform['tp']
 let http: Client
 let trunkPort: number
 let tenant: { tenantId: string; key: string; reply: { webhook_secret: string } }
@@ -83,27 +83,14 @@ const userOf = (uri: string) => /^sips?:([^@;]+)/.exec(uri.replace(/^.*</, '').r
 
 describe.skipIf(skip)('masked calls through drachtio-server', () => {
   beforeAll(async () => {
-    tmp = tempDir('sip')
-    dr = await startDrachtio(findDrachtio()!, tmp.dir)
-    trunkPort = await freeUdpPort()
-    tp = await startTestPlatform([identityService, didService, sessionsService, callControlService, gatewayService] as unknown as ServiceDefinition[], {
-      DRACHTIO_HOST: '127.0.0.1',
-      DRACHTIO_PORT: String(dr.adminPort),
-      DRACHTIO_SECRET: dr.secret,
-      SIP_OUTBOUND_TRUNK: `127.0.0.1:${trunkPort}`,
-      // 127.0.0.2 (the "untrusted" UAC below) is deliberately left out.
-      SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+    sip = await startSipPlatform('sip', [identityService, didService, sessionsService, callControlService, gatewayService] as unknown as ServiceDefinition[], {
+      // 127.0.0.2 (the "untrusted" UAC below) is deliberately left out of SIP_TRUSTED_SOURCES.
       RING_TIMEOUT_S: String(RING_TIMEOUT_S),
       CALLBACK_ALLOW_PRIVATE: 'true',
       DEFAULT_REGION: 'US',
     })
+    ;({ tmp, dr, tp, trunkPort } = sip)
     http = client(tp.baseUrl)
-    const cc = tp.platform.running.get('call-control') as RunningService
-    const deadline = Date.now() + 10_000
-    while (!(await cc.ready!()).sip) {
-      if (Date.now() > deadline) throw new Error('call-control did not connect to drachtio')
-      await Bun.sleep(50)
-    }
 
     tenant = await createTenant(http, tp.adminToken, { rate_limit_per_second: 1000 })
     expect((await http.post('/admin/v1/dids', { bearer: tp.adminToken, body: { numbers: [MASKED, MASKED_IDLE] } })).status).toBe(200)
@@ -131,9 +118,7 @@ describe.skipIf(skip)('masked calls through drachtio-server', () => {
 
   afterAll(async () => {
     hooks?.server.stop(true)
-    await tp?.stop()
-    await dr?.stop()
-    tmp?.remove()
+    await sip?.stop()
   }, 60_000)
 
   test('driver dials the masked number: the customer is rung from the masked number; the driver hangs up, both legs end', async () => {

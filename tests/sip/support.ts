@@ -9,6 +9,8 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
+import type { ServiceDefinition } from '../../shared/service'
+import { startTestPlatform, type TestPlatform } from '../support/platform'
 
 /** The drachtio binary, or undefined (then the SIP tests are skipped, loudly). */
 export function findDrachtio(): string | undefined {
@@ -248,6 +250,50 @@ export async function optionalSipEnv(): Promise<{ env: Record<string, string>; s
       SIP_DRAIN_TIMEOUT_S: '2',
     },
     async stop() {
+      await dr.stop()
+      tmp.remove()
+    },
+  }
+}
+
+export interface SipPlatform {
+  tmp: ReturnType<typeof tempDir>
+  dr: Drachtio
+  tp: TestPlatform
+  /** The UDP port the trunk (a SIPp UAS standing for the called party) listens on. */
+  trunkPort: number
+  stop(): Promise<void>
+}
+
+/**
+ * A drachtio-server on free ports and a test platform with SIP on it (trunk on a free local port,
+ * 127.0.0.1 trusted unless `env` says otherwise); resolves once call-control is connected.
+ */
+export async function startSipPlatform(label: string, services: ServiceDefinition[], env: Record<string, string> = {}): Promise<SipPlatform> {
+  const tmp = tempDir(label)
+  const dr = await startDrachtio(findDrachtio()!, tmp.dir)
+  const trunkPort = await freeUdpPort()
+  const tp = await startTestPlatform(services, {
+    DRACHTIO_HOST: '127.0.0.1',
+    DRACHTIO_PORT: String(dr.adminPort),
+    DRACHTIO_SECRET: dr.secret,
+    SIP_OUTBOUND_TRUNK: `127.0.0.1:${trunkPort}`,
+    SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+    ...env,
+  })
+  const cc = tp.platform.running.get('call-control')!
+  const deadline = Date.now() + 10_000
+  while (!(await cc.ready!()).sip) {
+    if (Date.now() > deadline) throw new Error('call-control did not connect to drachtio')
+    await Bun.sleep(50)
+  }
+  return {
+    tmp,
+    dr,
+    tp,
+    trunkPort,
+    async stop() {
+      await tp.stop()
       await dr.stop()
       tmp.remove()
     },
