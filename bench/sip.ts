@@ -27,10 +27,10 @@ const DRIVER = '+12025550111'
 const CUSTOMER = '+12025550122'
 const HOLD_MS = 1000
 
-const RATES = (process.env.BENCH_SIP_RATES ?? '300,350,400,450,500,550,600,650,700').split(',').map(Number)
+const RATES = (process.env.BENCH_SIP_RATES ?? '300,400,450,500,550,600,650,700,800,900').split(',').map(Number)
 /** Rounds of the ladder: each side's sustained rate is the median over rounds (the machine is shared). */
-const ROUNDS = Number(process.env.BENCH_SIP_ROUNDS ?? 3)
-const SECONDS = Number(process.env.BENCH_SIP_SECONDS ?? 20)
+const ROUNDS = Number(process.env.BENCH_SIP_ROUNDS ?? 5)
+const SECONDS = Number(process.env.BENCH_SIP_SECONDS ?? 15)
 /** Rates at which post-dial delay is measured (below saturation, where it means something). */
 const PDD_RATES = (process.env.BENCH_SIP_PDD_RATES ?? '100,200').split(',').map(Number)
 /** Seconds of calls before measuring (JIT, connection pools, caches). */
