@@ -127,4 +127,20 @@ describe('NumberDirectory', () => {
     await Bun.sleep(20)
     expect((await dir.numbersOf('ten_a')).version).toBe(healed.version)
   })
+
+  test('clear (after a reconnect) forgets everything: the next use asks did again and sees what changed meanwhile', async () => {
+    const n = state('+12025550177')
+    const d = fakeDid([n])
+    const dir = new NumberDirectory(d.bus, 60_000)
+    expect((await dir.holderOf(n.e164))?.status).toBe('active')
+    expect((await dir.numbersOf('ten_a')).numbers.get(n.e164)?.status).toBe('active')
+    const [pages, lookups] = [d.calls.pages, d.calls.lookups]
+    // Suspended while the connection was down: its event was missed.
+    d.held[0] = { ...n, status: 'suspended' }
+    expect((await dir.holderOf(n.e164))?.status).toBe('active') // still the old view within the TTL
+    dir.clear()
+    expect((await dir.holderOf(n.e164))?.status).toBe('suspended')
+    expect((await dir.numbersOf('ten_a')).numbers.get(n.e164)?.status).toBe('suspended')
+    expect(d.calls.lookups + d.calls.pages).toBeGreaterThan(pages + lookups)
+  })
 })

@@ -75,6 +75,17 @@ export class NumberDirectory {
     return this.lookup(e164, requestId)
   }
 
+  /**
+   * Forgets everything (the bus reconnected: `did.assignment.changed` events may have been
+   * missed); the next use asks did again instead of waiting out the TTL.
+   */
+  clear(): void {
+    for (const k of this.tenants.keys()) this.tenantEpoch.set(k, (this.tenantEpoch.get(k) ?? 0) + 1)
+    for (const k of this.numbers.keys()) this.numberEpoch.set(k, (this.numberEpoch.get(k) ?? 0) + 1)
+    this.tenants.clear()
+    this.numbers.clear()
+  }
+
   apply(c: Change): void {
     this.tenantEpoch.set(c.tenant_id, (this.tenantEpoch.get(c.tenant_id) ?? 0) + 1)
     this.numberEpoch.set(c.e164, (this.numberEpoch.get(c.e164) ?? 0) + 1)

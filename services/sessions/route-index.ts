@@ -25,9 +25,6 @@ interface Entry {
   at: number
 }
 
-/** A session as the index keeps it, from a row or from an event's API shape. */
-export type IndexedSession = RouteSession
-
 export class RouteIndex {
   private readonly entries = new Map<string, Entry>()
   private clock = 0

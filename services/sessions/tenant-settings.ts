@@ -41,4 +41,11 @@ export class TenantSettings {
     this.cache.delete(tenantId)
     this.inflight.delete(tenantId)
   }
+
+  /** Forgets every tenant (the bus reconnected: `identity.tenant.updated` events may have been missed). */
+  clear(): void {
+    this.generation++
+    this.cache.clear()
+    this.inflight.clear()
+  }
 }

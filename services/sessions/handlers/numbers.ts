@@ -7,7 +7,8 @@ import type { TenantSettings } from '../tenant-settings'
 
 /**
  * What sessions learns from the other services: number changes (every instance updates its read
- * model; one instance ends the sessions of a released number) and tenant setting changes.
+ * model; one instance ends the sessions of a released number) and tenant setting changes; after a
+ * lost bus connection, both read models start over.
  */
 export function followNumbers(bus: Bus, directory: NumberDirectory, settings: TenantSettings, life: SessionLifecycle, recheckMs: number): () => void {
   const timers = new Set<ReturnType<typeof setTimeout>>()
@@ -28,6 +29,11 @@ export function followNumbers(bus: Bus, directory: NumberDirectory, settings: Te
     { queue: 'sessions.number-released' },
   )
   bus.subscribe(identity.tenantUpdated, ({ tenant_id }) => settings.invalidate(tenant_id))
+  // Events sent while the connection was down were missed: start both read models over.
+  bus.onReconnect(() => {
+    directory.clear()
+    settings.clear()
+  })
   return () => {
     for (const t of timers) clearTimeout(t)
     timers.clear()

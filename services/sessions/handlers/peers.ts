@@ -15,7 +15,7 @@ export function followPeers(bus: Bus, index: RouteIndex): void {
   bus.onReconnect(() => index.clear())
 }
 
-export function routeSessionOf(s: Session): RouteSession {
+function routeSessionOf(s: Session): RouteSession {
   return {
     id: s.id,
     tenantId: s.tenant_id,
