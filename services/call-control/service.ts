@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { failOnConfigError } from '../../shared/config'
 import { IdempotencyStore } from '../../shared/idempotency'
 import type { ServiceDefinition } from '../../shared/service'
+import { TenantCallLimits } from './call-limits'
 import { CallWriter } from './call-writer'
 import { CallbackWorker } from './callbacks/worker'
 import { WebhookSecrets } from './callbacks/webhook-secrets'
@@ -41,17 +42,29 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     const recorder = { db, bus, log, writer }
     const idempotency = new IdempotencyStore(db, idempotencyKeys)
 
+    const callLimits = new TenantCallLimits({ maxConcurrent: config.TENANT_MAX_CONCURRENT_CALLS, perMinute: config.TENANT_MAX_CALLS_PER_MINUTE })
     let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk> } | undefined
     if (config.DRACHTIO_HOST) {
       const trunk = parseTrunk(config.SIP_OUTBOUND_TRUNK!)
       const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
       if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
+      const auth = config.SIP_OUTBOUND_USERNAME && config.SIP_OUTBOUND_PASSWORD ? { username: config.SIP_OUTBOUND_USERNAME, password: config.SIP_OUTBOUND_PASSWORD } : undefined
+      let warnedNoRegion = false
+      // Said once: a national-format number without DEFAULT_REGION is read as international, which
+      // may be another country's number (a US 10-digit number read as Egyptian).
+      const warnNoRegion = () => {
+        if (warnedNoRegion) return
+        warnedNoRegion = true
+        log.warn('a national-format number arrived in SIP and DEFAULT_REGION is unset: such numbers are read as international; set DEFAULT_REGION (e.g. US)')
+      }
       const agent = new SipAgent({
         host: config.DRACHTIO_HOST,
         port: config.DRACHTIO_PORT,
         secret: config.DRACHTIO_SECRET,
         log,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder }),
+        trusted,
+        auth,
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth }),
       })
       agent.start()
       sip = { agent, trunk }
@@ -70,7 +83,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       idempotency,
     })
     sweeper.start()
-    const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
+    const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, callLimits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
 
     let stopping: Promise<void> | undefined
     return {

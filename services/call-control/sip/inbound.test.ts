@@ -17,6 +17,20 @@ describe('inbound INVITE screening', () => {
     expect(screenInvite({ draining: false, trusted: false, to: '+1', from: '+2' })).toMatchObject({ action: 'refuse', status: 403, why: 'untrusted_source' })
     expect(screenInvite({ draining: false, trusted: true, from: '+2' })).toMatchObject({ action: 'refuse', status: 404 })
     expect(screenInvite({ draining: false, trusted: true, to: '+1' })).toMatchObject({ action: 'refuse', status: 403, why: 'unreadable_caller' })
-    expect(screenInvite({ draining: false, trusted: true, to: '+1', from: '+2' })).toEqual({ action: 'route', to: '+1', from: '+2' })
+    expect(screenInvite({ draining: false, trusted: true, to: '+1', from: '+2' })).toEqual({ action: 'route', to: '+1', from: '+2', maxForwards: 69 })
+  })
+
+  test('Max-Forwards: decremented for the outgoing leg (capped at 70); 0 or garbage is 483', () => {
+    const mf = (v?: string) => screenInvite({ draining: false, trusted: true, to: '+1', from: '+2', maxForwards: v })
+    expect(mf('5')).toMatchObject({ action: 'route', maxForwards: 4 })
+    expect(mf('1')).toMatchObject({ action: 'route', maxForwards: 0 })
+    expect(mf('255')).toMatchObject({ action: 'route', maxForwards: 69 })
+    expect(mf(undefined)).toMatchObject({ action: 'route', maxForwards: 69 })
+    for (const v of ['0', '-1', 'x']) expect(mf(v)).toEqual({ action: 'refuse', status: 483, why: 'too_many_hops' })
+  })
+
+  test('a P-Asserted-Identity that is not a number does not fall back to the caller-written From', () => {
+    expect(numbersOf({ requestUri: 'sip:+12025550100@t', from: '<sip:+12025550111@t>;tag=1', pAssertedIdentity: '<sip:anonymous@anonymous.invalid>' })).toEqual({ to: '+12025550100', from: undefined })
+    expect(screenInvite({ draining: false, trusted: true, to: '+12025550100', from: undefined })).toMatchObject({ action: 'refuse', status: 403, why: 'unreadable_caller' })
   })
 })
