@@ -18,7 +18,7 @@ import { serveCalls } from './handlers/calls'
 import { countLiveCallsWith } from './metrics'
 import { SipAgent } from './sip/agent'
 import { CallRegistry } from './sip/call-registry'
-import { handleInboundInvite } from './sip/inbound'
+import { handleInboundInvite, regionWarning } from './sip/inbound'
 import { parseTrunk } from './sip/trunk'
 import { parseCidrList } from './sip/trusted-sources'
 import { StaleCallSweeper } from './stale-calls'
@@ -49,14 +49,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
       if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
       const auth = config.SIP_OUTBOUND_USERNAME && config.SIP_OUTBOUND_PASSWORD ? { username: config.SIP_OUTBOUND_USERNAME, password: config.SIP_OUTBOUND_PASSWORD } : undefined
-      let warnedNoRegion = false
-      // Said once: a national-format number without DEFAULT_REGION is read as international, which
-      // may be another country's number (a US 10-digit number read as Egyptian).
-      const warnNoRegion = () => {
-        if (warnedNoRegion) return
-        warnedNoRegion = true
-        log.warn('a national-format number arrived in SIP and DEFAULT_REGION is unset: such numbers are read as international; set DEFAULT_REGION (e.g. US)')
-      }
+      const warnNoRegion = regionWarning(log)
       const agent = new SipAgent({
         host: config.DRACHTIO_HOST,
         port: config.DRACHTIO_PORT,

@@ -34,3 +34,22 @@ describe('inbound INVITE screening', () => {
     expect(screenInvite({ draining: false, trusted: true, to: '+12025550100', from: undefined })).toMatchObject({ action: 'refuse', status: 403, why: 'unreadable_caller' })
   })
 })
+
+describe('DEFAULT_REGION warning', () => {
+  test('national-format numbers are recognised; the warning is said once', async () => {
+    const { isNationalForm } = await import('./sip-number')
+    const { regionWarning } = await import('./inbound')
+    const { createLogger } = await import('../../../shared/log')
+    expect(isNationalForm('sip:2025550111@t')).toBe(true)
+    expect(isNationalForm('"Bob" <sip:202-555-0111@t>;tag=1')).toBe(true)
+    for (const h of ['sip:+12025550111@t', 'sip:0012025550111@t', 'tel:5550111;phone-context=+1202', 'sip:anonymous@t', undefined]) expect(isNationalForm(h)).toBe(false)
+    const lines: string[] = []
+    const warn = regionWarning(createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(l) } }))
+    warn()
+    warn()
+    warn()
+    expect(lines).toHaveLength(1)
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn' })
+    expect(lines[0]).toContain('DEFAULT_REGION')
+  })
+})

@@ -16,7 +16,7 @@ import { postDialDelay, sipCalls, sipCallsLimited } from '../metrics'
 import { CallSession, type SessionLimits } from './call-session'
 import type { CallRegistry } from './call-registry'
 import { inboundInvite, type TrunkAuth } from './drachtio-port'
-import { numberFromHeader } from './sip-number'
+import { isNationalForm, numberFromHeader } from './sip-number'
 import { trunkUri, type Trunk } from './trunk'
 import type { TrustedSources } from './trusted-sources'
 
@@ -75,10 +75,9 @@ export function screenInvite(opts: { draining: boolean; trusted: boolean; to?: s
 export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse, deps: InboundDeps): Promise<void> {
   const received = performance.now()
   const sipCallId = req.get('Call-ID')
-  const { to, from } = numbersOf(
-    { requestUri: req.uri, to: req.get('To'), from: req.get('From'), pAssertedIdentity: req.has('P-Asserted-Identity') ? req.get('P-Asserted-Identity') : undefined },
-    deps.region,
-  )
+  const pai = req.has('P-Asserted-Identity') ? req.get('P-Asserted-Identity') : undefined
+  const callerHeader = pai ?? req.get('From')
+  const { to, from } = numbersOf({ requestUri: req.uri, to: req.get('To'), from: req.get('From'), pAssertedIdentity: pai }, deps.region)
   const verdict = screenInvite({
     draining: deps.registry.draining,
     trusted: deps.trusted.includes(req.source_address),
@@ -86,7 +85,7 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     from,
     maxForwards: req.has('Max-Forwards') ? req.get('Max-Forwards') : undefined,
   })
-  if (!deps.region && verdict.action === 'route' && (!to?.startsWith('+') || !from?.startsWith('+'))) deps.warnNoRegion?.()
+  if (!deps.region && verdict.action === 'route' && (isNationalForm(req.uri) || isNationalForm(callerHeader))) deps.warnNoRegion?.()
   if (verdict.action === 'refuse') {
     sipCalls.inc({ direction: 'inbound', outcome: String(verdict.status) })
     // Strangers are counted, not logged one by one: a scanner must not be able to flood the log.
@@ -153,4 +152,15 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     alreadyCanceled: invite.canceled,
     onInviteSent: () => postDialDelay.observe({ direction: 'inbound' }, (performance.now() - received) / 1000),
   })
+}
+
+/** A warning said once per process: national-format numbers arrive and DEFAULT_REGION is unset. */
+export function regionWarning(log: Logger): () => void {
+  let said = false
+  return () => {
+    if (said) return
+    said = true
+    // Without a region such a number is read as international: a US 10-digit number becomes Egyptian.
+    log.warn('national-format numbers arrive in SIP and DEFAULT_REGION is unset: they are read as international numbers; set DEFAULT_REGION (e.g. US)')
+  }
 }
