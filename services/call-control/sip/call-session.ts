@@ -9,7 +9,7 @@ import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
 import { classifyFailure } from './failure'
-import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
+import { CallerGone, SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
 
 export type SessionState = 'setup' | 'ringing' | 'answered' | 'ended'
 
@@ -118,6 +118,7 @@ export class CallSession {
       this.connected(caller, callee)
     } catch (e) {
       ring.done()
+      if (e instanceof CallerGone) return this.finish('canceled', 'caller_canceled (the CANCEL crossed the answer)')
       const f = SipFailure.from(e)
       const out = classifyFailure({
         leg: 'callee',
@@ -229,8 +230,8 @@ export class CallSession {
       if (this.state === 'answered') this.report.answered()
     })
     // A caller that hangs up before it ever ACKed our 200 OK never had a call.
-    caller.onHangup(() => void (caller.acked ? this.hangupOther('caller_hangup', callee) : this.hangupOther('caller_no_ack', callee, 'failed')))
-    callee.onHangup(() => void this.hangupOther('callee_hangup', caller))
+    caller.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : caller.acked ? 'caller_hangup' : 'caller_no_ack', callee, caller.acked ? 'completed' : 'failed'))
+    callee.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : 'callee_hangup', caller))
     // In-dialog requests pass through to the other party: new offers (hold, codec change) in
     // re-INVITE or UPDATE, offer requests (re-INVITE without SDP, answer in the ACK), INFO (DTMF).
     for (const [from, to] of [

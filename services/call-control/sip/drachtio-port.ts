@@ -13,7 +13,7 @@
  */
 import type Srf from 'drachtio-srf'
 import { marksOf } from './dialog-guard'
-import { SipFailure, type Dialer, type InboundInvite, type InfoBody, type Progress, type SipLeg } from './legs'
+import { CallerGone, SipFailure, type Dialer, type InboundInvite, type InfoBody, type Progress, type SipLeg } from './legs'
 
 type Dialog = Srf.Dialog & {
   connected?: boolean
@@ -118,15 +118,16 @@ export function legOf(d: Dialog): SipLeg {
     },
     onHangup(cb) {
       let told = false
-      const tell = () => {
+      const tell = (how?: 'lost') => {
         if (told) return
         told = true
         gone = true
-        cb()
+        cb(how)
       }
       // The far end's BYE was handled before anyone listened (it came right behind the ACK).
-      if (d.connected === false) queueMicrotask(tell)
-      else d.on('destroy', tell)
+      if (d.connected === false) queueMicrotask(() => tell())
+      else d.on('destroy', () => tell())
+      if (marks) marks.lost = () => tell('lost')
     },
     onReoffer(cb) {
       onOffer = cb
@@ -213,6 +214,7 @@ export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse, a
     abandon: (status) => reject(status),
     onCallerCancel: (cb) => void onCancel.push(cb),
     async bridge(uri, opts, progress) {
+      let calleeAnswered = false
       try {
         const headers = opts.maxForwards === undefined ? undefined : { 'Max-Forwards': String(opts.maxForwards) }
         const { uas, uac } = await srfOf(srf).createB2BUA(
@@ -220,10 +222,13 @@ export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse, a
           res,
           uri,
           { ...presenting(opts.callingNumber), passFailure: false, ...(headers ? { headers } : {}), ...(auth ? { auth } : {}) },
-          progressCallbacks(progress),
+          { ...progressCallbacks(progress), cbFinalizedUac: () => (calleeAnswered = true) },
         )
         return { caller: legOf(uas), callee: legOf(uac) }
       } catch (e) {
+        // The callee answered but the caller's transaction was gone when its 200 OK went out: its
+        // CANCEL crossed the answer (drachtio-server answered it 487). The library hangs up the callee.
+        if (calleeAnswered) throw new CallerGone()
         throw SipFailure.from(e)
       }
     },
