@@ -98,7 +98,8 @@ export async function startDrachtio(
       ...(o.conf ? [] : ['--loglevel', 'info']),
       '--stdout',
     ],
-    { stdout: Bun.file(logFile), stderr: 'pipe', stdin: 'ignore' },
+    // drachtio logs to stderr: into the file (an unread pipe would fill up and stall the server).
+    { stdout: 'ignore', stderr: Bun.file(logFile), stdin: 'ignore' },
   )
   const deadline = Date.now() + 10_000
   while (!(await tcpOpen(adminPort))) {

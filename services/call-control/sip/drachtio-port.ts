@@ -179,6 +179,21 @@ export function legOf(d: Dialog): SipLeg {
   }
 }
 
+/**
+ * Unfolds header values (RFC 3261 7.3.1: a line break followed by whitespace is one space). The
+ * library keeps them as received and echoes From / To / CSeq in our responses, which
+ * drachtio-server then rejects as malformed: the caller got a 500 after the callee had answered.
+ */
+export function unfoldHeaders(req: Srf.SrfRequest, res: SrfResponse): void {
+  // The response took its copies of From / To / Call-ID / CSeq when it was made: both need it.
+  for (const m of [req, (res as unknown as { msg?: object }).msg]) {
+    const headers = (m as { headers?: Record<string, unknown> } | undefined)?.headers ?? {}
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value === 'string' && /[\r\n]/.test(value)) headers[name] = value.replace(/\r?\n[ \t]+/g, ' ').replace(/[\r\n]/g, '')
+    }
+  }
+}
+
 /** The inbound INVITE as the call session sees it. */
 export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse, auth?: TrunkAuth): InboundInvite & { readonly canceled: boolean } {
   let canceled = false
