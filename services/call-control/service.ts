@@ -57,6 +57,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         log,
         trusted,
         auth,
+        draining: () => registry.draining,
         onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth }),
       })
       agent.start()
