@@ -85,14 +85,10 @@ async function pump(stream: ReadableStream<Uint8Array>, lines: string[], echo: s
   if (rest) lines.push(rest)
 }
 
-export function serviceExists(name: ServiceName): boolean {
-  return Bun.file(join(ROOT, 'services', name, 'main.ts')).size > 0
-}
-
 export async function launch(opts: LaunchOptions): Promise<Launched> {
   const processes: ServiceProcess[] = []
   const counts = new Map<ServiceName, number>()
-  const wanted = (opts.services ?? [...SERVICE_ORDER]).filter(serviceExists)
+  const wanted = opts.services ?? [...SERVICE_ORDER]
 
   async function start(name: ServiceName): Promise<ServiceProcess> {
     const index = counts.get(name) ?? 0
