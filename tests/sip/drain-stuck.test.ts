@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { RunningService, ServiceDefinition } from '../../shared/service'
 import { callControlService } from '../../services/call-control/service'
-import { SHUTDOWN_GRACE_MS } from '../../services/call-control/sip/call-session'
 import { didService } from '../../services/did/service'
 import { gatewayService } from '../../services/gateway/service'
 import { identityService } from '../../services/identity/service'
@@ -23,6 +22,8 @@ const MASKED = '+12025550600'
 const DRIVER = '+12025550611'
 const CUSTOMER = '+12025550622'
 const DRAIN_S = 1
+/** call-control's grace for a far end that answers neither CANCEL nor BYE (SHUTDOWN_GRACE_MS in sip/call-session.ts). */
+const SHUTDOWN_GRACE_MS = 2000
 
 let sip: SipPlatform
 
