@@ -244,7 +244,44 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
     ok((await exchange('options-stranger', { uacXml: optionsPing({ status: 403 }), localIp: '127.0.0.2' })).uac)
   }, 30_000)
 
-  test('in the call: UPDATE and an SDP-less re-INVITE are relayed (the answer in the ACK too), INFO is relayed, REFER gets 403, MESSAGE 405', async () => {
+  test('outside a call: MESSAGE and SUBSCRIBE get 405; REFER and unknown methods are dropped by drachtio-server, never acted on', async () => {
+    const ua = await rawSip('127.0.0.1')
+    try {
+      for (const [method, i, status] of [
+        ['MESSAGE', 2, 405],
+        ['SUBSCRIBE', 3, 405],
+        ['REFER', 1, undefined],
+        ['FOO', 4, undefined],
+      ] as const) {
+        const headers = [
+          `Via: SIP/2.0/UDP 127.0.0.1:${ua.port};branch=z9hG4bKood${i}`,
+          `From: <sip:${DRIVER}@127.0.0.1>;tag=ood${i}`,
+          `To: <sip:${MASKED}@127.0.0.1>`,
+          `Call-ID: ood-${i}-${Date.now()}@127.0.0.1`,
+          `CSeq: 1 ${method}`,
+          `Contact: <sip:${DRIVER}@127.0.0.1:${ua.port}>`,
+          'Max-Forwards: 70',
+          ...(method === 'SUBSCRIBE' ? ['Event: presence'] : []),
+          ...(method === 'REFER' ? [`Refer-To: <sip:+19005551234@127.0.0.1>`] : []),
+        ]
+        ua.send(request(`${method} sip:${MASKED}@127.0.0.1:${sip.dr.sipPort} SIP/2.0`, headers), sip.dr.sipPort)
+        if (status === undefined) {
+          // drachtio-server hands an application only INVITE, REGISTER, MESSAGE, OPTIONS, INFO,
+          // NOTIFY, SUBSCRIBE and PUBLISH outside a dialog; it discards anything else unanswered.
+          await Bun.sleep(1000)
+          expect(ua.received.filter((m) => m.includes(`CSeq: 1 ${method}`))).toEqual([])
+          continue
+        }
+        const answer = (await ua.next(/^SIP\/2\.0 [2-6]\d\d/)).split('\r\n')[0]!
+        console.log(`[out of dialog] ${method} → ${answer}`)
+        expect(Number(answer.split(' ')[1])).toBe(status)
+      }
+    } finally {
+      ua.close()
+    }
+  }, 30_000)
+
+  test('in the call: UPDATE and an SDP-less re-INVITE are relayed (the answer in the ACK too), INFO is relayed, REFER gets 403, MESSAGE and an unknown method 405', async () => {
     const r = await exchange('in-dialog', { uasXml: uasInDialogMethods(), uacXml: uacInDialogMethods({ from: DRIVER }) })
     ok(r.uac)
     ok(r.uas)
@@ -253,6 +290,7 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
     expect(far).toMatch(/INFO sip:[^\n]*\n[\s\S]*?Signal=5/) // the DTMF digit too
     expect(far).not.toContain('REFER')
     expect(far).not.toContain('MESSAGE')
+    expect(far).not.toContain('FOO sip:')
   }, 30_000)
 
   test("the callee's reason phrases and headers do not reach the caller: standard phrases only", async () => {
