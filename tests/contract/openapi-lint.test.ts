@@ -18,7 +18,7 @@ let doc: Record<string, any>
 
 beforeAll(async () => {
   gw = gatewayApp()
-  doc = await (await gw.call('/openapi.json')).json()
+  doc = (await (await gw.call('/openapi.json')).json()) as Record<string, any>
 })
 afterAll(async () => {
   await gw.stop()
