@@ -103,6 +103,8 @@ export const identity = {
   verifyKey: request('identity.key.verify', T.Object({ key_hash: T.String({ minLength: 64, maxLength: 64 }) }), Principal),
   listKeys: request('identity.key.list', Page, T.Object({ tenant_id: T.String(), items: T.Array(ApiKey), limit: T.Integer(), offset: T.Integer(), total: T.Integer() })),
   createKey: request('identity.key.create', T.Object({ input: KeyCreateInput, actor: Actor }), CreatedKey),
+  /** The operator mints a key for a tenant (a tenant locked out by expiry gets back in); audited as the operator. */
+  operatorCreateKey: request('identity.key.operator_create', T.Object({ tenant_id: T.String({ maxLength: 64 }), input: KeyCreateInput, actor: Actor }), CreatedKey),
   rotateKey: request(
     'identity.key.rotate',
     T.Object({ key_id: T.String({ maxLength: 64 }), actor: Actor }),

@@ -1,6 +1,6 @@
 /** `/admin/v1/tenants`: operators create tenants (first key returned once) and change settings. */
 import { Type as T } from '@sinclair/typebox'
-import { identity, TenantCreateInput, TenantPatchInput } from '../../../shared/contracts/identity'
+import { identity, KeyCreateInput, TenantCreateInput, TenantPatchInput } from '../../../shared/contracts/identity'
 import { admin, endpoint } from '../endpoint'
 
 const TenantParams = T.Object({ tenant_id: T.String({ maxLength: 64 }) })
@@ -50,5 +50,20 @@ export const adminTenantEndpoints = [
     body: TenantPatchInput,
     errors: { 404: 'No such tenant' },
     handle: ({ bus, ctx, params, body }) => bus.request(identity.updateTenant, { tenant_id: params.tenant_id, patch: body }, ctx),
+  }),
+  endpoint({
+    method: 'POST',
+    path: '/admin/v1/tenants/{tenant_id}/api-keys',
+    access: admin,
+    tags: ['operator'],
+    summary: 'Mint Tenant Api Key',
+    description:
+      "Mints an API key for a tenant (e.g. one locked out because its keys expired). The plaintext is shown once; the tenant's audit log " +
+      'records it as created by the operator. Optional `scopes` (default: all) and `expires_in_days`.',
+    params: TenantParams,
+    body: KeyCreateInput,
+    errors: { 404: 'No such tenant' },
+    idempotent: true,
+    handle: ({ bus, ctx, params, body, actor }) => bus.request(identity.operatorCreateKey, { tenant_id: params.tenant_id, input: body, actor }, ctx),
   }),
 ]
