@@ -249,12 +249,19 @@ describe('state callbacks', () => {
     const attempts0 = await attemptsByOutcome()
     const rec = await recordCall({ url: rx.url, events: ['initiated'] })
     rx.plan.set(rec.id, Array(20).fill(503))
-    await until('first attempt', () => forCall(rec.id).length === 1 || undefined)
+    // An attempt counts once the worker has recorded it (and set its backoff): making the row due
+    // before that would be overwritten by the recorded backoff.
+    const recorded = async (n: number) => {
+      const rows = await tp.platform.database.rows<{ attempts: number }>(sql`select attempts from calls.callback_deliveries where call_id = ${rec.id}`)
+      return rows[0]?.attempts === n || undefined
+    }
+    await until('first attempt', () => recorded(1))
     // Play out the schedule: each retry made due at once.
     for (let i = 2; i <= 10; i++) {
       await tp.platform.database.rows(sql`update calls.callback_deliveries set next_attempt_at = now() where call_id = ${rec.id} and status = 'pending'`)
-      await until(`attempt ${i}`, () => forCall(rec.id).length === i || undefined)
+      await until(`attempt ${i}`, () => recorded(i))
     }
+    expect(forCall(rec.id)).toHaveLength(10)
     const [row] = await until('given up', async () => {
       const rows = await tp.platform.database.rows<{ status: string; attempts: number }>(sql`select status, attempts from calls.callback_deliveries where call_id = ${rec.id}`)
       return rows[0]?.status === 'failed' ? rows : undefined
@@ -353,7 +360,7 @@ describe('SSRF guard at the API and at delivery', () => {
       return rows[0]?.status === 'failed' ? rows : undefined
     })
     expect(row!.attempts).toBe(1)
-    expect(row!.last_error).toMatch(/loopback address \(127\.0\.0\.1\).*refused/)
+    expect(row!.last_error).toBe('127.0.0.1 is a loopback address; callbacks to private networks are refused')
     expect(rx.got.length).toBe(before)
   })
 
