@@ -296,9 +296,13 @@ function checkAppContainer(
   const port = Number(env.get('PORT')?.value ?? info.defaultPort)
   const cport = (c.ports ?? []).find((x: Doc) => x.containerPort === port)
   if (!cport) problem(`declares no containerPort ${port} (PORT or the service's default)`)
+  // The gateway's /ready and /metrics are on its OPS_PORT, off the public port.
+  const opsPort = service === 'gateway' ? Number(env.get('OPS_PORT')?.value ?? 9090) : port
+  const oport = (c.ports ?? []).find((x: Doc) => x.containerPort === opsPort)
+  if (!oport) problem(`declares no containerPort ${opsPort} (its ops port)`)
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
     const target = c[probe]?.httpGet?.port
-    if (target !== undefined && target !== port && target !== cport?.name) problem(`${probe} is not on the service's port ${port}`)
+    if (target !== undefined && target !== opsPort && target !== oport?.name) problem(`${probe} is not on the service's ops port ${opsPort}`)
   }
   // Literal and ConfigMap values must pass the service's own config parsing (secrets left out).
   const values = Object.fromEntries([...env].filter(([, e]) => e.value !== undefined).map(([k, e]) => [k, e.value]))

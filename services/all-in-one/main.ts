@@ -8,6 +8,7 @@ import { randomBase62 } from '../../shared/api-key'
 import { serviceLogger } from '../../shared/log'
 import { startPlatform } from '../../shared/platform'
 import { loadServiceConfig, onShutdown } from '../../shared/service'
+import { ensurePortFree, exitOnStartupError } from '../../shared/startup'
 import { gatewayService } from '../gateway/service'
 import { ALL_SERVICES } from './services'
 
@@ -24,6 +25,16 @@ if (!env.ADMIN_TOKEN) {
   process.stdout.write(`\n  Operator token (ADMIN_TOKEN, stored in ${file}):\n  ${env.ADMIN_TOKEN}\n\n`)
 }
 
-const platform = await startPlatform(ALL_SERVICES, env)
+// All-in-one is the one place drachtio-server's sample secret is assumed (a local engine, by hand).
+if (env.DRACHTIO_HOST && !env.DRACHTIO_SECRET) {
+  env.DRACHTIO_SECRET = 'cymru'
+  log.warn('DRACHTIO_SECRET is not set: using drachtio-server\'s default secret (all-in-one only; set it in production)')
+}
+
+const platform = await exitOnStartupError(async () => {
+  ensurePortFree('PORT', config.PORT)
+  ensurePortFree('OPS_PORT', config.OPS_PORT)
+  return startPlatform(ALL_SERVICES, env)
+})
 process.stdout.write(`  Masking API on http://localhost:${platform.port}  (docs: /docs, OpenAPI: /openapi.json)\n\n`)
 onShutdown(log, () => platform.stop())

@@ -1,9 +1,7 @@
-/** The gateway's Elysia app: one instance per resource, the docs, the error funnel, the ops routes. */
+/** The gateway's public Elysia app: one instance per resource, the docs, the error funnel (`/ready` and `/metrics` are on OPS_PORT). */
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { AppError } from '../../shared/errors'
-import { registry } from '../../shared/metrics'
-import { readiness } from '../../shared/service'
 import type { Endpoint } from './endpoint'
 import { errorResponse } from './http-errors'
 import { buildDocument } from './openapi-document'
@@ -51,24 +49,6 @@ export function createGatewayApp(deps: GatewayDeps) {
       const e = code === 'NOT_FOUND' ? new AppError('route_not_found', `no route for ${request.method} ${new URL(request.url).pathname}`) : new AppError('bad_request', 'malformed request')
       return errorResponse(e, requestId, new Headers({ 'x-request-id': requestId }))
     })
-    .get(
-      '/ready',
-      async ({ set }) => {
-        const checks = await readiness({ bus: deps.bus })
-        const ok = Object.values(checks).every(Boolean)
-        set.status = ok ? 200 : 503
-        return { status: ok ? 'ready' : 'not_ready', service: 'gateway', checks }
-      },
-      { detail: { hide: true } },
-    )
-    .get(
-      '/metrics',
-      async ({ set }) => {
-        set.headers['content-type'] = registry.contentType
-        return registry.metrics()
-      },
-      { detail: { hide: true } },
-    )
   for (const r of RESOURCES) app.use(resource(r.name, r.endpoints, deps))
   return app
 }

@@ -6,6 +6,7 @@ import { newId } from '../../shared/ids'
 import type { Logger } from '../../shared/log'
 import { httpRequests, rateLimited } from '../../shared/metrics'
 import { authenticate, checkAdmin } from './auth'
+import { clientAddress, type TrustedProxies } from './client-address'
 import { Reply, type Endpoint } from './endpoint'
 import { errorResponse, toAppError } from './http-errors'
 import type { KeyCache } from './key-cache'
@@ -22,7 +23,7 @@ export interface GatewayDeps {
   limiter: RateLimiter
   usage: KeyUsageReporter
   adminToken?: string
-  trustProxy: boolean
+  trustProxy: TrustedProxies
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -32,12 +33,8 @@ export function requestIdOf(headers: Headers): string {
   return given && REQUEST_ID.test(given) ? given : newId('req')
 }
 
-function sourceIp(request: Request, server: { requestIP(r: Request): { address: string } | null } | null, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const xff = request.headers.get('x-forwarded-for')
-    if (xff) return xff.split(',')[0]!.trim()
-  }
-  return server?.requestIP(request)?.address ?? null
+export function sourceIp(request: Request, server: { requestIP(r: Request): { address: string } | null } | null, trusted: TrustedProxies): string | null {
+  return clientAddress(server?.requestIP(request)?.address ?? null, request.headers.get('x-forwarded-for'), trusted)
 }
 
 async function readJson(request: Request): Promise<unknown> {

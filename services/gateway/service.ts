@@ -1,7 +1,10 @@
 /** gateway: the only public HTTP surface. Stateless: keys are verified through identity. */
 import { Type as T } from '@sinclair/typebox'
 import { identity } from '../../shared/contracts/identity'
-import type { ServiceDefinition } from '../../shared/service'
+import { checkedString } from '../../shared/config'
+import { opsApp, type ServiceDefinition } from '../../shared/service'
+import { listenOrFail } from '../../shared/startup'
+import { parseTrustedProxies } from './client-address'
 import { createGatewayApp } from './app'
 import { KeyCache } from './key-cache'
 import { KeyUsageReporter } from './key-usage'
@@ -13,7 +16,21 @@ export const gatewayConfig = {
   RATE_LIMIT_PER_SECOND: T.Integer({ default: 20, minimum: 1, maximum: 100000 }),
   RATE_LIMIT_BURST: T.Integer({ default: 40, minimum: 1, maximum: 200000 }),
   KEY_CACHE_TTL_MS: T.Integer({ default: 5000, minimum: 0, maximum: 5000 }),
-  TRUST_PROXY: T.Boolean({ default: false }),
+  /** Proxies whose X-Forwarded-For we believe (addresses or CIDRs); empty: none. */
+  TRUST_PROXY: checkedString(problemOf(parseTrustedProxies), { default: '' }),
+  /** `/ready` and `/metrics` listen here, off the public port. */
+  OPS_PORT: T.Integer({ default: 9090, minimum: 0, maximum: 65535 }),
+}
+
+function problemOf(parse: (v: string) => unknown) {
+  return (v: string) => {
+    try {
+      parse(v)
+      return undefined
+    } catch (e) {
+      return (e as Error).message
+    }
+  }
 }
 
 export const gatewayService: ServiceDefinition<typeof gatewayConfig> = {
@@ -29,14 +46,18 @@ export const gatewayService: ServiceDefinition<typeof gatewayConfig> = {
     bus.subscribe(identity.keyRevoked, ({ key_id }) => keys.evictKey(key_id))
     bus.subscribe(identity.tenantUpdated, ({ tenant_id }) => keys.evictTenant(tenant_id))
     if (!config.ADMIN_TOKEN) log.warn('ADMIN_TOKEN is not set: the operator API (/admin/v1) refuses every request')
-    const app = createGatewayApp({ bus, log, keys, limiter, usage, adminToken: config.ADMIN_TOKEN, trustProxy: config.TRUST_PROXY })
-    app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: MAX_BODY_BYTES * 4 })
-    log.info({ port: app.server?.port }, 'gateway listening')
+    const app = createGatewayApp({ bus, log, keys, limiter, usage, adminToken: config.ADMIN_TOKEN, trustProxy: parseTrustedProxies(config.TRUST_PROXY) })
+    // reusePort off: a second platform on a taken port must fail, not split the traffic with the first.
+    listenOrFail('PORT', config.PORT, () => app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: MAX_BODY_BYTES * 4, reusePort: false }))
+    const ops = listenOrFail('OPS_PORT', config.OPS_PORT, () => opsApp('gateway', { bus }).listen({ port: config.OPS_PORT, hostname: '0.0.0.0', reusePort: false }))
+    log.info({ port: app.server?.port, ops_port: ops.server?.port }, 'gateway listening')
     return {
       port: app.server?.port,
+      opsPort: ops.server?.port,
       async stop() {
         // Stop accepting, let in-flight requests finish, then stop background reporters.
         await app.server?.stop(false)
+        await ops.server?.stop(true)
         usage.stop()
         limiter.stop()
       },

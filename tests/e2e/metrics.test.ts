@@ -16,7 +16,7 @@ describe.skipIf(!e2eAvailable)('e2e: metrics', () => {
     const identity = e2e.launched.byName('identity')[0]!
     const http = client(gw.url)
     const t = await createTenant(http, e2e.adminToken, { rate_limit_per_second: 5 })
-    const scrape = async () => ({ gw: (await client(gw.url).get('/metrics')).text, id: (await client(identity.url).get('/metrics')).text })
+    const scrape = async () => ({ gw: (await client(gw.opsUrl).get('/metrics')).text, id: (await client(identity.url).get('/metrics')).text })
     const before = await scrape()
     let limited = 0
     for (let i = 0; i < 30; i++) if ((await http.get('/v1/api-keys', { key: t.key })).status === 429) limited++

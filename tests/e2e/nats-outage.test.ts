@@ -80,7 +80,7 @@ describe.skipIf(!e2eAvailable)('e2e: NATS outage', () => {
     expect(down.body.error.code).toBe('service_unavailable')
     expect(probeMs).toBeLessThan(1000) // not the 2 s bus timeout: no hang
     expect((await http.get('/health')).status).toBe(503)
-    expect((await http.get('/ready')).status).toBe(503)
+    expect((await client(e2e.launched.byName('gateway')[0]!.opsUrl).get('/ready')).status).toBe(503)
     await Bun.sleep(Math.max(0, killedAt + 2000 - performance.now())) // down for ~2 s
 
     await nats.start()

@@ -80,6 +80,8 @@ export async function testEnv(db: TestDatabase, extra: Record<string, string> = 
     BUS_PREFIX: uniquePrefix(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ADMIN_TOKEN: `adm_${randomBase62(32)}`,
+    // Parallel runs must not fight over the gateway's ops port.
+    OPS_PORT: '0',
   }
   delete env.DATABASE_URL
   delete env.NATS_URL
