@@ -1,11 +1,10 @@
 /** The request pipeline every endpoint runs through (see endpoint.ts). */
 import type { Bus } from '../../shared/bus/bus'
-import type { Principal } from '../../shared/contracts/identity'
 import { AppError, validationError, type ValidationIssue } from '../../shared/errors'
 import { newId } from '../../shared/ids'
 import type { Logger } from '../../shared/log'
-import { httpRequests, rateLimited } from '../../shared/metrics'
-import { authenticate, checkAdmin } from './auth'
+import { httpRequests } from '../../shared/metrics'
+import { admit, type AdmissionDeps } from './admission'
 import { clientAddress, type TrustedProxies } from './client-address'
 import { Reply, type Endpoint } from './endpoint'
 import { errorResponse, toAppError } from './http-errors'
@@ -21,6 +20,7 @@ export interface GatewayDeps {
   log: Logger
   keys: KeyCache
   limiter: RateLimiter
+  anonymous: AdmissionDeps['anonymous']
   usage: KeyUsageReporter
   adminToken?: string
   trustProxy: TrustedProxies
@@ -66,25 +66,8 @@ export async function runEndpoint(
   const headers = new Headers({ 'x-request-id': requestId })
   let status = 500
   try {
-    let principal: Principal | undefined
-    if (ep.access.kind === 'admin') checkAdmin(request.headers, deps.adminToken)
-    else if (ep.access.kind === 'tenant') {
-      principal = await authenticate(request.headers, deps.keys, deps.bus, requestId)
-      if (!principal.scopes.includes(ep.access.scope)) {
-        throw new AppError('insufficient_scope', `this API key lacks the ${ep.access.scope} scope`, { extra: { required_scope: ep.access.scope } })
-      }
-      const limit = deps.limiter.limitFor(principal.rate_limit_per_second)
-      const d = deps.limiter.check(principal.key_id, limit)
-      headers.set('ratelimit-limit', String(d.limit))
-      headers.set('ratelimit-remaining', String(d.remaining))
-      headers.set('ratelimit-reset', String(d.resetSeconds))
-      if (!d.allowed) {
-        rateLimited.inc()
-        headers.set('retry-after', String(d.retryAfterSeconds))
-        throw new AppError('rate_limited', `rate limit of ${limit.ratePerSecond} requests per second exceeded; retry after ${d.retryAfterSeconds}s`)
-      }
-      deps.usage.note(principal.key_id)
-    }
+    const principal = await admit(ep.access, deps, request, headers, requestId, () => sourceIp(request, server, deps.trustProxy))
+    if (principal) deps.usage.note(principal.key_id)
 
     const issues: ValidationIssue[] = []
     let query: unknown = {}

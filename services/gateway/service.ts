@@ -10,12 +10,19 @@ import { KeyCache } from './key-cache'
 import { KeyUsageReporter } from './key-usage'
 import { MAX_BODY_BYTES } from './pipeline'
 import { RateLimiter } from './rate-limit'
+import { UsageGossip } from './usage-gossip'
 
 export const gatewayConfig = {
   ADMIN_TOKEN: T.Optional(T.String({ minLength: 16, description: 'must be at least 16 characters' })),
   RATE_LIMIT_PER_SECOND: T.Integer({ default: 20, minimum: 1, maximum: 100000 }),
   RATE_LIMIT_BURST: T.Integer({ default: 40, minimum: 1, maximum: 200000 }),
   KEY_CACHE_TTL_MS: T.Integer({ default: 5000, minimum: 0, maximum: 5000 }),
+  /** How long a key identity refused is answered 401 without asking again. */
+  KEY_NEGATIVE_CACHE_MS: T.Integer({ default: 2000, minimum: 0, maximum: 60000 }),
+  /** Requests without a valid credential, per source address (burst: twice this). */
+  UNAUTH_RATE_LIMIT_PER_SECOND: T.Integer({ default: 20, minimum: 1, maximum: 100000 }),
+  /** How often gateways tell each other what their tenants spent (ADR 0007). */
+  RATE_LIMIT_SYNC_MS: T.Integer({ default: 100, minimum: 10, maximum: 5000 }),
   /** Proxies whose X-Forwarded-For we believe (addresses or CIDRs); empty: none. */
   TRUST_PROXY: checkedString(problemOf(parseTrustedProxies), { default: '' }),
   /** `/ready` and `/metrics` listen here, off the public port. */
@@ -39,14 +46,17 @@ export const gatewayService: ServiceDefinition<typeof gatewayConfig> = {
   defaultPort: 8080,
   servesHttp: true,
   async start({ bus, log, config }) {
-    const keys = new KeyCache(config.KEY_CACHE_TTL_MS)
+    const keys = new KeyCache(config.KEY_CACHE_TTL_MS, undefined, config.KEY_NEGATIVE_CACHE_MS)
     const limiter = new RateLimiter({ ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST })
+    const gossip = new UsageGossip(bus, limiter, config.RATE_LIMIT_SYNC_MS)
+    const anonymousRate = config.UNAUTH_RATE_LIMIT_PER_SECOND
+    const anonymous = { limiter: new RateLimiter({ ratePerSecond: anonymousRate, burst: 2 * anonymousRate }), limit: { ratePerSecond: anonymousRate, burst: 2 * anonymousRate } }
     const usage = new KeyUsageReporter(bus)
     // Every gateway hears every revocation (no queue group), so no cache outlives a revoke.
     bus.subscribe(identity.keyRevoked, ({ key_id }) => keys.evictKey(key_id))
     bus.subscribe(identity.tenantUpdated, ({ tenant_id }) => keys.evictTenant(tenant_id))
     if (!config.ADMIN_TOKEN) log.warn('ADMIN_TOKEN is not set: the operator API (/admin/v1) refuses every request')
-    const app = createGatewayApp({ bus, log, keys, limiter, usage, adminToken: config.ADMIN_TOKEN, trustProxy: parseTrustedProxies(config.TRUST_PROXY) })
+    const app = createGatewayApp({ bus, log, keys, limiter, anonymous, usage, adminToken: config.ADMIN_TOKEN, trustProxy: parseTrustedProxies(config.TRUST_PROXY) })
     // reusePort off: a second platform on a taken port must fail, not split the traffic with the first.
     listenOrFail('PORT', config.PORT, () => app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: MAX_BODY_BYTES * 4, reusePort: false }))
     const ops = listenOrFail('OPS_PORT', config.OPS_PORT, () => opsApp('gateway', { bus }).listen({ port: config.OPS_PORT, hostname: '0.0.0.0', reusePort: false }))
@@ -59,7 +69,9 @@ export const gatewayService: ServiceDefinition<typeof gatewayConfig> = {
         await app.server?.stop(false)
         await ops.server?.stop(true)
         usage.stop()
+        gossip.stop()
         limiter.stop()
+        anonymous.limiter.stop()
       },
     }
   },

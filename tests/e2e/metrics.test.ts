@@ -8,8 +8,8 @@ describe.skipIf(!e2eAvailable)('e2e: metrics', () => {
   let e2e: E2E
   beforeAll(async () => {
     e2e = await startE2E({ services: ['identity', 'did', 'sessions', 'gateway'] })
-  })
-  afterAll(() => e2e?.stop())
+  }, 60_000)
+  afterAll(() => e2e?.stop(), 30_000)
 
   test('request, bus, key-verification and rate-limit counters move with traffic', async () => {
     const gw = e2e.launched.byName('gateway')[0]!

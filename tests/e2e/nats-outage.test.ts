@@ -26,11 +26,11 @@ describe.skipIf(!e2eAvailable)('e2e: NATS outage', () => {
   beforeAll(async () => {
     nats = await PrivateNats.start()
     e2e = await startE2E({ env: { NATS_URL: nats.url } }) // every service: /health asks them all
-  })
+  }, 60_000)
   afterAll(async () => {
     await e2e?.stop()
     await nats?.stop()
-  })
+  }, 30_000)
 
   test('NATS restart under load: 503 fast while down, recovery by itself within seconds, no acknowledged session lost', async () => {
     const http = client(e2e.launched.gatewayUrls[0]!)
