@@ -2,6 +2,7 @@
  * `bun start`: every service in one process on the embedded defaults (in-process bus, PGlite
  * under DATA_DIR), or on NATS_URL / DATABASE_URL when they are set.
  */
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBase62 } from '../../shared/api-key'
@@ -23,6 +24,14 @@ if (!env.ADMIN_TOKEN) {
   if (!existsSync(file)) writeFileSync(file, `adm_${randomBase62(40)}\n`, { mode: 0o600 })
   env.ADMIN_TOKEN = readFileSync(file, 'utf8').trim()
   process.stdout.write(`\n  Operator token (ADMIN_TOKEN, stored in ${file}):\n  ${env.ADMIN_TOKEN}\n\n`)
+}
+
+// No SECRETS_KEY: generate one once and keep it in DATA_DIR (the webhook secrets are sealed with it).
+if (!env.SECRETS_KEY) {
+  mkdirSync(config.DATA_DIR, { recursive: true })
+  const file = join(config.DATA_DIR, 'secrets-key')
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+  env.SECRETS_KEY = readFileSync(file, 'utf8').trim()
 }
 
 // All-in-one is the one place drachtio-server's sample secret is assumed (a local engine, by hand).

@@ -95,7 +95,13 @@ export const TenantPatchInput = T.Object({
 })
 
 /** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */
-export const WebhookSecret = T.Object({ tenant_id: T.String(), webhook_secret: T.String() })
+export const WebhookSecret = T.Object({
+  tenant_id: T.String(),
+  webhook_secret: T.String(),
+  /** After a rotation, the secret it replaced: still valid, and still signing callbacks, until `previous_expires_at`. */
+  previous_webhook_secret: Nullable(T.String()),
+  previous_expires_at: NullableTimestamp,
+})
 export type WebhookSecret = Static<typeof WebhookSecret>
 
 export const identity = {

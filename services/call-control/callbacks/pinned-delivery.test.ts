@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => server?.stop(true))
 
 function worker(resolve: (h: string) => Promise<string[]>) {
-  return new CallbackWorker({ database: undefined as never, secrets: { get: async () => 'whsec_test' }, log: createLogger({ level: 'silent' }), allowPrivate: true, resolve, ca: cert })
+  return new CallbackWorker({ database: undefined as never, secrets: { get: async () => ['whsec_test'] }, log: createLogger({ level: 'silent' }), allowPrivate: true, resolve, ca: cert })
 }
 const job = (url: string) => ({ id: 'cbd_1', call_id: 'call_1', tenant_id: 'ten_1', sequence: 1, event_id: 'evt_1', url, body: '{}', attempts: 0 })
 

@@ -160,9 +160,9 @@ export class CallbackWorker {
 
   /** One POST; never throws. */
   async send(job: Job): Promise<Outcome> {
-    let secret: string
+    let secrets: string[]
     try {
-      secret = await this.o.secrets.get(job.tenant_id)
+      secrets = await this.o.secrets.get(job.tenant_id)
     } catch (e) {
       return { statusCode: null, error: `signing secret unavailable: ${(e as Error).message}`, ok: false, permanent: false, ours: true }
     }
@@ -172,7 +172,7 @@ export class CallbackWorker {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'user-agent': 'masking-callbacks/1',
-        [SIGNATURE_HEADER]: signatureHeader(secret, job.body),
+        [SIGNATURE_HEADER]: signatureHeader(secrets, job.body),
         'x-masking-event-id': job.event_id,
       }
       // Connect to an address we checked (each in turn, like any client), so a DNS answer cannot

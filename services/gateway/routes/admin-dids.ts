@@ -25,6 +25,7 @@ export const adminDidEndpoints = [
     summary: 'Import Dids',
     description: 'Adds E.164 numbers to the pool. Idempotent: numbers already there are reported in `already_known`, not duplicated.',
     body: DidImportInput,
+    idempotent: true,
     handle: ({ bus, ctx, body }) => bus.request(did.importNumbers, body, ctx),
   }),
   endpoint({
@@ -52,6 +53,7 @@ export const adminDidEndpoints = [
     params: NumberParams,
     body: T.Object({ tenant_id: T.String({ minLength: 1, maxLength: 64 }) }),
     errors: { 404: 'The number is not in the pool, or no such tenant', 409: 'Assigned already, or cooling down' },
+    idempotent: true,
     handle: ({ bus, ctx, params, body }) => bus.request(did.assign, { e164: e164Of(params.e164), tenant_id: body.tenant_id }, ctx),
   }),
   endpoint({
@@ -63,6 +65,7 @@ export const adminDidEndpoints = [
     description: "Ends the number's assignment (kept for audit); its open sessions end with `end_reason: number_released`, and it cools down before it can be assigned again.",
     params: NumberParams,
     errors: changeErrors,
+    idempotent: true,
     handle: ({ bus, ctx, params }) => bus.request(did.release, { e164: e164Of(params.e164) }, ctx),
   }),
   endpoint({
@@ -74,6 +77,7 @@ export const adminDidEndpoints = [
     description: 'While suspended, no new sessions use the number and inbound calls to it are refused. Suspending a suspended number changes nothing.',
     params: NumberParams,
     errors: changeErrors,
+    idempotent: true,
     handle: ({ bus, ctx, params }) => bus.request(did.suspend, { e164: e164Of(params.e164) }, ctx),
   }),
   endpoint({
@@ -85,6 +89,7 @@ export const adminDidEndpoints = [
     description: 'Lifts a suspension (409 `did_not_suspended` if the number is not suspended).',
     params: NumberParams,
     errors: changeErrors,
+    idempotent: true,
     handle: ({ bus, ctx, params }) => bus.request(did.resume, { e164: e164Of(params.e164) }, ctx),
   }),
 ]

@@ -18,6 +18,7 @@ export const adminTenantEndpoints = [
     summary: 'Create Tenant',
     description: "Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret.",
     body: TenantCreateInput,
+    idempotent: true,
     handle: ({ bus, ctx, body }) => bus.request(identity.createTenant, body, ctx),
   }),
   endpoint({

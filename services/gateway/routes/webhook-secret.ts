@@ -24,7 +24,8 @@ export const webhookSecretEndpoints = [
     operationId: 'rotate_webhook_secret_v1_webhook_secret_rotate_post',
     description:
       'Replaces the signing secret at once and returns the new one; callbacks sent from now on are signed with it. ' +
-      'A retried rotation rotates again: use the secret from the last answer (or read it with GET).',
+      'With the same `Idempotency-Key` a retried rotation rotates once and answers the current secret.',
+    idempotent: true,
     handle: ({ bus, ctx }) => bus.request(identity.rotateWebhookSecret, {}, ctx),
   }),
 ]
