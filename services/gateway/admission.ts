@@ -13,7 +13,7 @@ import type { Principal } from '../../shared/contracts/identity'
 import { AppError, isAppError } from '../../shared/errors'
 import { rateLimited } from '../../shared/metrics'
 import { authenticate, checkAdmin, presentedKey } from './auth'
-import type { Access } from './endpoint'
+import type { Access } from './access'
 import type { KeyCache } from './key-cache'
 import type { Decision, Limit, RateLimiter } from './rate-limit'
 
@@ -27,16 +27,19 @@ export interface AdmissionDeps {
   adminToken?: string
 }
 
+/** The answer's headers, as Elysia's `set.headers`. */
+type Headers = Record<string, string | number>
+
 function refuse(d: Decision, headers: Headers, what: string): never {
   rateLimited.inc()
-  headers.set('retry-after', String(d.retryAfterSeconds))
+  headers['retry-after'] = String(d.retryAfterSeconds)
   throw new AppError('rate_limited', `${what}; retry after ${d.retryAfterSeconds}s`)
 }
 
 function setLimitHeaders(d: Decision, headers: Headers): void {
-  headers.set('ratelimit-limit', String(d.limit))
-  headers.set('ratelimit-remaining', String(d.remaining))
-  headers.set('ratelimit-reset', String(d.resetSeconds))
+  headers['ratelimit-limit'] = String(d.limit)
+  headers['ratelimit-remaining'] = String(d.remaining)
+  headers['ratelimit-reset'] = String(d.resetSeconds)
 }
 
 /** Spends one of the address's unauthenticated requests, or refuses. */
@@ -70,7 +73,7 @@ export async function admit(
   const key = presentedKey(request.headers)
   const known = key && isWellFormedApiKey(key) ? deps.keys.peek(hashApiKey(key)) : undefined
   let principal: Principal
-  if (known) principal = await authenticate(request.headers, deps.keys, deps.bus, requestId)
+  if (known) principal = await authenticate(request.headers, deps.keys, deps.bus, requestId, Date.now(), deps.adminToken)
   else {
     // Not verified here yet: an address that has spent its budget on bad keys waits first;
     // only a refusal costs it (a good key's first use is free).
@@ -78,7 +81,7 @@ export async function admit(
     const d = deps.anonymous.limiter.peek(bucket, deps.anonymous.limit)
     if (!d.allowed) refuse(d, headers, `too many unauthenticated requests from your address (limit ${deps.anonymous.limit.ratePerSecond} per second)`)
     try {
-      principal = await authenticate(request.headers, deps.keys, deps.bus, requestId)
+      principal = await authenticate(request.headers, deps.keys, deps.bus, requestId, Date.now(), deps.adminToken)
     } catch (e) {
       if (isAppError(e) && e.status === 401) deps.anonymous.limiter.check(bucket, deps.anonymous.limit)
       throw e

@@ -7,7 +7,7 @@ import { client, type Client } from '../../tests/support/http'
 import { startTestPlatform, type TestPlatform } from '../../tests/support/platform'
 import { didService } from '../did/service'
 import { identityService } from '../identity/service'
-import { RESOURCES } from './app'
+import { gatewayApp } from '../../tests/support/gateway-app'
 import { gatewayService } from './service'
 
 let p: TestPlatform
@@ -20,10 +20,13 @@ afterAll(() => p?.stop(), 30_000)
 
 const admin = (path: string, body: unknown, key: string) => http.post(path, { bearer: p.adminToken, body, headers: { 'idempotency-key': key } })
 
-test('every POST endpoint honours Idempotency-Key', () => {
-  const posts = RESOURCES.flatMap((r) => r.endpoints).filter((e) => e.method === 'POST')
+test('every POST route declares Idempotency-Key', async () => {
+  const gw = gatewayApp()
+  const posts = gw.app.routes.filter((r) => r.method === 'POST')
+  await gw.stop()
   expect(posts.length).toBeGreaterThanOrEqual(14)
-  expect(posts.filter((e) => !e.idempotent).map((e) => e.path)).toEqual([])
+  const declares = (r: (typeof posts)[number]) => Boolean((r.hooks as { headers?: { properties?: Record<string, unknown> } }).headers?.properties?.['idempotency-key'])
+  expect(posts.filter((r) => !declares(r)).map((r) => r.path)).toEqual([])
 })
 
 describe('operator commands', () => {

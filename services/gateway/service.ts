@@ -8,9 +8,10 @@ import { parseTrustedProxies } from './client-address'
 import { createGatewayApp } from './app'
 import { KeyCache } from './key-cache'
 import { KeyUsageReporter } from './key-usage'
-import { MAX_BODY_BYTES } from './pipeline'
 import { RateLimiter } from './rate-limit'
 import { UsageGossip } from './usage-gossip'
+
+const BUN_BODY_LIMIT = 2 ** 31 - 1
 
 export const gatewayConfig = {
   ADMIN_TOKEN: T.Optional(T.String({ minLength: 16, description: 'must be at least 16 characters' })),
@@ -57,8 +58,10 @@ export const gatewayService: ServiceDefinition<typeof gatewayConfig> = {
     bus.subscribe(identity.tenantUpdated, ({ tenant_id }) => keys.evictTenant(tenant_id))
     if (!config.ADMIN_TOKEN) log.warn('ADMIN_TOKEN is not set: the operator API (/admin/v1) refuses every request')
     const app = createGatewayApp({ bus, log, keys, limiter, anonymous, usage, adminToken: config.ADMIN_TOKEN, trustProxy: parseTrustedProxies(config.TRUST_PROXY) })
-    // reusePort off: a second platform on a taken port must fail, not split the traffic with the first.
-    listenOrFail('PORT', config.PORT, () => app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: MAX_BODY_BYTES * 4, reusePort: false }))
+    // Bun's own body limit answers with an empty 413; ours (input-guard.ts) streams and stops at
+    // MAX_BODY_BYTES, so Bun's is set out of the way. reusePort off: a second platform on a taken
+    // port must fail, not split the traffic with the first.
+    listenOrFail('PORT', config.PORT, () => app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: BUN_BODY_LIMIT, reusePort: false }))
     const ops = listenOrFail('OPS_PORT', config.OPS_PORT, () => opsApp('gateway', { bus }).listen({ port: config.OPS_PORT, hostname: '0.0.0.0', reusePort: false }))
     log.info({ port: app.server?.port, ops_port: ops.server?.port }, 'gateway listening')
     return {
