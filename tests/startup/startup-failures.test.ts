@@ -48,7 +48,7 @@ describe('start-up failures say what to fix, in one line', () => {
 
   test('PostgreSQL unreachable: one line naming DATABASE_URL and the address, without the password', async () => {
     const port = await freePort()
-    const r = await run('services/identity/main.ts', { NATS_URL: 'nats://127.0.0.1:4222', DATABASE_URL: `postgres://svc:hunter2@127.0.0.1:${port}/masking`, PORT: '0' })
+    const r = await run('services/identity/main.ts', { SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'), NATS_URL: 'nats://127.0.0.1:4222', DATABASE_URL: `postgres://svc:hunter2@127.0.0.1:${port}/masking`, PORT: '0' })
     expect(r.code).toBe(2)
     expect(r.errLines).toHaveLength(1)
     expect(r.errLines[0]).toStartWith(`cannot reach PostgreSQL at postgres://svc:***@127.0.0.1:${port}/masking (DATABASE_URL): `)
