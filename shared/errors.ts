@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   // api keys
   api_key_not_found: 404,
   last_active_key: 409,
+  scope_not_held: 403,
   key_already_revoked: 409,
   // tenants
   tenant_not_found: 404,

@@ -45,9 +45,9 @@ export class SessionLifecycle {
     let row: SessionRow
     try {
       row = c.masked
-        ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, true, 'whole', ctx), requestId)
+        ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, true, 'whole', ctx, !exclusive), requestId)
         : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held }, (e164) =>
-            this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx),
+            this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx, !exclusive),
           )
     } catch (e) {
       throw await this.sessionExistsInstead(tenantId, c.orderId, e)
@@ -108,7 +108,8 @@ export class SessionLifecycle {
   }
 
   /** Inserts one session if the number is free for it (else undefined); an open session with the same order id is a 409 naming it. */
-  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: 'whole' | 'parties', ctx: Partial<BusContext>): Promise<SessionRow | undefined> {
+  /** `serialize`: the tenant shares numbers, so exclusive and shared creates may race on one number (session-store.ts). */
+  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: 'whole' | 'parties', ctx: Partial<BusContext>, serialize: boolean): Promise<SessionRow | undefined> {
     for (let attempt = 0; ; attempt++) {
       const now = new Date()
       const row: SessionRow = {
@@ -127,7 +128,7 @@ export class SessionLifecycle {
         endReason: null,
       }
       try {
-        return (await this.store.insertIfFree(row, guard)) ? row : undefined
+        return (await this.store.insertIfFree(row, guard, { serialize })) ? row : undefined
       } catch (e) {
         if (!(e instanceof ConflictError && e.conflict === 'order' && c.orderId)) throw e
         const open = await this.store.openByOrder(tenantId, c.orderId)

@@ -9,6 +9,7 @@ import { createGatewayApp } from '../../services/gateway/app'
 import { KeyCache } from '../../services/gateway/key-cache'
 import { KeyUsageReporter } from '../../services/gateway/key-usage'
 import { RateLimiter } from '../../services/gateway/rate-limit'
+import { parseTrustedProxies } from '../../services/gateway/client-address'
 import { uniquePrefix } from './infra'
 
 export const ADMIN_TOKEN = 'adm_test_0123456789abcdef'
@@ -18,7 +19,9 @@ export function gatewayApp(opts: { ratePerSecond?: number } = {}) {
   const log = serviceLogger('gateway', 'warn')
   const limiter = new RateLimiter({ ratePerSecond: opts.ratePerSecond ?? 1000, burst: (opts.ratePerSecond ?? 1000) * 2 })
   const usage = new KeyUsageReporter(bus, 60_000)
-  const app = createGatewayApp({ bus, log, keys: new KeyCache(5000), limiter, usage, adminToken: ADMIN_TOKEN, trustProxy: false })
+  const anonymousLimit = { ratePerSecond: 1000, burst: 2000 }
+  const anonymous = { limiter: new RateLimiter(anonymousLimit), limit: anonymousLimit }
+  const app = createGatewayApp({ bus, log, keys: new KeyCache(5000), limiter, anonymous, usage, adminToken: ADMIN_TOKEN, trustProxy: parseTrustedProxies('') })
   const call = (path: string, init: RequestInit & { key?: string; admin?: boolean; json?: unknown } = {}) => {
     const headers = new Headers(init.headers)
     if (init.key) headers.set('x-api-key', init.key)
@@ -37,6 +40,7 @@ export function gatewayApp(opts: { ratePerSecond?: number } = {}) {
     async stop() {
       usage.stop()
       limiter.stop()
+      anonymous.limiter.stop()
       await bus.drain()
     },
   }
