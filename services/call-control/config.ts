@@ -31,6 +31,13 @@ export const callControlConfig = {
   /** How long a stopping instance waits for live calls to end before hanging them up. */
   SIP_DRAIN_TIMEOUT_S: T.Integer({ default: 30, minimum: 0, maximum: 86400 }),
   CALLBACK_ALLOW_PRIVATE: T.Boolean({ default: false }),
+  /** Live calls per tenant on this instance; 0 = no limit. */
+  TENANT_MAX_CONCURRENT_CALLS: T.Integer({ default: 200, minimum: 0, maximum: 1_000_000 }),
+  /** Calls started per tenant in any 60 s on this instance; 0 = no limit. */
+  TENANT_MAX_CALLS_PER_MINUTE: T.Integer({ default: 600, minimum: 0, maximum: 10_000_000 }),
+  /** Digest credentials for the trunk, used when it challenges our INVITEs (401/407). */
+  SIP_OUTBOUND_USERNAME: T.Optional(T.String({ minLength: 1, maxLength: 256 })),
+  SIP_OUTBOUND_PASSWORD: T.Optional(T.String({ minLength: 1, maxLength: 256 })),
   DEFAULT_REGION: T.Optional(
     checkedString((v) => (/^[A-Z]{2}$/.test(v) && isSupportedCountry(v) ? undefined : 'must be an ISO 3166 two-letter region code such as US or GB')),
   ),
@@ -39,11 +46,14 @@ export const callControlConfig = {
 export type CallControlConfig = ConfigOf<typeof callControlConfig>
 
 /** Checks that involve several variables (the per-variable ones ran at parse time). */
-export function checkSipConfig(c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'DRACHTIO_SECRET'>): void {
+export function checkSipConfig(c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'DRACHTIO_SECRET' | 'SIP_OUTBOUND_USERNAME' | 'SIP_OUTBOUND_PASSWORD'>): void {
   if (c.DRACHTIO_HOST && !c.DRACHTIO_SECRET) {
     throw new ConfigError('DRACHTIO_SECRET', "is required when DRACHTIO_HOST is set (drachtio-server's shared secret)")
   }
   if (c.DRACHTIO_HOST && !c.SIP_OUTBOUND_TRUNK) {
     throw new ConfigError('SIP_OUTBOUND_TRUNK', 'is required when DRACHTIO_HOST is set (host[:port][;transport=udp|tcp|tls])')
+  }
+  if (!c.SIP_OUTBOUND_USERNAME !== !c.SIP_OUTBOUND_PASSWORD) {
+    throw new ConfigError(c.SIP_OUTBOUND_USERNAME ? 'SIP_OUTBOUND_PASSWORD' : 'SIP_OUTBOUND_USERNAME', 'must be set together with the other of SIP_OUTBOUND_USERNAME / SIP_OUTBOUND_PASSWORD')
   }
 }

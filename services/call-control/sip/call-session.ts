@@ -9,7 +9,7 @@ import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
 import { classifyFailure } from './failure'
-import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
+import { CallerGone, SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
 
 export type SessionState = 'setup' | 'ringing' | 'answered' | 'ended'
 
@@ -23,7 +23,15 @@ export interface SessionLimits {
 export interface Endpoint {
   /** Request-URI of the party's leg (through the trunk). */
   uri: string
+  /** Max-Forwards for the outgoing INVITE (the incoming one's, decremented). */
+  maxForwards?: number
 }
+
+/**
+ * How long a shutdown waits for a leg to end after our CANCEL or BYE before giving up on it (a
+ * far end that never answers must not hold the process).
+ */
+export const SHUTDOWN_GRACE_MS = 2000
 
 /** One outgoing INVITE's ring: the timeout timer and the means to cancel it. */
 class Ring {
@@ -73,6 +81,8 @@ export class CallSession {
   private callerCanceled = false
   /** Told once, when the first outgoing INVITE is on its way (post-dial delay). */
   private onInviteSent: (() => void) | undefined
+  /** Answers a still-waiting inbound caller when the call is given up (shutdown bound). */
+  private abandonCaller: (() => void) | undefined
 
   constructor(
     readonly id: string,
@@ -92,6 +102,7 @@ export class CallSession {
   ): Promise<void> {
     const alreadyCanceled = opts.alreadyCanceled ?? false
     this.onInviteSent = opts.onInviteSent
+    this.abandonCaller = () => invite.abandon(503)
     invite.onCallerCancel(() => {
       this.callerCanceled = true
       this.ring?.abort()
@@ -102,11 +113,12 @@ export class CallSession {
     }
     const ring = (this.ring = new Ring(this.limits.ringTimeoutMs))
     try {
-      const { caller, callee } = await invite.bridge(target.uri, { callingNumber }, this.progress(ring))
+      const { caller, callee } = await invite.bridge(target.uri, { callingNumber, maxForwards: target.maxForwards }, this.progress(ring))
       ring.done()
       this.connected(caller, callee)
     } catch (e) {
       ring.done()
+      if (e instanceof CallerGone) return this.finish('canceled', 'caller_canceled (the CANCEL crossed the answer)')
       const f = SipFailure.from(e)
       const out = classifyFailure({
         leg: 'callee',
@@ -165,12 +177,22 @@ export class CallSession {
     this.connected(callerLeg, second.leg)
   }
 
-  /** Ends the call now (drain timeout, shutdown): cancels a ringing leg, hangs up answered ones. */
-  async shutdown(): Promise<void> {
+  /**
+   * Ends the call now (drain timeout, shutdown): cancels a ringing leg, hangs up answered ones.
+   * Bounded: a far end that answers neither our CANCEL nor our BYE within `graceMs` is given up
+   * on, and the record is closed anyway.
+   */
+  async shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     this.shuttingDown = true
-    if (this.state === 'answered') await this.hangupAll('shutdown')
+    if (this.state === 'answered') void this.hangupAll('shutdown')
     else this.ring?.abort()
-    await this.done
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const ended = await Promise.race([this.done.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))])
+    clearTimeout(timer)
+    if (ended) return
+    this.abandonCaller?.()
+    this.finish('failed', 'shutdown (the far end answered neither CANCEL nor BYE)')
+    this.resolveDone()
   }
 
   private progress(ring: Ring): Progress {
@@ -203,20 +225,31 @@ export class CallSession {
   private connected(caller: SipLeg, callee: SipLeg): void {
     this.legs = [caller, callee]
     this.state = 'answered'
-    this.report.answered()
-    caller.onHangup(() => void this.hangupOther('caller_hangup', callee))
-    callee.onHangup(() => void this.hangupOther('callee_hangup', caller))
-    // Re-INVITEs (hold, codec change) pass through to the other party.
-    caller.onReoffer((sdp) => callee.reoffer(sdp))
-    callee.onReoffer((sdp) => caller.reoffer(sdp))
+    // The call counts as answered once the caller ACKs our 200 OK (at once for originate's legs).
+    caller.onAck(() => {
+      if (this.state === 'answered') this.report.answered()
+    })
+    // A caller that hangs up before it ever ACKed our 200 OK never had a call.
+    caller.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : caller.acked ? 'caller_hangup' : 'caller_no_ack', callee, caller.acked ? 'completed' : 'failed'))
+    callee.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : 'callee_hangup', caller))
+    // In-dialog requests pass through to the other party: new offers (hold, codec change) in
+    // re-INVITE or UPDATE, offer requests (re-INVITE without SDP, answer in the ACK), INFO (DTMF).
+    for (const [from, to] of [
+      [caller, callee],
+      [callee, caller],
+    ] as const) {
+      from.onReoffer((sdp, method) => to.reoffer(sdp, method))
+      from.onOfferRequest(() => to.requestOffer())
+      from.onInfo((info) => to.info(info))
+    }
     this.maxTimer = setTimeout(() => void this.hangupAll('max_duration'), this.limits.maxCallMs)
     // A shutdown that raced the answer still ends the call.
     if (this.shuttingDown) void this.hangupAll('shutdown')
   }
 
-  private async hangupOther(reason: string, other: SipLeg): Promise<void> {
+  private async hangupOther(reason: string, other: SipLeg, status: EndStatus = 'completed'): Promise<void> {
     if (this.state === 'ended') return
-    this.close('completed', reason)
+    this.close(status, reason)
     await other.hangup()
     this.resolveDone()
   }
