@@ -56,13 +56,13 @@ async function freeUdp(): Promise<number> {
   return p
 }
 
-export async function startRtpengine(opts: { interface?: string; extra?: string[] } = {}): Promise<Rtpengine> {
+export async function startRtpengine(opts: { interface?: string; extra?: string[]; ports?: [number, number] } = {}): Promise<Rtpengine> {
   const bin = findRtpengine()
   if (!bin) throw new Error('rtpengine not found')
   const dir = mkdtempSync(join(tmpdir(), 'rtpe-'))
   const logFile = join(dir, 'rtpengine.log')
   const ngPort = await freeUdp()
-  const [portMin, portMax] = portRange()
+  const [portMin, portMax] = opts.ports ?? portRange()
   let proc: Subprocess
   const spawn = async () => {
     proc = Bun.spawn(
