@@ -266,7 +266,7 @@ describe.skipIf(skip)('media anchored through rtpengine', () => {
     await Promise.all([rtpeA.stop(), rtpeB.stop()])
     try {
       await eventually(async () => (await cc.ready!()).rtpengine, (v) => v === false, 'rtpengine not ready')
-      const ready = await opsApp('call-control', { bus: sip.tp.platform.bus, database: sip.tp.platform.database, running: cc }).handle(new Request('http://cc/ready'))
+      const ready = await opsApp('call-control', { bus: sip.tp.platform.bus, database: sip.tp.platform.database, running: cc }).handle(new Request('http://localhost/ready'))
       expect(ready.status).toBe(503)
       expect(((await ready.json()) as { checks: Record<string, boolean> }).checks).toMatchObject({ sip: true, rtpengine: false })
 
