@@ -16,7 +16,8 @@ export const adminTenantEndpoints = [
     access: admin,
     tags: ['operator'],
     summary: 'Create Tenant',
-    description: "Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret.",
+    description:
+      "Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret. `allowed_countries` lists the countries its sessions' parties may be in (null, the default: the countries of its masked numbers).",
     body: TenantCreateInput,
     handle: ({ bus, ctx, body }) => bus.request(identity.createTenant, body, ctx),
   }),
@@ -45,7 +46,8 @@ export const adminTenantEndpoints = [
     access: admin,
     tags: ['operator'],
     summary: 'Update Tenant',
-    description: 'Changes `name`, `number_sharing` or `rate_limit_per_second` (null restores the default limit).',
+    description:
+      'Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit) or `allowed_countries` (null: the countries of its masked numbers).',
     params: TenantParams,
     body: TenantPatchInput,
     errors: { 404: 'No such tenant' },
