@@ -9,7 +9,7 @@ import { checkedString, ConfigError } from '../../shared/config'
 import type { ConfigOf } from '../../shared/service'
 import { parseCidrList } from './sip/trusted-sources'
 import { parseTrunk } from './sip/trunk'
-import { parseRtpengineUrls } from './media/rtpengine-pool'
+import { parseRtpengineUrls } from '../../shared/media/rtpengine-pool'
 
 const problemOf = (check: () => unknown) => () => {
   try {

@@ -23,8 +23,8 @@ import { parseTrunk } from './sip/trunk'
 import { parseCidrList } from './sip/trusted-sources'
 import { StaleCallSweeper } from './stale-calls'
 import { hostname } from 'node:os'
-import { recoverMedia, RtpengineMediaPlane } from './media/call-media'
-import { parseRtpengineUrls, RtpenginePool } from './media/rtpengine-pool'
+import { recoverMedia, RtpengineMediaPlane } from '../../shared/media/call-media'
+import { parseRtpengineUrls, RtpenginePool } from '../../shared/media/rtpengine-pool'
 
 export const callControlService: ServiceDefinition<typeof callControlConfig> = {
   name: 'call-control',

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
-import { RtpengineClient } from '../../services/call-control/media/rtpengine-client'
+import { RtpengineClient } from '../../shared/media/rtpengine-client'
 import { IN_CI } from './infra'
 
 export function findRtpengine(): string | undefined {

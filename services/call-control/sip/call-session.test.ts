@@ -10,9 +10,9 @@ import { CallRegistry } from './call-registry'
 import { CallSession } from './call-session'
 import { classifyFailure } from './failure'
 import { SipFailure, type Dialer, type InboundInvite, type InfoBody, type OfferMethod, type Progress, type SipLeg } from './legs'
-import type { CallMedia, MediaPlane, Side } from '../media/call-media'
-import { MediaUnavailable } from '../media/rtpengine-pool'
-import { RtpengineUnavailable } from '../media/rtpengine-client'
+import type { CallMedia, MediaPlane, Side } from '../../../shared/media/call-media'
+import { MediaUnavailable } from '../../../shared/media/rtpengine-pool'
+import { RtpengineUnavailable } from '../../../shared/media/rtpengine-client'
 
 const log = createLogger({ level: 'silent' })
 

@@ -18,7 +18,7 @@ import type { CallRegistry } from './call-registry'
 import { inboundInvite, type TrunkAuth } from './drachtio-port'
 import { isNationalForm, numberFromHeader } from './sip-number'
 import { trunkUri, type Trunk } from './trunk'
-import type { MediaPlane } from '../media/call-media'
+import type { MediaPlane } from '../../../shared/media/call-media'
 import type { TrustedSources } from './trusted-sources'
 
 export interface InboundDeps {

@@ -13,7 +13,7 @@
  * - `replace: origin, session-connection`: rtpengine's address in o= and the session c=;
  * - `port latching`: a party keeps its rtpengine port across re-offers.
  */
-import type { Logger } from '../../../shared/log'
+import type { Logger } from '../log'
 import { mediaRequests } from './metrics'
 import { RtpengineError, RtpengineUnavailable, type CallStats, type OfferAnswerOptions } from './rtpengine-client'
 import type { RtpengineInstance, RtpenginePool } from './rtpengine-pool'
