@@ -21,7 +21,7 @@ export const callEndpoints = [
     errors: {
       404: 'No such session of yours (`session_not_found`)',
       409: 'The session is not open (`session_not_open`)',
-      503: 'No SIP server is connected (`sip_unavailable`)',
+      503: 'No SIP server is connected (`sip_unavailable`), or no media server (rtpengine) answers (`media_unavailable`)',
     },
     idempotent: true,
     handle: ({ bus, ctx, body }) => bus.request(calls.originate, body, { ...ctx, timeoutMs: 5000 }),
