@@ -12,6 +12,7 @@ import type { TenantCallLimits } from '../call-limits'
 import { postDialDelay, sipCalls, sipCallsLimited } from '../metrics'
 import { checkOriginateDestinations, checkOriginateInput, originateReply, planOriginate } from '../originate'
 import type { SipAgent } from '../sip/agent'
+import type { MediaPlane } from '../../../shared/media/call-media'
 import type { CallRegistry } from '../sip/call-registry'
 import { CallSession, type SessionLimits } from '../sip/call-session'
 import { trunkUri, type Trunk } from '../sip/trunk'
@@ -26,7 +27,7 @@ export interface CallHandlerDeps {
   callLimits: TenantCallLimits
   allowPrivateCallbacks: boolean
   /** Absent when SIP is off (no DRACHTIO_HOST). */
-  sip?: { agent: SipAgent; trunk: Trunk }
+  sip?: { agent: SipAgent; trunk: Trunk; media?: MediaPlane; pool?: { ready: boolean } }
   resolve?: Resolver
 }
 
@@ -44,6 +45,7 @@ export function serveCalls(bus: Bus, d: CallHandlerDeps): { stopOriginate(): Pro
       const sip = d.sip
       if (!sip) throw new AppError('sip_unavailable', 'calls cannot be placed: SIP is not configured on this platform (DRACHTIO_HOST)')
       if (!sip.agent.connected || d.registry.draining) throw new AppError('sip_unavailable', 'calls cannot be placed right now: no SIP server is connected; try again shortly')
+      if (sip.pool && !sip.pool.ready) throw new AppError('media_unavailable', 'calls cannot be placed right now: no media server (rtpengine) answers; try again shortly')
       const plan = await planOriginate(bus, input, checked, ctx)
       await checkOriginateDestinations(bus, plan, ctx)
       const slot = d.callLimits.admit(plan.tenantId)
@@ -76,7 +78,7 @@ export function serveCalls(bus: Bus, d: CallHandlerDeps): { stopOriginate(): Pro
         throw e
       }
       sipCalls.inc({ direction: 'originate', outcome: 'started' })
-      const session = new CallSession(plan.callId, recorder, d.limits, d.log)
+      const session = new CallSession(plan.callId, recorder, d.limits, d.log, sip.media)
       d.registry.add(session, () => recorder.flushed())
       void session.done.finally(slot.release)
       // The call runs on its own; the reply goes out now.

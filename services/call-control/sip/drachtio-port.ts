@@ -35,6 +35,10 @@ interface UacOptions {
   callingNumber: string
   callingName?: string
   localSdp?: string
+  /** createB2BUA: the offer sent to the callee (rtpengine's), instead of the caller's SDP. */
+  localSdpB?: string
+  /** createB2BUA: turns the callee's answer (183 and 200) into the caller's (through rtpengine). */
+  localSdpA?: (sdp: string) => Promise<string>
   noAck?: boolean
   headers?: Record<string, string>
   passFailure?: boolean
@@ -222,6 +226,7 @@ export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse, a
   })
   return {
     callId: req.get('Call-ID'),
+    sdp: req.body ?? '',
     get canceled() {
       return canceled
     },
@@ -236,7 +241,14 @@ export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse, a
           req,
           res,
           uri,
-          { ...presenting(opts.callingNumber), passFailure: false, ...(headers ? { headers } : {}), ...(auth ? { auth } : {}) },
+          {
+            ...presenting(opts.callingNumber),
+            passFailure: false,
+            ...(headers ? { headers } : {}),
+            ...(auth ? { auth } : {}),
+            ...(opts.sdp !== undefined ? { localSdpB: opts.sdp } : {}),
+            ...(opts.answer ? { localSdpA: opts.answer } : {}),
+          },
           { ...progressCallbacks(progress), cbFinalizedUac: () => (calleeAnswered = true) },
         )
         return { caller: legOf(uas), callee: legOf(uac) }

@@ -18,6 +18,7 @@ import type { CallRegistry } from './call-registry'
 import { inboundInvite, unfoldHeaders, type TrunkAuth } from './drachtio-port'
 import { isNationalForm, numberFromHeader } from './sip-number'
 import { trunkUri, type Trunk } from './trunk'
+import type { MediaPlane } from '../../../shared/media/call-media'
 import type { TrustedSources } from './trusted-sources'
 
 export interface InboundDeps {
@@ -29,6 +30,8 @@ export interface InboundDeps {
   region?: string
   limits: SessionLimits
   recorder: RecorderDeps
+  /** Where media is anchored (rtpengine). */
+  media?: MediaPlane
   callLimits: TenantCallLimits
   /** Digest credentials for the trunk, if it challenges. */
   auth?: TrunkAuth
@@ -146,7 +149,7 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     maskedE164: decision.caller_id,
     sipCallId,
   })
-  const session = new CallSession(callId, recorder, deps.limits, deps.log)
+  const session = new CallSession(callId, recorder, deps.limits, deps.log, deps.media)
   deps.registry.add(session, () => recorder.flushed())
   void session.done.finally(slot.release)
   await session.runInbound(invite, { uri: trunkUri(deps.trunk, decision.target), maxForwards: verdict.maxForwards }, decision.caller_id, {

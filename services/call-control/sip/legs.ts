@@ -87,11 +87,18 @@ export interface InboundInvite {
   reject(status: number, reason?: string): void
   /** The caller sent CANCEL before we answered. */
   onCallerCancel(cb: () => void): void
+  /** The caller's offer (the INVITE's SDP body; empty when it sent none). */
+  readonly sdp: string
   /**
-   * Rings `uri` presenting `callingNumber` and, when it answers, answers the caller with its SDP
-   * (back-to-back). Rejects with a SipFailure; the caller's final response is then ours to send.
+   * Rings `uri` presenting `callingNumber` with `sdp` as the offer and, when it answers, answers
+   * the caller with `answer(callee's SDP)` (back-to-back; 183 early media too). Rejects with a
+   * SipFailure; the caller's final response is then ours to send.
    */
-  bridge(uri: string, opts: { callingNumber: string; maxForwards?: number }, progress: Progress): Promise<{ caller: SipLeg; callee: SipLeg }>
+  bridge(
+    uri: string,
+    opts: { callingNumber: string; maxForwards?: number; sdp?: string; answer?: (sdp: string) => Promise<string> },
+    progress: Progress,
+  ): Promise<{ caller: SipLeg; callee: SipLeg }>
   /** Gives up on the call when the callee's leg cannot be ended (shutdown bound): answers the caller if it is still waiting. */
   abandon(status: number): void
 }
