@@ -335,6 +335,40 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
     }
   }, 30_000)
 
+  test('a caller that never ACKs our 200 OK: drachtio gives up after 32 s, the callee gets BYE, the record is failed (not a completed call)', async () => {
+    const since = Date.now()
+    const trunk = await sipp('no-ack-uas', uas({ hangup: 'them' }).replace('timeout="20000"', 'timeout="45000"'), { uas: true })
+    await Bun.sleep(300)
+    const phone = await rawSip('127.0.0.1')
+    try {
+      phone.send(
+        request(
+          `INVITE sip:${MASKED}@127.0.0.1:${sip.dr.sipPort} SIP/2.0`,
+          [
+            `Via: SIP/2.0/UDP 127.0.0.1:${phone.port};branch=z9hG4bKnoack1`,
+            `From: <sip:${DRIVER}@127.0.0.1>;tag=noack1`,
+            `To: <sip:${MASKED}@127.0.0.1>`,
+            `Call-ID: noack-${Date.now()}@127.0.0.1`,
+            'CSeq: 1 INVITE',
+            `Contact: <sip:${DRIVER}@127.0.0.1:${phone.port}>`,
+            'Max-Forwards: 70',
+            'Content-Type: application/sdp',
+          ],
+          sdpFor('127.0.0.1', 40004),
+        ),
+        sip.dr.sipPort,
+      )
+      expect((await phone.next(/^SIP\/2\.0 200/, 10_000)).split('\r\n')[0]).toBe('SIP/2.0 200 OK')
+      // No ACK, ever: the 200 OK is retransmitted until drachtio-server's timer H (32 s) gives up.
+      ok(await trunk.done)
+      const [call] = await endedCalls(since, 1)
+      expect([call!.status, call!.end_reason, call!.answered_at, call!.duration_seconds]).toEqual(['failed', 'caller_no_ack', null, 0])
+    } finally {
+      phone.close()
+      await trunk.stop()
+    }
+  }, 60_000)
+
   test('an INVITE with folded headers (RFC 4475) is bridged like any other (it used to be answered at the callee, then refused with 500)', async () => {
     const trunk = await sipp('folded-uas', uas({ hangup: 'them' }), { uas: true })
     await Bun.sleep(300)
