@@ -47,7 +47,7 @@ let http: Client
 let tenant: { tenantId: string; key: string }
 let sessionId: string
 
-async function sipp(name: string, xml: string, o: { uas?: boolean; calls?: number; rate?: number; localIp?: string; dial?: string; extra?: string[] } = {}) {
+async function sipp(name: string, xml: string, o: { uas?: boolean; calls?: number; rate?: number; localIp?: string; dial?: string; extra?: string[]; timeoutS?: number } = {}) {
   return runSipp({
     scenario: scenarioFile(sip.tmp.dir, name, xml),
     name,
@@ -59,6 +59,7 @@ async function sipp(name: string, xml: string, o: { uas?: boolean; calls?: numbe
     calls: o.calls ?? 1,
     rate: o.rate,
     extra: o.extra,
+    timeoutS: o.timeoutS,
   })
 }
 
@@ -337,7 +338,7 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
 
   test('a caller that never ACKs our 200 OK: drachtio gives up after 32 s, the callee gets BYE, the record is failed (not a completed call)', async () => {
     const since = Date.now()
-    const trunk = await sipp('no-ack-uas', uas({ hangup: 'them' }).replace('timeout="20000"', 'timeout="45000"'), { uas: true })
+    const trunk = await sipp('no-ack-uas', uas({ hangup: 'them' }).replace('timeout="20000"', 'timeout="45000"'), { uas: true, timeoutS: 50 })
     await Bun.sleep(300)
     const phone = await rawSip('127.0.0.1')
     try {
