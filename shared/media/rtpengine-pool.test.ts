@@ -28,10 +28,10 @@ describe.skipIf(missing)('two real instances', () => {
   let two: Rtpengine
   beforeAll(async () => {
     ;[one, two] = await Promise.all([startRtpengine(), startRtpengine()])
-  })
+  }, 30_000)
   afterAll(async () => {
     await Promise.all([removeRtpengine(one), removeRtpengine(two)])
-  })
+  }, 30_000)
 
   test('health follows ping: a stopped instance gets no new calls, none healthy → MediaUnavailable, a restarted one comes back', async () => {
     const pool = new RtpenginePool([one.url, two.url], { timeoutMs: 200, pingIntervalMs: 100_000, log })
@@ -62,5 +62,5 @@ describe.skipIf(missing)('two real instances', () => {
       pool.stop()
       await two.restart()
     }
-  })
+  }, 30_000)
 })
