@@ -108,6 +108,7 @@ describe.skipIf(missing)("a call's media on real rtpengine instances", () => {
       await media.offer('caller', a.sdp())
       await media.answer('callee', b.sdp())
       expect(await two.calls()).toEqual(['cc-test~call_2'])
+      await pool.checkAll() // the timed-out offer and a failed ping: `one` is down
       expect(pool.healthy().map((i) => i.url)).toEqual([two.url])
 
       // Anchored on `two`: when `two` goes, a re-offer fails rather than moving the call.
