@@ -15,7 +15,7 @@ import type { TenantCallLimits } from '../call-limits'
 import { postDialDelay, sipCalls, sipCallsLimited } from '../metrics'
 import { CallSession, type SessionLimits } from './call-session'
 import type { CallRegistry } from './call-registry'
-import { inboundInvite, type TrunkAuth } from './drachtio-port'
+import { inboundInvite, unfoldHeaders, type TrunkAuth } from './drachtio-port'
 import { isNationalForm, numberFromHeader } from './sip-number'
 import { trunkUri, type Trunk } from './trunk'
 import type { MediaPlane } from '../../../shared/media/call-media'
@@ -77,6 +77,7 @@ export function screenInvite(opts: { draining: boolean; trusted: boolean; to?: s
 
 export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse, deps: InboundDeps): Promise<void> {
   const received = performance.now()
+  unfoldHeaders(req, res)
   const sipCallId = req.get('Call-ID')
   const pai = req.has('P-Asserted-Identity') ? req.get('P-Asserted-Identity') : undefined
   const callerHeader = pai ?? req.get('From')
