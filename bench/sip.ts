@@ -249,9 +249,6 @@ export async function run(): Promise<void> {
         TENANT_MAX_CONCURRENT_CALLS: '1000000',
         TENANT_MAX_CALLS_PER_MINUTE: '10000000',
         RTPENGINE_URLS: rtpeB.url,
-        // The static B2BUA has no per-tenant limits; the benchmark's one tenant must not hit them.
-        TENANT_MAX_CONCURRENT_CALLS: '0',
-        TENANT_MAX_CALLS_PER_MINUTE: '0',
       },
     })
     stops.push(platform.stop)
