@@ -32,6 +32,10 @@ export const SECRET_VARS = [
   'NATS_PASSWORD_DID',
   'NATS_PASSWORD_SESSIONS',
   'NATS_PASSWORD_CALL_CONTROL',
+  'PG_PASSWORD_IDENTITY',
+  'PG_PASSWORD_DID',
+  'PG_PASSWORD_SESSIONS',
+  'PG_PASSWORD_CALL_CONTROL',
 ] as const
 /** Stand-ins for the required variables (what an operator's env file provides). */
 export const SAMPLE_ENV: Record<string, string> = {
@@ -44,6 +48,10 @@ export const SAMPLE_ENV: Record<string, string> = {
   NATS_PASSWORD_DID: 'example-nats-did',
   NATS_PASSWORD_SESSIONS: 'example-nats-sessions',
   NATS_PASSWORD_CALL_CONTROL: 'example-nats-call-control',
+  PG_PASSWORD_IDENTITY: 'examplepgidentity',
+  PG_PASSWORD_DID: 'examplepgdid',
+  PG_PASSWORD_SESSIONS: 'examplepgsessions',
+  PG_PASSWORD_CALL_CONTROL: 'examplepgcallcontrol',
   SIP_OUTBOUND_TRUNK: 'trunk.example.net:5060;transport=udp',
   SIP_TRUSTED_SOURCES: '192.0.2.0/24',
 }
