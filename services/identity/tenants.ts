@@ -1,10 +1,11 @@
 /** Tenants: created by operators with a first key (plaintext returned once) and a signing secret. */
 import { count, desc, eq, sql } from 'drizzle-orm'
 import type { Static } from '@sinclair/typebox'
+import { isSupportedCountry } from 'libphonenumber-js'
 import { SCOPES, type Page } from '../../shared/contracts/common'
 import type { Tenant, TenantCreateInput, TenantPatchInput } from '../../shared/contracts/identity'
 import type { Db } from '../../shared/db/database'
-import { AppError } from '../../shared/errors'
+import { AppError, validationError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
 import { recordAudit } from './audit'
 import { tenants } from './db/schema'
@@ -19,9 +20,20 @@ export function toTenant(r: TenantRow): Tenant {
     name: r.name,
     number_sharing: r.numberSharing,
     rate_limit_per_second: r.rateLimitPerSecond,
+    allowed_countries: r.allowedCountries ?? null,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
   }
+}
+
+/** `allowed_countries`: codes libphonenumber knows (the schema checked the shape), sorted; null stays null. */
+export function checkCountries(list: string[] | null | undefined): string[] | null {
+  if (list === undefined || list === null) return null
+  const bad = list.findIndex((c) => !isSupportedCountry(c))
+  if (bad >= 0) {
+    throw validationError([{ loc: ['body', 'allowed_countries', bad], msg: 'Value should be an ISO 3166-1 alpha-2 country code with telephone numbers, e.g. US', type: 'value_error' }])
+  }
+  return [...list].sort()
 }
 
 export async function createTenant(db: Db, input: Static<typeof TenantCreateInput>, requestId: string | null, secrets: Pick<WebhookSecretStore, 'fresh'>) {
@@ -34,6 +46,7 @@ export async function createTenant(db: Db, input: Static<typeof TenantCreateInpu
         name: input.name,
         numberSharing: input.number_sharing ?? 'exclusive',
         rateLimitPerSecond: input.rate_limit_per_second ?? null,
+        allowedCountries: checkCountries(input.allowed_countries),
         webhookSecret: webhookSecret.sealed,
       })
       .returning()
@@ -70,6 +83,7 @@ export async function updateTenant(db: Db, tenantId: string, patch: Static<typeo
   if (patch.name !== undefined) set.name = patch.name
   if (patch.number_sharing !== undefined) set.numberSharing = patch.number_sharing
   if (patch.rate_limit_per_second !== undefined) set.rateLimitPerSecond = patch.rate_limit_per_second
+  if (patch.allowed_countries !== undefined) set.allowedCountries = checkCountries(patch.allowed_countries)
   const [r] = await db
     .update(tenants)
     .set({ ...set, updatedAt: sql`now()` })
