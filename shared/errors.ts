@@ -44,6 +44,8 @@ export const ERROR_STATUS = {
   // calls
   call_not_found: 404,
   callback_url_refused: 422,
+  // prompts
+  prompt_not_found: 404,
   // 5xx
   internal_error: 500,
   bad_gateway: 502,

@@ -30,6 +30,8 @@ export const callControlConfig = {
   /** How long a stopping instance waits for live calls to end before hanging them up. */
   SIP_DRAIN_TIMEOUT_S: T.Integer({ default: 30, minimum: 0, maximum: 86400 }),
   CALLBACK_ALLOW_PRIVATE: T.Boolean({ default: false }),
+  /** Where prompts are written for rtpengine to play (built-in ones generated under builtin/ at first start); rtpengine must read the same path. */
+  PROMPTS_DIR: T.String({ default: './data/prompts', minLength: 1, description: 'must be a directory path' }),
   DEFAULT_REGION: T.Optional(
     checkedString((v) => (/^[A-Z]{2}$/.test(v) && isSupportedCountry(v) ? undefined : 'must be an ISO 3166 two-letter region code such as US or GB')),
   ),

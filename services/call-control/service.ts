@@ -14,6 +14,9 @@ import { WebhookSecrets } from './callbacks/webhook-secrets'
 import { callControlConfig, checkSipConfig } from './config'
 import { idempotencyKeys } from './db/schema'
 import { serveCalls } from './handlers/calls'
+import { servePrompts } from './handlers/prompts'
+import { PromptStore } from './prompts/prompt-store'
+import { ensureBuiltinPrompts, type BuiltinPromptName, type PromptFile } from '../../shared/prompts/builtin'
 import { countLiveCallsWith } from './metrics'
 import { SipAgent } from './sip/agent'
 import { CallRegistry } from './sip/call-registry'
@@ -40,6 +43,22 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     const writer = new CallWriter(db, log, () => worker.nudge())
     const recorder = { db, bus, log, writer }
     const idempotency = new IdempotencyStore(db, idempotencyKeys)
+
+    let builtin = new Map<BuiltinPromptName, PromptFile>()
+    try {
+      builtin = await ensureBuiltinPrompts(config.PROMPTS_DIR)
+    } catch (e) {
+      // The API still works; calls that would hear a built-in prompt get today's SIP refusals instead.
+      log.error({ err: (e as Error).message }, 'built-in prompts unavailable (install espeak-ng and sox)')
+    }
+    const promptStore = new PromptStore(db, config.PROMPTS_DIR, builtin)
+    servePrompts(bus, promptStore, idempotency)
+    // A deleted prompt's audio outlives any call that could still be playing it.
+    const purgeGraceMs = limits.maxCallMs + 2 * limits.ringTimeoutMs + 300_000
+    const purgeTimer = setInterval(() => {
+      promptStore.purge(new Date(Date.now() - purgeGraceMs)).catch((e) => log.warn({ err: (e as Error).message }, 'prompt purge failed'))
+    }, 600_000)
+    purgeTimer.unref?.()
 
     let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk> } | undefined
     if (config.DRACHTIO_HOST) {
@@ -81,6 +100,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         stopping ??= (async () => {
           // Originate requests go to the other instances from here on (this one leaves the queue
           // group); new inbound calls are refused; live ones get the drain bound, then are hung up.
+          clearInterval(purgeTimer)
           await served.stopOriginate()
           const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
           if (drained.waitedFor) log.info(drained, 'drained live calls')

@@ -14,7 +14,9 @@ import { apiKeyEndpoints } from './routes/api-keys'
 import { callEndpoints } from './routes/calls'
 import { didEndpoints } from './routes/dids'
 import { healthEndpoints } from './routes/health'
+import { promptEndpoints } from './routes/prompts'
 import { sessionEndpoints } from './routes/sessions'
+import { settingsEndpoints } from './routes/settings'
 import { webhookSecretEndpoints } from './routes/webhook-secret'
 
 export const RESOURCES: { name: string; endpoints: Endpoint[] }[] = [
@@ -22,6 +24,8 @@ export const RESOURCES: { name: string; endpoints: Endpoint[] }[] = [
   { name: 'api-keys', endpoints: apiKeyEndpoints },
   { name: 'admin-tenants', endpoints: adminTenantEndpoints },
   { name: 'sessions', endpoints: sessionEndpoints },
+  { name: 'prompts', endpoints: promptEndpoints },
+  { name: 'settings', endpoints: settingsEndpoints },
   { name: 'calls', endpoints: callEndpoints },
   { name: 'webhook-secret', endpoints: webhookSecretEndpoints },
   { name: 'dids', endpoints: didEndpoints },

@@ -21,6 +21,8 @@ export interface HandlerInput<Q, P, B> {
   query: Q
   params: P
   body: B
+  /** The raw body of a `binaryBody` endpoint. */
+  bytes: Uint8Array
   /** Present on tenant endpoints: who is calling, from the verified key. */
   principal: Principal
   requestId: string
@@ -49,6 +51,11 @@ export interface Endpoint<Q extends TObject | undefined = TObject | undefined, P
   query?: Q
   params?: P
   body?: B
+  /**
+   * A raw (non-JSON) body instead of `body`, handed to the handler as bytes: its media types and
+   * size bound (a larger one is a 422 naming `size`, and is not read past the bound).
+   */
+  binaryBody?: { contentTypes: string[]; maxBytes: number; description: string }
   /** Statuses this endpoint documents besides 200 and 422, with what they mean. */
   errors?: Record<number, string>
   /** POST endpoints replay their first answer for a repeated `Idempotency-Key`. */

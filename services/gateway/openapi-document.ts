@@ -47,7 +47,7 @@ const json = (schema: unknown) => ({ 'application/json': { schema } })
 
 function responsesOf(ep: Endpoint) {
   const responses: Record<string, unknown> = { 200: { description: 'Successful Response', content: json({}) } }
-  if (ep.query || ep.params || ep.body) {
+  if (ep.query || ep.params || ep.body || ep.binaryBody) {
     responses[422] = { description: 'Validation Error', content: json({ $ref: '#/components/schemas/HTTPValidationError' }) }
   }
   const common: Record<number, string> =
@@ -75,6 +75,13 @@ export function buildDocument(endpoints: Endpoint[]) {
       security: ep.access.kind === 'tenant' ? [{ TenantApiKey: [] }, { TenantBearer: [] }] : ep.access.kind === 'admin' ? [{ OperatorToken: [] }] : [],
     }
     if (ep.body) op.requestBody = { required: true, content: json(plain(ep.body)) }
+    if (ep.binaryBody) {
+      op.requestBody = {
+        required: true,
+        description: ep.binaryBody.description,
+        content: Object.fromEntries(ep.binaryBody.contentTypes.map((t) => [t, { schema: { type: 'string', format: 'binary', maxLength: ep.binaryBody!.maxBytes } }])),
+      }
+    }
     ;(paths[ep.path] ??= {})[ep.method.toLowerCase()] = op
   }
   return {

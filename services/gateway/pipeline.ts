@@ -55,6 +55,32 @@ async function readJson(request: Request): Promise<unknown> {
   }
 }
 
+/** Reads at most `maxBytes` of a raw body; a larger one is a 422 naming its size (it is not read further). */
+async function readBytes(request: Request, spec: NonNullable<Endpoint['binaryBody']>): Promise<Uint8Array> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (!spec.contentTypes.includes(type)) {
+    throw new AppError('unsupported_media_type', `send the body as ${spec.contentTypes.join(' or ')} (got ${type || 'no Content-Type'})`)
+  }
+  const tooBig = (n: number | string) =>
+    validationError([{ loc: ['body', 'size'], msg: `the file is ${n} bytes; at most ${spec.maxBytes} bytes are accepted`, type: 'prompt_size' }])
+  const declared = Number(request.headers.get('content-length') ?? 0)
+  if (declared > spec.maxBytes) throw tooBig(declared)
+  const chunks: Uint8Array[] = []
+  let total = 0
+  const reader = request.body?.getReader()
+  for (;;) {
+    const r = await reader?.read()
+    if (!r || r.done) break
+    total += r.value.byteLength
+    if (total > spec.maxBytes) {
+      await reader!.cancel().catch(() => {})
+      throw tooBig(`more than ${spec.maxBytes}`)
+    }
+    chunks.push(r.value)
+  }
+  return Buffer.concat(chunks)
+}
+
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
 
 export async function runEndpoint(
@@ -93,6 +119,7 @@ export async function runEndpoint(
     let query: unknown = {}
     let params: unknown = {}
     let body: unknown
+    let bytes: Uint8Array | undefined
     if (ep.query) {
       const url = new URL(request.url)
       const r = validateStrings(ep.query, Object.fromEntries(url.searchParams), 'query')
@@ -108,6 +135,8 @@ export async function runEndpoint(
       const r = validateBody(ep.body, await readJson(request))
       if (r.ok) body = r.value
       else issues.push(...r.issues)
+    } else if (ep.binaryBody) {
+      bytes = await readBytes(request, ep.binaryBody)
     } else if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) {
       throw new AppError('payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`)
     }
@@ -125,6 +154,7 @@ export async function runEndpoint(
       query,
       params,
       body,
+      bytes,
       principal: principal!,
       requestId,
       ctx: { requestId, tenantId: principal?.tenant_id, idempotencyKey },

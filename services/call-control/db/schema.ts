@@ -76,5 +76,28 @@ export const callbackDeliveries = callsSchema.table(
   ],
 )
 
+/**
+ * Tenants' uploaded prompts. The audio is kept here (base64 of the validated WAV) so every
+ * call-control instance can write it where rtpengine reads it. A deleted prompt is only marked
+ * (`deleted_at`): no new call picks it, and its audio stays until no live call can still be
+ * playing it (`PromptStore.purge`).
+ */
+export const prompts = callsSchema.table(
+  'prompts',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    encoding: text('encoding').notNull(),
+    sampleRate: integer('sample_rate').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    audioBase64: text('audio_base64').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('prompts_tenant_idx').on(t.tenantId, t.id)],
+)
+
 /** `Idempotency-Key` records of originate requests (shared/idempotency.ts). */
 export const idempotencyKeys = idempotencyTable(callsSchema)

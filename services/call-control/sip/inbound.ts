@@ -95,6 +95,13 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     invite.reject(decision.sip_status)
     return
   }
+  if (decision.action === 'collect_pin') {
+    // PIN sessions need the media plane (prompt and RFC 4733 digits); without it the number is unavailable.
+    sipCalls.inc({ direction: 'inbound', outcome: '480' })
+    deps.log.info({ sip_call_id: sipCallId, to: verdict.to, status: 480, why: 'pin_needs_media' }, 'inbound call refused')
+    invite.reject(480)
+    return
+  }
 
   sipCalls.inc({ direction: 'inbound', outcome: 'bridged' })
   const callId = newId('call')

@@ -1,6 +1,6 @@
 /** `/v1/sessions`: masked-number sessions (DESIGN.md, tenant REST API; contract operations). */
 import { Type as T } from '@sinclair/typebox'
-import { CreateSessionInput, sessions } from '../../../shared/contracts/sessions'
+import { CreateSessionInput, sessions, UpdateSessionInput } from '../../../shared/contracts/sessions'
 import { endpoint, tenant } from '../endpoint'
 
 const SessionRefParams = T.Object({ session_ref: T.String({ minLength: 1, maxLength: 128, title: 'Session Ref' }) })
@@ -18,7 +18,11 @@ export const sessionEndpoints = [
       '`ttl_minutes` defaults to 60 (1-10080). With `masked_e164` that number is used (404 not in the pool, 403 not actively yours, ' +
       '409 already carrying an open session); without it a free number of yours is picked, in the customer\'s country first, least ' +
       'recently used first (409 `no_masked_number_available` when none is free). An open session with the same `order_id` is a 409 ' +
-      '`session_exists` naming it.',
+      '`session_exists` naming it. With `pin_required: true` the reply carries `driver_pin` and `customer_pin` (`pin_length` digits, 4-8, ' +
+      'default 6): a caller to the number types a PIN and is bridged to the other party of the session whose PIN it typed; PIN sessions share ' +
+      'numbers with each other (PINs are unique among the open PIN sessions of a number), so any number of them fit on a small pool. ' +
+      '`call_time_limit_seconds` and `ring_timeout_seconds` hold this session\'s calls to less than the platform\'s limits; ' +
+      '`greeting_prompt` plays to the caller before the other party is rung.',
     body: CreateSessionInput,
     errors: {
       403: 'The masked number is not actively assigned to you (`masked_number_not_assigned`)',
@@ -55,6 +59,21 @@ export const sessionEndpoints = [
     params: SessionRefParams,
     errors: { 404: 'No such session of yours' },
     handle: ({ bus, ctx, params }) => bus.request(sessions.get, { session_ref: params.session_ref }, ctx),
+  }),
+  endpoint({
+    method: 'PATCH',
+    path: '/v1/sessions/{session_ref}',
+    access: tenant('sessions:write'),
+    tags: ['tenant'],
+    summary: 'Update Session',
+    description:
+      'Changes an open session: `ttl_minutes` (1-10080) makes it end that many minutes from now (longer or shorter; routing, the expiry ' +
+      'sweeper and number sharing follow at once); `call_time_limit_seconds`, `ring_timeout_seconds`, `greeting_prompt` change its limits ' +
+      'and greeting (null clears one). A session that has ended is 409 `session_not_open`.',
+    params: SessionRefParams,
+    body: UpdateSessionInput,
+    errors: { 404: 'No such session of yours', 409: 'The session has ended (`session_not_open`)' },
+    handle: ({ bus, ctx, params, body }) => bus.request(sessions.update, { session_ref: params.session_ref, ...body }, ctx),
   }),
   endpoint({
     method: 'POST',
