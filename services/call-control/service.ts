@@ -93,6 +93,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
 
     let stopping: Promise<void> | undefined
     return {
+      prompts: promptStore,
       async ready(): Promise<Record<string, boolean>> {
         return sip ? { sip: sip.agent.connected } : {}
       },

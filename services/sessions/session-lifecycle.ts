@@ -7,8 +7,7 @@
 import type { Bus, BusContext } from '../../shared/bus/bus'
 import { did } from '../../shared/contracts/did'
 import { sessions as contract, type CreateSessionInput, type RouteDecision, type Session, type UpdateSessionInput } from '../../shared/contracts/sessions'
-import { calls } from '../../shared/contracts/calls'
-import { BUILTIN_PROMPT_NAMES } from '../../shared/prompts/builtin'
+import { checkPromptRef } from '../../shared/prompts/prompt-ref'
 import { AppError, isAppError, validationError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
 import type { Logger } from '../../shared/log'
@@ -214,18 +213,8 @@ export class SessionLifecycle {
     return session
   }
 
-  /** A prompt reference must name a built-in prompt or one of the tenant's own (422 otherwise). */
-  private async checkPrompt(tenantId: string, ref: string, loc: string[], requestId: string): Promise<void> {
-    if (ref.startsWith('builtin:')) {
-      if ((BUILTIN_PROMPT_NAMES as string[]).includes(ref.slice(8))) return
-      throw validationError([{ loc, msg: `no built-in prompt ${ref}; one of ${BUILTIN_PROMPT_NAMES.map((n) => `builtin:${n}`).join(', ')}`, type: 'value_error' }])
-    }
-    try {
-      await this.bus.request(calls.getPrompt, { prompt_id: ref }, { requestId, tenantId })
-    } catch (e) {
-      if (isAppError(e) && e.code === 'prompt_not_found') throw validationError([{ loc, msg: `no prompt ${ref} of yours`, type: 'value_error' }])
-      throw e
-    }
+  private checkPrompt(tenantId: string, ref: string, loc: string[], requestId: string): Promise<void> {
+    return checkPromptRef(this.bus, tenantId, ref, loc, requestId)
   }
 
   /** After `collect_pin`: the PIN names the session and who is calling; anything else is `wrong_pin`. */

@@ -1,6 +1,7 @@
 /** `/admin/v1/tenants`: operators create tenants (first key returned once) and change settings. */
 import { Type as T } from '@sinclair/typebox'
 import { identity, TenantCreateInput, TenantPatchInput } from '../../../shared/contracts/identity'
+import { checkPromptRef } from '../../../shared/prompts/prompt-ref'
 import { admin, endpoint } from '../endpoint'
 
 const TenantParams = T.Object({ tenant_id: T.String({ maxLength: 64 }) })
@@ -45,10 +46,18 @@ export const adminTenantEndpoints = [
     access: admin,
     tags: ['operator'],
     summary: 'Update Tenant',
-    description: 'Changes `name`, `number_sharing` or `rate_limit_per_second` (null restores the default limit).',
+    description:
+      'Changes `name`, `number_sharing` or `rate_limit_per_second` (null restores the default limit), and what its unmatched callers hear ' +
+      '(`no_session_prompt`, `not_a_party_prompt`: a built-in prompt or one of the tenant\'s; null = the SIP refusal).',
     params: TenantParams,
     body: TenantPatchInput,
     errors: { 404: 'No such tenant' },
-    handle: ({ bus, ctx, params, body }) => bus.request(identity.updateTenant, { tenant_id: params.tenant_id, patch: body }, ctx),
+    handle: async ({ bus, ctx, params, body }) => {
+      for (const field of ['no_session_prompt', 'not_a_party_prompt'] as const) {
+        const ref = body[field]
+        if (ref) await checkPromptRef(bus, params.tenant_id, ref, ['body', field], ctx.requestId)
+      }
+      return bus.request(identity.updateTenant, { tenant_id: params.tenant_id, patch: body }, ctx)
+    },
   }),
 ]

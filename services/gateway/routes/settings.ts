@@ -1,6 +1,7 @@
 /** `/v1/settings`: what a tenant's callers hear when they cannot be bridged (operators set the same via `/admin/v1/tenants`). */
 import { identity, TenantSettingsInput } from '../../../shared/contracts/identity'
 import { AppError } from '../../../shared/errors'
+import { checkPromptRef } from '../../../shared/prompts/prompt-ref'
 import { endpoint, tenant } from '../endpoint'
 
 const view = (t: { no_session_prompt: string | null; not_a_party_prompt: string | null }) => ({
@@ -35,6 +36,13 @@ export const settingsEndpoints = [
       'call is answered, the prompt plays, the call ends, it is recorded (`status: completed`, `end_reason: unmatched_…`) and a `call.unmatched` ' +
       'callback is sent. null restores the SIP refusal.',
     body: TenantSettingsInput,
-    handle: async ({ bus, ctx, body }) => view(await bus.request(identity.updateTenant, { tenant_id: tenantOf(ctx), patch: body }, ctx)),
+    handle: async ({ bus, ctx, body }) => {
+      const tenantId = tenantOf(ctx)
+      for (const field of ['no_session_prompt', 'not_a_party_prompt'] as const) {
+        const ref = body[field]
+        if (ref) await checkPromptRef(bus, tenantId, ref, ['body', field], ctx.requestId)
+      }
+      return view(await bus.request(identity.updateTenant, { tenant_id: tenantId, patch: body }, ctx))
+    },
   }),
 ]
