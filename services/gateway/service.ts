@@ -5,7 +5,8 @@ import type { ServiceDefinition } from '../../shared/service'
 import { createGatewayApp } from './app'
 import { KeyCache } from './key-cache'
 import { KeyUsageReporter } from './key-usage'
-import { MAX_BODY_BYTES } from './pipeline'
+import { MAX_BODY_BYTES } from './input-guard'
+import { RateLimiter } from './rate-limit'
 
 /**
  * What Bun itself accepts before our handlers see a request. Endpoints bound their bodies
@@ -13,7 +14,6 @@ import { MAX_BODY_BYTES } from './pipeline'
  * stops absurd uploads at the socket. 8 MiB, so an oversize prompt still gets the 422 naming its size.
  */
 const SERVER_BODY_LIMIT = Math.max(MAX_BODY_BYTES * 4, 8 * 1024 * 1024)
-import { RateLimiter } from './rate-limit'
 
 export const gatewayConfig = {
   ADMIN_TOKEN: T.Optional(T.String({ minLength: 16, description: 'must be at least 16 characters' })),

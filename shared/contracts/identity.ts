@@ -84,13 +84,13 @@ export const KeyCreateInput = T.Object({
   label: T.Optional(Nullable(T.String({ maxLength: 80 }))),
   scopes: T.Optional(T.Array(ScopeSchema, { minItems: 1, uniqueItems: true })),
   expires_in_days: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 365 }))),
-})
+}, { additionalProperties: false })
 
 export const TenantCreateInput = T.Object({
   name: T.String({ minLength: 1, maxLength: 120 }),
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
-})
+}, { additionalProperties: false })
 
 /** What callers hear when they cannot be bridged; a tenant sets these itself too (`PATCH /v1/settings`). */
 export const UnmatchedCallerSettings = {
@@ -101,7 +101,7 @@ export const UnmatchedCallerSettings = {
     Nullable({ ...PromptRef, title: 'Not A Party Prompt', description: "Played (then hang up) to callers who are not a party of the number's session; null = refuse with SIP 403" }),
   ),
 }
-export const TenantSettingsInput = T.Object(UnmatchedCallerSettings)
+export const TenantSettingsInput = T.Object(UnmatchedCallerSettings, { additionalProperties: false })
 export const TenantSettingsView = T.Object({ no_session_prompt: Nullable(T.String()), not_a_party_prompt: Nullable(T.String()) })
 
 export const TenantPatchInput = T.Object({
@@ -109,7 +109,7 @@ export const TenantPatchInput = T.Object({
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
   ...UnmatchedCallerSettings,
-})
+}, { additionalProperties: false })
 
 /** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */
 export const WebhookSecret = T.Object({ tenant_id: T.String(), webhook_secret: T.String() })

@@ -152,14 +152,14 @@ export const CreateSessionInput = T.Object({
   ),
   pin_length: T.Optional(T.Integer({ minimum: PIN_LENGTH.min, maximum: PIN_LENGTH.max, default: PIN_LENGTH.default, title: 'Pin Length', description: 'Digits per PIN (PIN sessions)' })),
   ...limitFields,
-})
+}, { additionalProperties: false })
 export type CreateSessionInput = Static<typeof CreateSessionInput>
 
 /** `PATCH /v1/sessions/{session_ref}`: a new life from now and/or new limits; null clears a limit. */
 export const UpdateSessionInput = T.Object({
   ttl_minutes: T.Optional(T.Integer({ minimum: 1, maximum: 10080, title: 'Ttl Minutes', description: 'The session now ends this many minutes from now (1 to 10080)' })),
   ...limitFields,
-})
+}, { additionalProperties: false })
 export type UpdateSessionInput = Static<typeof UpdateSessionInput>
 
 export const PinRouteRequest = T.Object({
