@@ -51,6 +51,7 @@ export const ERROR_STATUS = {
   bad_gateway: 502,
   service_unavailable: 503,
   sip_unavailable: 503,
+  media_unavailable: 503,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS

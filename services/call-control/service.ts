@@ -24,6 +24,9 @@ import { handleInboundInvite } from './sip/inbound'
 import { parseTrunk } from './sip/trunk'
 import { parseCidrList } from './sip/trusted-sources'
 import { StaleCallSweeper } from './stale-calls'
+import { hostname } from 'node:os'
+import { recoverMedia, RtpengineMediaPlane } from './media/call-media'
+import { parseRtpengineUrls, RtpenginePool } from './media/rtpengine-pool'
 
 export const callControlService: ServiceDefinition<typeof callControlConfig> = {
   name: 'call-control',
@@ -34,7 +37,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     if (!database) throw new Error('call-control needs a database')
     failOnConfigError(() => checkSipConfig(config))
     const { db } = database
-    const limits = { ringTimeoutMs: config.RING_TIMEOUT_S * 1000, maxCallMs: config.MAX_CALL_SECONDS * 1000 }
+    const limits = { ringTimeoutMs: config.RING_TIMEOUT_S * 1000, maxCallMs: config.MAX_CALL_SECONDS * 1000, mediaTimeoutMs: config.MEDIA_TIMEOUT_S * 1000 }
 
     const worker = new CallbackWorker({ database, secrets: new WebhookSecrets(bus), log, allowPrivate: config.CALLBACK_ALLOW_PRIVATE })
     worker.start()
@@ -60,8 +63,16 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     }, 600_000)
     purgeTimer.unref?.()
 
-    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk> } | undefined
+    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool } | undefined
     if (config.DRACHTIO_HOST) {
+      // Media first: with no rtpengine answering, calls are refused (503), never bridged unanchored.
+      const pool = new RtpenginePool(parseRtpengineUrls(config.RTPENGINE_URLS), { timeoutMs: config.RTPENGINE_TIMEOUT_MS, pingIntervalMs: config.RTPENGINE_PING_INTERVAL_S * 1000, log })
+      await pool.start()
+      const instanceId = config.MEDIA_INSTANCE_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64)
+      // Calls this instance left in rtpengine when it last stopped (crash): none of them is live now.
+      await recoverMedia(pool, instanceId, (id) => registry.has(id), log)
+      if (!pool.ready) log.warn('no rtpengine answers ping: calls are refused with 503 until one does')
+      const media = new RtpengineMediaPlane(pool, instanceId, log)
       const trunk = parseTrunk(config.SIP_OUTBOUND_TRUNK!)
       const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
       if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
@@ -70,10 +81,10 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         port: config.DRACHTIO_PORT,
         secret: config.DRACHTIO_SECRET,
         log,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder }),
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, media }),
       })
       agent.start()
-      sip = { agent, trunk }
+      sip = { agent, trunk, media, pool }
     } else {
       log.warn('SIP is off: DRACHTIO_HOST is not set, so no calls are bridged and originate answers 503 sip_unavailable')
     }
@@ -95,7 +106,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     return {
       prompts: promptStore,
       async ready(): Promise<Record<string, boolean>> {
-        return sip ? { sip: sip.agent.connected } : {}
+        return sip ? { sip: sip.agent.connected, rtpengine: sip.pool.ready } : {}
       },
       stop() {
         stopping ??= (async () => {
@@ -106,6 +117,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
           const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
           if (drained.waitedFor) log.info(drained, 'drained live calls')
           sip?.agent.stop()
+          sip?.pool.stop()
           await sweeper.stop()
           await writer.drain()
           await worker.stop()
