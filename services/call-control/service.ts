@@ -27,6 +27,13 @@ import { StaleCallSweeper } from './stale-calls'
 import { hostname } from 'node:os'
 import { recoverMedia, RtpengineMediaPlane } from './media/call-media'
 import { parseRtpengineUrls, RtpenginePool } from './media/rtpengine-pool'
+import { DtmfListener } from './media/dtmf-events'
+import { parseNgUrl } from './media/rtpengine-client'
+
+const splitHostPort = (v: string): [string, number] => {
+  const i = v.lastIndexOf(':')
+  return [v.slice(0, i), Number(v.slice(i + 1))]
+}
 
 export const callControlService: ServiceDefinition<typeof callControlConfig> = {
   name: 'call-control',
@@ -63,6 +70,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     }, 600_000)
     purgeTimer.unref?.()
 
+    let digits: DtmfListener | undefined
     let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool } | undefined
     if (config.DRACHTIO_HOST) {
       // Media first: with no rtpengine answering, calls are refused (503), never bridged unanchored.
@@ -73,6 +81,10 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       await recoverMedia(pool, instanceId, (id) => registry.has(id), log)
       if (!pool.ready) log.warn('no rtpengine answers ping: calls are refused with 503 until one does')
       const media = new RtpengineMediaPlane(pool, instanceId, log)
+      const [dtmfHost, dtmfPort] = splitHostPort(config.DTMF_EVENTS_LISTEN)
+      const rtpengineHosts = parseRtpengineUrls(config.RTPENGINE_URLS).map((u) => parseNgUrl(u).host)
+      digits = await DtmfListener.start(dtmfHost, dtmfPort, rtpengineHosts, log)
+      const pinTiming = { attempts: 3, firstDigitMs: config.PIN_FIRST_DIGIT_S * 1000, interDigitMs: config.PIN_INTER_DIGIT_S * 1000 }
       const trunk = parseTrunk(config.SIP_OUTBOUND_TRUNK!)
       const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
       if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
@@ -81,7 +93,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         port: config.DRACHTIO_PORT,
         secret: config.DRACHTIO_SECRET,
         log,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, media }),
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, media, prompts: promptStore, digits, pinTiming }),
       })
       agent.start()
       sip = { agent, trunk, media, pool }
@@ -117,6 +129,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
           const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
           if (drained.waitedFor) log.info(drained, 'drained live calls')
           sip?.agent.stop()
+          digits?.close()
           sip?.pool.stop()
           await sweeper.stop()
           await writer.drain()

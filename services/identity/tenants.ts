@@ -21,6 +21,7 @@ export function toTenant(r: TenantRow): Tenant {
     rate_limit_per_second: r.rateLimitPerSecond,
     no_session_prompt: r.noSessionPrompt,
     not_a_party_prompt: r.notAPartyPrompt,
+    unmatched_callback_url: r.unmatchedCallbackUrl,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
   }
@@ -74,6 +75,7 @@ export async function updateTenant(db: Db, tenantId: string, patch: Static<typeo
   if (patch.rate_limit_per_second !== undefined) set.rateLimitPerSecond = patch.rate_limit_per_second
   if (patch.no_session_prompt !== undefined) set.noSessionPrompt = patch.no_session_prompt
   if (patch.not_a_party_prompt !== undefined) set.notAPartyPrompt = patch.not_a_party_prompt
+  if (patch.unmatched_callback_url !== undefined) set.unmatchedCallbackUrl = patch.unmatched_callback_url
   const [r] = await db
     .update(tenants)
     .set({ ...set, updatedAt: sql`now()` })

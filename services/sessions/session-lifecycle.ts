@@ -230,10 +230,14 @@ export class SessionLifecycle {
 
   async route(req: { to: string; from: string }, ctx: Partial<BusContext>): Promise<RouteDecision> {
     const { decision, tenantId } = await this.decide(req, ctx)
-    // A refused caller of a tenant's number hears the tenant's prompt for it, if it chose one.
+    // A refused caller of a tenant's number hears the tenant's prompt for it, and the tenant is told, if it chose so.
     if (decision.action === 'refuse' && tenantId && (decision.reason === 'no_session' || decision.reason === 'unknown_caller')) {
-      const prompt = await this.settings.unmatchedPrompt(tenantId, decision.reason, ctx.requestId)
-      if (prompt) return { ...decision, tenant_id: tenantId, prompt }
+      const { prompt, callbackUrl } = await this.settings.unmatched(tenantId, decision.reason, ctx.requestId)
+      if (prompt || callbackUrl) return { ...decision, tenant_id: tenantId, prompt, ...(callbackUrl && { callback_url: callbackUrl }) }
+    }
+    if (decision.action === 'collect_pin') {
+      const { callbackUrl } = await this.settings.unmatched(decision.tenant_id, 'wrong_pin', ctx.requestId)
+      if (callbackUrl) return { ...decision, callback_url: callbackUrl }
     }
     return decision
   }

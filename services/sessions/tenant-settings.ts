@@ -23,10 +23,11 @@ export class TenantSettings {
     return (await this.tenant(tenantId, requestId)).number_sharing
   }
 
-  /** The tenant's prompt for a caller it cannot bridge, or null (refuse in SIP, today's behaviour). */
-  async unmatchedPrompt(tenantId: string, reason: 'no_session' | 'unknown_caller', requestId = ''): Promise<string | null> {
+  /** What the tenant wants for a caller it cannot bridge: a prompt (else the SIP refusal) and a callback URL (else none). */
+  async unmatched(tenantId: string, reason: 'no_session' | 'unknown_caller' | 'wrong_pin', requestId = ''): Promise<{ prompt: string | null; callbackUrl: string | null }> {
     const t = await this.tenant(tenantId, requestId)
-    return (reason === 'no_session' ? t.no_session_prompt : t.not_a_party_prompt) ?? null
+    const prompt = reason === 'no_session' ? t.no_session_prompt : reason === 'unknown_caller' ? t.not_a_party_prompt : 'builtin:wrong_pin'
+    return { prompt: prompt ?? null, callbackUrl: t.unmatched_callback_url ?? null }
   }
 
   private async tenant(tenantId: string, requestId: string): Promise<Tenant> {

@@ -14,6 +14,8 @@ export const Tenant = T.Object({
   no_session_prompt: Nullable(T.String()),
   /** What a caller who is not a party of the number's open session hears; null = SIP 403. */
   not_a_party_prompt: Nullable(T.String()),
+  /** Where `call.unmatched` callbacks go (a caller could not be bridged); null = none. */
+  unmatched_callback_url: Nullable(T.String()),
   created_at: Timestamp,
   updated_at: Timestamp,
 })
@@ -100,9 +102,19 @@ export const UnmatchedCallerSettings = {
   not_a_party_prompt: T.Optional(
     Nullable({ ...PromptRef, title: 'Not A Party Prompt', description: "Played (then hang up) to callers who are not a party of the number's session; null = refuse with SIP 403" }),
   ),
+  unmatched_callback_url: T.Optional(
+    Nullable(
+      T.String({
+        maxLength: 2048,
+        pattern: '^https?://',
+        title: 'Unmatched Callback Url',
+        description: 'Absolute http(s) URL that receives a signed `call.unmatched` callback (with the caller\'s number) for every call that could not be bridged; null = none',
+      }),
+    ),
+  ),
 }
 export const TenantSettingsInput = T.Object(UnmatchedCallerSettings, { additionalProperties: false })
-export const TenantSettingsView = T.Object({ no_session_prompt: Nullable(T.String()), not_a_party_prompt: Nullable(T.String()) })
+export const TenantSettingsView = T.Object({ no_session_prompt: Nullable(T.String()), not_a_party_prompt: Nullable(T.String()), unmatched_callback_url: Nullable(T.String()) })
 
 export const TenantPatchInput = T.Object({
   name: T.Optional(T.String({ minLength: 1, maxLength: 120 })),

@@ -60,6 +60,8 @@ export const RouteDecision = T.Union([
     tenant_id: T.Optional(Nullable(T.String())),
     /** The tenant's chosen prompt for this refusal: answer, play it, hang up. Null/absent = the SIP refusal. */
     prompt: T.Optional(Nullable(T.String())),
+    /** Where the tenant wants a `call.unmatched` callback for this call; absent = none. */
+    callback_url: T.Optional(Nullable(T.String())),
   }),
   /** The number carries PIN sessions: answer, play `builtin:enter_pin`, collect RFC 4733 digits, then ask `sessions.route.pin`. */
   T.Object({
@@ -67,6 +69,8 @@ export const RouteDecision = T.Union([
     tenant_id: T.String(),
     /** Digits end at `#`, at this many digits, or after a pause. */
     max_digits: T.Integer(),
+    /** Where the tenant wants a `call.unmatched` callback if no valid PIN is typed. */
+    callback_url: T.Optional(Nullable(T.String())),
   }),
 ])
 export type RouteDecision = Static<typeof RouteDecision>

@@ -95,6 +95,12 @@ class FakeInvite implements InboundInvite {
   reject(status: number) {
     this.rejected.push(status)
   }
+  answeredWith: string[] = []
+  readonly callerLeg = new FakeLeg('in-1', [])
+  async answer(sdp: string) {
+    this.answeredWith.push(sdp)
+    return this.callerLeg
+  }
   onCallerCancel(cb: () => void) {
     this.cancelCb = cb
   }
@@ -450,6 +456,22 @@ class FakeMedia implements CallMedia, MediaPlane {
   }
   async lastActivity() {
     return this.activity
+  }
+  readonly mediaCallId = 'fake-media-call'
+  /** Duration each prompt reports (ms). */
+  promptMs = 50
+  async play(to: Side, file: string) {
+    this.log.push(`play ${to}: ${file}`)
+    return this.promptMs
+  }
+  async stopPlay(to: Side) {
+    this.log.push(`stop ${to}`)
+  }
+  async blockMedia(from: Side, on: boolean) {
+    this.log.push(`${on ? 'block' : 'unblock'} media ${from}`)
+  }
+  async blockDtmf(from: Side, on: boolean) {
+    this.log.push(`${on ? 'block' : 'unblock'} dtmf ${from}`)
   }
   async end() {
     this.ends++

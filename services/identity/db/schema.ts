@@ -14,6 +14,7 @@ export const tenants = identitySchema.table('tenants', {
   webhookSecret: text('webhook_secret').notNull(),
   noSessionPrompt: text('no_session_prompt'),
   notAPartyPrompt: text('not_a_party_prompt'),
+  unmatchedCallbackUrl: text('unmatched_callback_url'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })

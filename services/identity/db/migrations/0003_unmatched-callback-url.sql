@@ -1,0 +1,1 @@
+ALTER TABLE "identity"."tenants" ADD COLUMN "unmatched_callback_url" text;
