@@ -41,11 +41,13 @@ export const ERROR_STATUS = {
   masked_number_not_assigned: 403,
   masked_number_busy: 409,
   no_masked_number_available: 409,
+  destination_not_allowed: 422,
   // calls
   call_not_found: 404,
   callback_url_refused: 422,
   // prompts
   prompt_not_found: 404,
+  call_limit_exceeded: 429,
   // 5xx
   internal_error: 500,
   bad_gateway: 502,

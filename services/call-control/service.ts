@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { failOnConfigError } from '../../shared/config'
 import { IdempotencyStore } from '../../shared/idempotency'
 import type { ServiceDefinition } from '../../shared/service'
+import { TenantCallLimits } from './call-limits'
 import { CallWriter } from './call-writer'
 import { CallbackWorker } from './callbacks/worker'
 import { WebhookSecrets } from './callbacks/webhook-secrets'
@@ -20,15 +21,15 @@ import { ensureBuiltinPrompts, type BuiltinPromptName, type PromptFile } from '.
 import { countLiveCallsWith } from './metrics'
 import { SipAgent } from './sip/agent'
 import { CallRegistry } from './sip/call-registry'
-import { handleInboundInvite } from './sip/inbound'
+import { handleInboundInvite, regionWarning } from './sip/inbound'
 import { parseTrunk } from './sip/trunk'
 import { parseCidrList } from './sip/trusted-sources'
 import { StaleCallSweeper } from './stale-calls'
 import { hostname } from 'node:os'
-import { recoverMedia, RtpengineMediaPlane } from './media/call-media'
-import { parseRtpengineUrls, RtpenginePool } from './media/rtpengine-pool'
-import { DtmfListener } from './media/dtmf-events'
-import { parseNgUrl } from './media/rtpengine-client'
+import { recoverMedia, RtpengineMediaPlane } from '../../shared/media/call-media'
+import { parseRtpengineUrls, RtpenginePool } from '../../shared/media/rtpengine-pool'
+import { DtmfListener } from '../../shared/media/dtmf-events'
+import { parseNgUrl } from '../../shared/media/rtpengine-client'
 
 const splitHostPort = (v: string): [string, number] => {
   const i = v.lastIndexOf(':')
@@ -71,6 +72,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     purgeTimer.unref?.()
 
     let digits: DtmfListener | undefined
+    const callLimits = new TenantCallLimits({ maxConcurrent: config.TENANT_MAX_CONCURRENT_CALLS, perMinute: config.TENANT_MAX_CALLS_PER_MINUTE })
     let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool } | undefined
     if (config.DRACHTIO_HOST) {
       // Media first: with no rtpengine answering, calls are refused (503), never bridged unanchored.
@@ -93,12 +95,16 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       const trunk = parseTrunk(config.SIP_OUTBOUND_TRUNK!)
       const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
       if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
+      const auth = config.SIP_OUTBOUND_USERNAME && config.SIP_OUTBOUND_PASSWORD ? { username: config.SIP_OUTBOUND_USERNAME, password: config.SIP_OUTBOUND_PASSWORD } : undefined
+      const warnNoRegion = regionWarning(log)
       const agent = new SipAgent({
         host: config.DRACHTIO_HOST,
         port: config.DRACHTIO_PORT,
         secret: config.DRACHTIO_SECRET,
         log,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, media, prompts: promptStore, digits, pinTiming }),
+        trusted,
+        auth,
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth, media, prompts: promptStore, digits, pinTiming }),
       })
       agent.start()
       sip = { agent, trunk, media, pool }
@@ -117,7 +123,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       idempotency,
     })
     sweeper.start()
-    const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
+    const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, callLimits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
 
     let stopping: Promise<void> | undefined
     return {

@@ -1,11 +1,12 @@
 /** Tenants: created by operators with a first key (plaintext returned once) and a signing secret. */
 import { count, desc, eq, sql } from 'drizzle-orm'
 import type { Static } from '@sinclair/typebox'
+import { isSupportedCountry } from 'libphonenumber-js'
 import { generateWebhookSecret } from '../../shared/api-key'
 import { SCOPES, type Page } from '../../shared/contracts/common'
 import type { Tenant, TenantCreateInput, TenantPatchInput } from '../../shared/contracts/identity'
 import type { Db } from '../../shared/db/database'
-import { AppError } from '../../shared/errors'
+import { AppError, validationError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
 import { recordAudit } from './audit'
 import { tenants } from './db/schema'
@@ -22,9 +23,20 @@ export function toTenant(r: TenantRow): Tenant {
     no_session_prompt: r.noSessionPrompt,
     not_a_party_prompt: r.notAPartyPrompt,
     unmatched_callback_url: r.unmatchedCallbackUrl,
+    allowed_countries: r.allowedCountries ?? null,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
   }
+}
+
+/** `allowed_countries`: codes libphonenumber knows (the schema checked the shape), sorted; null stays null. */
+export function checkCountries(list: string[] | null | undefined): string[] | null {
+  if (list === undefined || list === null) return null
+  const bad = list.findIndex((c) => !isSupportedCountry(c))
+  if (bad >= 0) {
+    throw validationError([{ loc: ['body', 'allowed_countries', bad], msg: 'Value should be an ISO 3166-1 alpha-2 country code with telephone numbers, e.g. US', type: 'value_error' }])
+  }
+  return [...list].sort()
 }
 
 export async function createTenant(db: Db, input: Static<typeof TenantCreateInput>, requestId: string | null) {
@@ -37,6 +49,7 @@ export async function createTenant(db: Db, input: Static<typeof TenantCreateInpu
         name: input.name,
         numberSharing: input.number_sharing ?? 'exclusive',
         rateLimitPerSecond: input.rate_limit_per_second ?? null,
+        allowedCountries: checkCountries(input.allowed_countries),
         webhookSecret,
       })
       .returning()
@@ -76,6 +89,7 @@ export async function updateTenant(db: Db, tenantId: string, patch: Static<typeo
   if (patch.no_session_prompt !== undefined) set.noSessionPrompt = patch.no_session_prompt
   if (patch.not_a_party_prompt !== undefined) set.notAPartyPrompt = patch.not_a_party_prompt
   if (patch.unmatched_callback_url !== undefined) set.unmatchedCallbackUrl = patch.unmatched_callback_url
+  if (patch.allowed_countries !== undefined) set.allowedCountries = checkCountries(patch.allowed_countries)
   const [r] = await db
     .update(tenants)
     .set({ ...set, updatedAt: sql`now()` })

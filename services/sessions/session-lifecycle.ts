@@ -14,6 +14,7 @@ import type { Logger } from '../../shared/log'
 import { normalizeForMatch } from '../../shared/phone'
 import { NumberAllocator } from './allocate-number'
 import { checkCreate, type CheckedCreate } from './create-input'
+import { destinationNotAllowed, type Destinations } from './destinations'
 import { countEnded, sessionsCreated } from './metrics'
 import type { NumberDirectory } from './number-directory'
 import { bridgeTo, decideRoute, isLive } from './route-decision'
@@ -36,6 +37,7 @@ export class SessionLifecycle {
     private readonly settings: TenantSettings,
     private readonly log: Logger,
     private readonly index: RouteIndex,
+    private readonly destinations: Destinations,
     private readonly defaultRegion?: string,
   ) {
     this.allocator = new NumberAllocator(store, (tenantId, e164) => this.heal(tenantId, e164))
@@ -45,7 +47,14 @@ export class SessionLifecycle {
     const c = checkCreate(input)
     const requestId = ctx.requestId ?? ''
     if (c.greetingPrompt) await this.checkPrompt(tenantId, c.greetingPrompt, ['body', 'greeting_prompt'], requestId)
-    const [sharing, held] = await Promise.all([this.settings.sharing(tenantId, requestId), this.directory.numbersOf(tenantId, requestId)])
+    const [sharing, held, refusals] = await Promise.all([
+      this.settings.sharing(tenantId, requestId),
+      this.directory.numbersOf(tenantId, requestId),
+      this.destinations.refusals(tenantId, [c.driver, c.customer], requestId),
+    ])
+    const [driverRefusal, customerRefusal] = refusals
+    if (driverRefusal) throw destinationNotAllowed('driver_phone', driverRefusal)
+    if (customerRefusal) throw destinationNotAllowed('customer_phone', customerRefusal)
     // PIN sessions share numbers with each other in either sharing mode (their PINs tell them apart).
     const exclusive = !c.pinRequired && sharing === 'exclusive'
     const guard: Guard = c.pinRequired ? 'pin' : exclusive ? 'whole' : 'parties'
@@ -225,11 +234,28 @@ export class SessionLifecycle {
     if (holder?.status !== 'active') return decideRoute({ to, from: req.from, number: holder && { tenant_id: holder.tenant_id, status: holder.status }, sessions: [], now })
     const hit = await this.store.byPin(holder.tenant_id, to, req.pin, now)
     if (!hit) return { action: 'refuse', reason: 'wrong_pin', sip_status: 403, tenant_id: holder.tenant_id, prompt: 'builtin:wrong_pin' }
-    return bridgeTo(hit.row, hit.party, to)
+    return this.policed(bridgeTo(hit.row, hit.party, to), ctx)
+  }
+
+  /**
+   * The destination policy applied again to the party to be rung (defence in depth: the
+   * tenant's countries or the pool may have changed since the create).
+   */
+  private async policed(d: RouteDecision, ctx: Partial<BusContext>): Promise<RouteDecision> {
+    if (d.action !== 'bridge') return d
+    const [refusal] = await this.destinations.refusals(d.tenant_id, [d.target], ctx.requestId)
+    return refusal ? { action: 'refuse', reason: 'destination_not_allowed', sip_status: 403 } : d
+  }
+
+  /** Why each number may not be dialled for the tenant (originate checks both legs with this). */
+  async checkDestinations(tenantId: string, numbers: string[], ctx: Partial<BusContext>) {
+    const r = await this.destinations.refusals(tenantId, numbers, ctx.requestId)
+    return { refused: numbers.flatMap((e164, i) => (r[i] ? [{ e164, reason: r[i]! }] : [])) }
   }
 
   async route(req: { to: string; from: string }, ctx: Partial<BusContext>): Promise<RouteDecision> {
     const { decision, tenantId } = await this.decide(req, ctx)
+    if (decision.action === 'bridge') return this.policed(decision, ctx)
     // A refused caller of a tenant's number hears the tenant's prompt for it, and the tenant is told, if it chose so.
     if (decision.action === 'refuse' && tenantId && (decision.reason === 'no_session' || decision.reason === 'unknown_caller')) {
       const { prompt, callbackUrl } = await this.settings.unmatched(tenantId, decision.reason, ctx.requestId)

@@ -16,6 +16,7 @@ export const Tenant = T.Object({
   not_a_party_prompt: Nullable(T.String()),
   /** Where `call.unmatched` callbacks go (a caller could not be bridged); null = none. */
   unmatched_callback_url: Nullable(T.String()),
+  allowed_countries: Nullable(T.Array(T.String())),
   created_at: Timestamp,
   updated_at: Timestamp,
 })
@@ -88,10 +89,23 @@ export const KeyCreateInput = T.Object({
   expires_in_days: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 365 }))),
 }, { additionalProperties: false })
 
+/**
+ * Countries (ISO 3166-1 alpha-2) whose numbers the tenant's sessions may have as parties; null =
+ * the countries of the tenant's own masked numbers (the destination policy, shared/destination-policy.ts).
+ */
+export const AllowedCountries = Nullable(
+  T.Array(T.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 country code' }), {
+    maxItems: 250,
+    uniqueItems: true,
+    description: "Countries the tenant's parties may be in; null = the countries of its masked numbers",
+  }),
+)
+
 export const TenantCreateInput = T.Object({
   name: T.String({ minLength: 1, maxLength: 120 }),
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
+  allowed_countries: T.Optional(AllowedCountries),
 }, { additionalProperties: false })
 
 /** What callers hear when they cannot be bridged; a tenant sets these itself too (`PATCH /v1/settings`). */
@@ -120,6 +134,7 @@ export const TenantPatchInput = T.Object({
   name: T.Optional(T.String({ minLength: 1, maxLength: 120 })),
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
+  allowed_countries: T.Optional(AllowedCountries),
   ...UnmatchedCallerSettings,
 }, { additionalProperties: false })
 

@@ -74,15 +74,37 @@ export interface Drachtio {
  * Starts drachtio-server on 127.0.0.1 with a fresh minimal config (or on the ports of an earlier
  * one, to restart it); resolves once it accepts application connections.
  */
-export async function startDrachtio(bin: string, dir: string, again?: Pick<Drachtio, 'adminPort' | 'sipPort' | 'secret'>): Promise<Drachtio> {
+export async function startDrachtio(
+  bin: string,
+  dir: string,
+  again?: Pick<Drachtio, 'adminPort' | 'sipPort' | 'secret'>,
+  o: { /** A config file to run with (default: a minimal one at log level info). */ conf?: string } = {},
+): Promise<Drachtio> {
   const adminPort = again?.adminPort ?? (await freeTcpPort())
   const sipPort = again?.sipPort ?? (await freeUdpPort())
   const secret = again?.secret ?? `s${Math.random().toString(36).slice(2, 10)}`
-  const conf = join(dir, 'drachtio.conf.xml')
-  writeFileSync(conf, '<drachtio><admin/></drachtio>\n')
-  const logFile = join(dir, 'drachtio.log')
+  let conf = o.conf
+  if (!conf) {
+    conf = join(dir, 'drachtio.conf.xml')
+    writeFileSync(conf, '<drachtio><admin/></drachtio>\n')
+  }
+  const logFile = join(dir, `drachtio-${adminPort}.log`)
   const proc = Bun.spawn(
-    [bin, '-f', conf, '--address', '127.0.0.1', '--port', String(adminPort), '--secret', secret, '--contact', `sip:127.0.0.1:${sipPort};transport=udp`, '--loglevel', 'info', '--stdout'],
+    [
+      bin,
+      '-f',
+      conf,
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(adminPort),
+      '--secret',
+      secret,
+      '--contact',
+      `sip:127.0.0.1:${sipPort};transport=udp`,
+      ...(o.conf ? [] : ['--loglevel', 'info']),
+      '--stdout',
+    ],
     { stdout: Bun.file(logFile), stderr: 'pipe', stdin: 'ignore' },
   )
   const deadline = Date.now() + 10_000
@@ -282,9 +304,9 @@ export interface SipPlatform {
  * A drachtio-server on free ports and a test platform with SIP on it (trunk on a free local port,
  * 127.0.0.1 trusted unless `env` says otherwise); resolves once call-control is connected.
  */
-export async function startSipPlatform(label: string, services: ServiceDefinition[], env: Record<string, string> = {}): Promise<SipPlatform> {
+export async function startSipPlatform(label: string, services: ServiceDefinition[], env: Record<string, string> = {}, o: { drachtioConf?: string } = {}): Promise<SipPlatform> {
   const tmp = tempDir(label)
-  const dr = await startDrachtio(findDrachtio()!, tmp.dir)
+  const dr = await startDrachtio(findDrachtio()!, tmp.dir, undefined, { conf: o.drachtioConf })
   const trunkPort = await freeUdpPort()
   const rtpengine = env.RTPENGINE_URLS ? undefined : await startRtpengine()
   const tp = await startTestPlatform(services, {

@@ -8,12 +8,13 @@
 import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
-import { PLACEHOLDER_SDP, type CallMedia, type MediaPlane, type Side } from '../media/call-media'
-import type { MediaSummary } from '../media/media-stats'
-import { mediaTimeouts } from '../media/metrics'
-import { RtpengineError } from '../media/rtpengine-client'
+import { PLACEHOLDER_SDP, type CallMedia, type MediaPlane, type Side } from '../../../shared/media/call-media'
+import type { DigitSource } from '../../../shared/media/dtmf-events'
+import type { MediaSummary } from '../../../shared/media/media-stats'
+import { mediaTimeouts } from '../../../shared/media/metrics'
+import { RtpengineError } from '../../../shared/media/rtpengine-client'
 import { classifyFailure } from './failure'
-import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
+import { SipFailure, type Dialer, type InboundInvite, type OfferMethod, type Progress, type SipLeg } from './legs'
 
 export type SessionState = 'setup' | 'ringing' | 'answered' | 'ended'
 
@@ -44,18 +45,20 @@ class MediaFailure extends Error {
 export interface Endpoint {
   /** Request-URI of the party's leg (through the trunk). */
   uri: string
+  /** Max-Forwards for the outgoing INVITE (the incoming one's, decremented). */
+  maxForwards?: number
 }
+
+/**
+ * How long a shutdown waits for a leg to end after our CANCEL or BYE before giving up on it (a
+ * far end that never answers must not hold the process).
+ */
+export const SHUTDOWN_GRACE_MS = 2000
 
 /** A prompt ready to play: the file rtpengine reads and how long it lasts. */
 export interface PlayablePrompt {
   path: string
   durationMs: number
-}
-
-/** Where the caller's RFC 4733 digits come from (rtpengine's DTMF events for this call). */
-export interface DigitSource {
-  /** `cb` hears each digit (`0`-`9`, `*`, `#`, `A`-`D`) sent by the party with this tag; returns an unsubscribe. */
-  subscribe(mediaCallId: string, cb: (digit: string, sourceTag: string) => void): () => void
 }
 
 /** What a script can do with a caller who is connected to the media plane only (no callee yet). */
@@ -130,6 +133,8 @@ export class CallSession {
   private mediaTimer: ReturnType<typeof setInterval> | undefined
   /** The record's end (after the media statistics are in); hangups run meanwhile. */
   private closing: Promise<void> = Promise.resolve()
+  /** Answers a still-waiting inbound caller when the call is given up (shutdown bound). */
+  private abandonCaller: (() => void) | undefined
   /** Told once, when the first outgoing INVITE is on its way (post-dial delay). */
   private onInviteSent: (() => void) | undefined
 
@@ -188,6 +193,7 @@ export class CallSession {
   ): Promise<void> {
     const alreadyCanceled = opts.alreadyCanceled ?? false
     this.onInviteSent = opts.onInviteSent
+    this.abandonCaller = () => invite.abandon(503)
     invite.onCallerCancel(() => {
       this.callerCanceled = true
       this.ring?.abort()
@@ -210,7 +216,7 @@ export class CallSession {
     const ring = (this.ring = new Ring(this.limits.ringTimeoutMs))
     try {
       const media = this.media ? { sdp: offer, answer: (sdp: string) => this.answerFrom('callee', sdp) } : {}
-      const { caller, callee } = await invite.bridge(target.uri, { callingNumber, ...media }, this.progress(ring))
+      const { caller, callee } = await invite.bridge(target.uri, { callingNumber, maxForwards: target.maxForwards, ...media }, this.progress(ring))
       ring.done()
       this.connected(caller, callee)
     } catch (e) {
@@ -470,13 +476,24 @@ export class CallSession {
     }
   }
 
-  /** Ends the call now (drain timeout, shutdown): cancels a ringing leg, hangs up answered ones. */
-  async shutdown(): Promise<void> {
+  /**
+   * Ends the call now (drain timeout, shutdown): cancels a ringing leg, hangs up answered ones.
+   * Bounded: a far end that answers neither our CANCEL nor our BYE within `graceMs` is given up
+   * on, and the record is closed anyway.
+   */
+  async shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     this.shuttingDown = true
     this.wake()
-    if (this.state === 'answered') await this.hangupAll('shutdown')
+    if (this.state === 'answered') void this.hangupAll('shutdown')
     else this.ring?.abort()
-    await this.done
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const ended = await Promise.race([this.done.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))])
+    clearTimeout(timer)
+    if (ended) return
+    this.abandonCaller?.()
+    this.finish('failed', 'shutdown (the far end answered neither CANCEL nor BYE)')
+    await this.closing
+    this.resolveDone()
   }
 
   private progress(ring: Ring): Progress {
@@ -509,39 +526,52 @@ export class CallSession {
   private connected(caller: SipLeg, callee: SipLeg): void {
     this.legs = [caller, callee]
     this.state = 'answered'
-    this.report.answered()
-    caller.onHangup(() => void this.hangupOther('caller_hangup', callee))
+    // The call counts as answered once the caller ACKs our 200 OK (at once for originate's legs).
+    caller.onAck(() => {
+      if (this.state === 'answered') this.report.answered()
+    })
+    // A caller that hangs up before it ever ACKed our 200 OK never had a call.
+    caller.onHangup(() => void (caller.acked ? this.hangupOther('caller_hangup', callee) : this.hangupOther('caller_no_ack', callee, 'failed')))
     callee.onHangup(() => void this.hangupOther('callee_hangup', caller))
-    // Every new offer (re-INVITE, UPDATE: hold, resume, codec change) goes through rtpengine to
-    // the other party, and its answer back the same way.
-    caller.onReoffer((sdp) => this.relayOffer('caller', sdp, callee))
-    callee.onReoffer((sdp) => this.relayOffer('callee', sdp, caller))
-    caller.onOfferRequest(() => this.offerOnRequest('caller'))
-    callee.onOfferRequest(() => this.offerOnRequest('callee'))
+    // In-dialog requests pass through to the other party: new offers (hold, codec change) in
+    // re-INVITE or UPDATE and offer requests (re-INVITE without SDP, answer in the ACK), each
+    // offer and answer through rtpengine; INFO (DTMF) as it is.
+    for (const [side, from, to] of [
+      ['caller', caller, callee],
+      ['callee', callee, caller],
+    ] as const) {
+      from.onReoffer((sdp, method) => this.relayOffer(side, sdp, to, method))
+      from.onOfferRequest(() => this.relayOfferRequest(side, to))
+      from.onInfo((info) => to.info(info))
+    }
     this.maxTimer = setTimeout(() => void this.hangupAll('max_duration'), this.limits.maxCallMs)
     this.watchMedia()
     // A shutdown that raced the answer still ends the call.
     if (this.shuttingDown) void this.hangupAll('shutdown')
   }
 
-  private async relayOffer(from: Side, sdp: string, to: SipLeg): Promise<string> {
+  private async relayOffer(from: Side, sdp: string, to: SipLeg, method: OfferMethod): Promise<string> {
     const offer = await this.offerFrom(from, sdp)
-    const answer = await to.reoffer(offer)
+    const answer = await to.reoffer(offer, method)
     return this.answerFrom(from === 'caller' ? 'callee' : 'caller', answer)
   }
 
   /**
-   * A re-INVITE without an offer from `side`: we offer what it already has (rtpengine's side of
-   * the session), and its answer from the ACK updates rtpengine as its answer to the other
-   * party's last offer. The other party's view does not change, so it is not re-INVITEd.
+   * A re-INVITE without an offer from `side`: the other party is asked for an offer the same way;
+   * its offer reaches `side` through rtpengine, and `side`'s answer (in its ACK) goes back through
+   * rtpengine to the other party's ACK.
    */
-  private async offerOnRequest(side: Side): Promise<{ offer: string; answered(sdp: string): Promise<void> }> {
-    const offer = this.media?.lastSentTo(side)
-    if (!offer) throw new SipFailure(488, 'Not Acceptable Here')
+  private async relayOfferRequest(side: Side, to: SipLeg): Promise<{ offer: string; answer(sdp: string): void }> {
+    const asked = await to.requestOffer()
+    if (!this.media) return asked
+    const offer = await this.offerFrom(side === 'caller' ? 'callee' : 'caller', asked.offer)
     return {
       offer,
-      answered: async (sdp) => {
-        await this.answerFrom(side, sdp)
+      answer: (sdp) => {
+        this.answerFrom(side, sdp).then(
+          (a) => asked.answer(a),
+          (err) => this.log.warn({ call_id: this.id, err }, 'the answer to an offer request could not be anchored'),
+        )
       },
     }
   }
@@ -573,9 +603,9 @@ export class CallSession {
     )
   }
 
-  private async hangupOther(reason: string, other: SipLeg): Promise<void> {
+  private async hangupOther(reason: string, other: SipLeg, status: EndStatus = 'completed'): Promise<void> {
     if (this.state === 'ended') return
-    this.close('completed', reason)
+    this.close(status, reason)
     await Promise.all([other.hangup(), this.closing])
     this.resolveDone()
   }

@@ -10,16 +10,19 @@ import { sessions, type RouteDecision } from '../../../shared/contracts/sessions
 import { newId } from '../../../shared/ids'
 import type { Logger } from '../../../shared/log'
 import { CallRecorder, type RecorderDeps } from '../call-recorder'
-import { postDialDelay, sipCalls } from '../metrics'
+import { classifyNumber } from '../../../shared/destination-policy'
+import type { TenantCallLimits } from '../call-limits'
+import { postDialDelay, sipCalls, sipCallsLimited } from '../metrics'
 import { CallSession, type SessionLimits } from './call-session'
 import type { CallRegistry } from './call-registry'
-import { drachtioDialer, inboundInvite } from './drachtio-port'
+import { drachtioDialer, inboundInvite, type TrunkAuth } from './drachtio-port'
 import { bridgeAfterGreeting, DEFAULT_PIN_TIMING, limitsFor, pinScript, unmatchedScript, type Bridge, type BridgeDeps, type PinTiming } from './answered-calls'
-import type { DigitSource, PlayablePrompt } from './call-session'
+import type { PlayablePrompt } from './call-session'
+import type { DigitSource } from '../../../shared/media/dtmf-events'
 import type { PromptStore } from '../prompts/prompt-store'
-import { numberFromHeader } from './sip-number'
+import { isNationalForm, numberFromHeader } from './sip-number'
 import { trunkUri, type Trunk } from './trunk'
-import type { MediaPlane } from '../media/call-media'
+import type { MediaPlane } from '../../../shared/media/call-media'
 import type { TrustedSources } from './trusted-sources'
 
 export interface InboundDeps {
@@ -33,6 +36,11 @@ export interface InboundDeps {
   recorder: RecorderDeps
   /** Where media is anchored (rtpengine). */
   media?: MediaPlane
+  callLimits: TenantCallLimits
+  /** Digest credentials for the trunk, if it challenges. */
+  auth?: TrunkAuth
+  /** Says once that national-format numbers arrive while DEFAULT_REGION is unset. */
+  warnNoRegion?: () => void
   /** Prompts (built-in and tenants'); without them every unmatched caller gets the SIP refusal. */
   prompts?: PromptStore
   /** rtpengine's DTMF events (PIN entry). */
@@ -54,36 +62,46 @@ export interface InviteHeaders {
 /**
  * The dialled (masked) number and the caller's number, E.164. The dialled number is the
  * Request-URI's user part (To as fallback); the caller is the network-asserted identity when a
- * trusted trunk sends one, else From.
+ * trusted trunk sends one, else From. A P-Asserted-Identity that is not a number is not replaced
+ * by From (the caller writes From): `from` is then undefined and the call is refused.
  */
 export function numbersOf(h: InviteHeaders, region?: string): { to?: string; from?: string } {
   return {
     to: numberFromHeader(h.requestUri, region) ?? numberFromHeader(h.to, region),
-    from: numberFromHeader(h.pAssertedIdentity, region) ?? numberFromHeader(h.from, region),
+    from: h.pAssertedIdentity !== undefined ? numberFromHeader(h.pAssertedIdentity, region) : numberFromHeader(h.from, region),
   }
 }
 
 export type InboundVerdict =
-  | { action: 'refuse'; status: 403 | 404 | 503; why: string }
-  | { action: 'route'; to: string; from: string }
+  | { action: 'refuse'; status: 403 | 404 | 483 | 503; why: string }
+  | { action: 'route'; to: string; from: string; maxForwards: number }
 
-/** The checks before any lookup: draining, trusted source, readable numbers. */
-export function screenInvite(opts: { draining: boolean; trusted: boolean; to?: string; from?: string }): InboundVerdict {
+/** The checks before any lookup: draining, trusted source, hop count, readable numbers. */
+export function screenInvite(opts: { draining: boolean; trusted: boolean; to?: string; from?: string; maxForwards?: string }): InboundVerdict {
   if (opts.draining) return { action: 'refuse', status: 503, why: 'draining' }
   if (!opts.trusted) return { action: 'refuse', status: 403, why: 'untrusted_source' }
+  // RFC 3261 16.3: a request that arrives with Max-Forwards 0 goes no further (loops end here).
+  const mf = opts.maxForwards === undefined || opts.maxForwards.trim() === '' ? 70 : Number(opts.maxForwards)
+  if (!Number.isInteger(mf) || mf <= 0) return { action: 'refuse', status: 483, why: 'too_many_hops' }
   if (!opts.to) return { action: 'refuse', status: 404, why: 'unreadable_called_number' }
   if (!opts.from) return { action: 'refuse', status: 403, why: 'unreadable_caller' }
-  return { action: 'route', to: opts.to, from: opts.from }
+  return { action: 'route', to: opts.to, from: opts.from, maxForwards: Math.min(mf, 70) - 1 }
 }
 
 export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse, deps: InboundDeps): Promise<void> {
   const received = performance.now()
   const sipCallId = req.get('Call-ID')
-  const { to, from } = numbersOf(
-    { requestUri: req.uri, to: req.get('To'), from: req.get('From'), pAssertedIdentity: req.has('P-Asserted-Identity') ? req.get('P-Asserted-Identity') : undefined },
-    deps.region,
-  )
-  const verdict = screenInvite({ draining: deps.registry.draining, trusted: deps.trusted.includes(req.source_address), to, from })
+  const pai = req.has('P-Asserted-Identity') ? req.get('P-Asserted-Identity') : undefined
+  const callerHeader = pai ?? req.get('From')
+  const { to, from } = numbersOf({ requestUri: req.uri, to: req.get('To'), from: req.get('From'), pAssertedIdentity: pai }, deps.region)
+  const verdict = screenInvite({
+    draining: deps.registry.draining,
+    trusted: deps.trusted.includes(req.source_address),
+    to,
+    from,
+    maxForwards: req.has('Max-Forwards') ? req.get('Max-Forwards') : undefined,
+  })
+  if (!deps.region && verdict.action === 'route' && (isNationalForm(req.uri) || isNationalForm(callerHeader))) deps.warnNoRegion?.()
   if (verdict.action === 'refuse') {
     sipCalls.inc({ direction: 'inbound', outcome: String(verdict.status) })
     // Strangers are counted, not logged one by one: a scanner must not be able to flood the log.
@@ -94,7 +112,7 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     return
   }
 
-  const invite = inboundInvite(srf, req, res)
+  const invite = inboundInvite(srf, req, res, deps.auth)
   let decision
   try {
     decision = await deps.bus.request(sessions.route, { to: verdict.to, from: verdict.from }, { requestId: sipCallId })
@@ -104,23 +122,40 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     invite.reject(503)
     return
   }
-  const dialer = drachtioDialer(srf)
+  const dialer = drachtioDialer(srf, deps.auth)
   const ctx = { srf, deps, received, sipCallId, caller: verdict.from, masked: verdict.to }
   if (decision.action === 'refuse') return refuse(ctx, invite, decision)
   if (decision.action === 'collect_pin') return collectPin(ctx, invite, dialer, decision)
+
+  // Defence in depth: whatever sessions decided, a costly number type is never dialled.
+  if (classifyNumber(decision.target).typeRefusal) {
+    sipCalls.inc({ direction: 'inbound', outcome: '403' })
+    deps.log.warn({ sip_call_id: sipCallId, session_id: decision.session_id, why: classifyNumber(decision.target).typeRefusal }, 'inbound call refused: the party fails the destination policy')
+    invite.reject(403)
+    return
+  }
+  const slot = deps.callLimits.admit(decision.tenant_id)
+  if (!slot.ok) {
+    sipCalls.inc({ direction: 'inbound', outcome: '486' })
+    sipCallsLimited.inc({ direction: 'inbound', limit: slot.refusal })
+    deps.log.info({ sip_call_id: sipCallId, tenant_id: decision.tenant_id, limit: slot.refusal }, 'inbound call refused: tenant call limit')
+    invite.reject(486)
+    return
+  }
 
   sipCalls.inc({ direction: 'inbound', outcome: 'bridged' })
   const callId = newId('call')
   const recorder = beginRecord(ctx, callId, decision)
   const session = new CallSession(callId, recorder, limitsFor(deps.limits, decision), deps.log, deps.media)
   deps.registry.add(session, () => recorder.flushed())
+  void session.done.finally(slot.release)
   const greeting = decision.greeting_prompt ? await resolvePrompt(ctx, decision.tenant_id, decision.greeting_prompt) : undefined
   if (greeting) {
     // The greeting plays to the caller before the other party is rung.
     await session.runAnsweredInbound(invite, dialer, deps.digits, (ivr) => bridgeAfterGreeting(ivr, decision, { ...bridgeDeps(ctx, () => recorder), greeting: async () => greeting }))
     return
   }
-  await session.runInbound(invite, { uri: trunkUri(deps.trunk, decision.target) }, decision.caller_id, {
+  await session.runInbound(invite, { uri: trunkUri(deps.trunk, decision.target), maxForwards: verdict.maxForwards }, decision.caller_id, {
     alreadyCanceled: invite.canceled,
     onInviteSent: () => postDialDelay.observe({ direction: 'inbound' }, (performance.now() - received) / 1000),
   })
@@ -215,7 +250,7 @@ async function refuse(c: CallContext, invite: ReturnType<typeof inboundInvite>, 
   const record = beginUnmatchedRecord(c, callId, d.tenant_id!, d.callback_url)
   const session = new CallSession(callId, record, deps.limits, deps.log, deps.media)
   deps.registry.add(session, () => record.flushed())
-  await session.runAnsweredInbound(invite, drachtioDialer(c.srf), deps.digits, (ivr) => unmatchedScript(ivr, prompt, reason, record))
+  await session.runAnsweredInbound(invite, drachtioDialer(c.srf, c.deps.auth), deps.digits, (ivr) => unmatchedScript(ivr, prompt, reason, record))
 }
 
 /** A number carrying PIN sessions: the caller types a PIN, which names the session and who is calling. */
@@ -246,4 +281,15 @@ async function collectPin(c: CallContext, invite: ReturnType<typeof inboundInvit
       maxDigits: d.max_digits,
     }),
   )
+}
+
+/** A warning said once per process: national-format numbers arrive and DEFAULT_REGION is unset. */
+export function regionWarning(log: Logger): () => void {
+  let said = false
+  return () => {
+    if (said) return
+    said = true
+    // Without a region such a number is read as international: a US 10-digit number becomes Egyptian.
+    log.warn('national-format numbers arrive in SIP and DEFAULT_REGION is unset: they are read as international numbers; set DEFAULT_REGION (e.g. US)')
+  }
 }

@@ -28,7 +28,8 @@ export const adminTenantRoutes = (access: AccessPlugin) =>
         tags: ['operator'],
         summary: 'Create Tenant',
         operationId: 'create_tenant_admin_v1_tenants_post',
-        description: "Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret.",
+        description:
+          "Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret. `allowed_countries` lists the countries its sessions' parties may be in (null, the default: the countries of its masked numbers).",
       },
     })
     .get('/admin/v1/tenants', ({ bus, ctx, query }) => bus.request(identity.listTenants, query, ctx), {
@@ -60,7 +61,8 @@ export const adminTenantRoutes = (access: AccessPlugin) =>
         summary: 'Update Tenant',
         operationId: 'update_tenant_admin_v1_tenants__tenant_id__patch',
         description:
-          'Changes `name`, `number_sharing` or `rate_limit_per_second` (null restores the default limit), and what its unmatched callers hear ' +
+          'Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit), `allowed_countries` (null: the countries ' +
+          'of its masked numbers), and what its unmatched callers hear ' +
           "(`no_session_prompt`, `not_a_party_prompt`: a built-in prompt or one of the tenant's; null = the SIP refusal).",
       },
     },

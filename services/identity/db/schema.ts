@@ -11,6 +11,8 @@ export const tenants = identitySchema.table('tenants', {
   name: text('name').notNull(),
   numberSharing: text('number_sharing', { enum: ['exclusive', 'shared'] }).notNull().default('exclusive'),
   rateLimitPerSecond: integer('rate_limit_per_second'),
+  /** Countries the tenant's parties may be in; null = those of its masked numbers. */
+  allowedCountries: text('allowed_countries').array(),
   webhookSecret: text('webhook_secret').notNull(),
   noSessionPrompt: text('no_session_prompt'),
   notAPartyPrompt: text('not_a_party_prompt'),

@@ -13,7 +13,7 @@
  * - `replace: origin, session-connection`: rtpengine's address in o= and the session c=;
  * - `port latching`: a party keeps its rtpengine port across re-offers.
  */
-import type { Logger } from '../../../shared/log'
+import type { Logger } from '../log'
 import { mediaRequests } from './metrics'
 import { RtpengineError, RtpengineUnavailable, type CallStats, type OfferAnswerOptions } from './rtpengine-client'
 import type { RtpengineInstance, RtpenginePool } from './rtpengine-pool'
@@ -111,7 +111,7 @@ class RtpengineCallMedia implements CallMedia {
 
   constructor(
     private readonly pool: RtpenginePool,
-    private readonly instance: RtpengineInstance,
+    private instance: RtpengineInstance,
     private readonly callId: string,
     private readonly log: Logger,
   ) {}
@@ -138,11 +138,25 @@ class RtpengineCallMedia implements CallMedia {
   }
 
   async offer(from: Side, sdp: string): Promise<string> {
+    const first = !this.offered
     this.offered = true
-    const r = await this.call('offer', () =>
-      this.instance.client.offer({ ...COMMON, 'call-id': this.callId, 'from-tag': from, ...(this.established ? { 'to-tag': other(from) } : {}), sdp }),
-    )
-    return this.shown[other(from)].present(r.sdp)
+    for (;;) {
+      try {
+        const r = await this.call('offer', () =>
+          this.instance.client.offer({ ...COMMON, 'call-id': this.callId, 'from-tag': from, ...(this.established ? { 'to-tag': other(from) } : {}), sdp }),
+        )
+        return this.shown[other(from)].present(r.sdp)
+      } catch (e) {
+        // A call not anchored yet moves to another healthy instance when its first one does not
+        // answer (the failure marked that one down); once anchored, a call stays where it is.
+        const next = first && e instanceof RtpengineUnavailable ? this.pool.healthy().find((i) => i !== this.instance) : undefined
+        if (!next) throw e
+        this.log.warn({ from: this.instance.name, to: next.name, media_call_id: this.callId }, 'rtpengine did not answer; anchoring the new call elsewhere')
+        this.instance.calls--
+        this.instance = next
+        next.calls++
+      }
+    }
   }
 
   async answer(from: Side, sdp: string): Promise<string> {

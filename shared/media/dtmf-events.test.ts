@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { createLogger } from '../../../shared/log'
+import { createLogger } from '../log'
 import { digitOf, DtmfListener, parseDtmfEvent } from './dtmf-events'
 
 const event = (o: Record<string, unknown>) => JSON.stringify({ callid: 'cc~call_1', source_tag: 'caller', type: 'DTMF', event: 5, duration: 100, ...o })

@@ -6,8 +6,13 @@
  * a PIN for a caller). Digits are never logged.
  */
 import type { udp } from 'bun'
-import type { Logger } from '../../../shared/log'
-import type { DigitSource } from '../sip/call-session'
+import type { Logger } from '../log'
+
+/** Where a call's RFC 4733 digits come from (rtpengine's DTMF events). */
+export interface DigitSource {
+  /** `cb` hears each digit (`0`-`9`, `*`, `#`, `A`-`D`) sent by the party with this tag; returns an unsubscribe. */
+  subscribe(mediaCallId: string, cb: (digit: string, sourceTag: string) => void): () => void
+}
 
 const DIGITS = '0123456789*#ABCD'
 

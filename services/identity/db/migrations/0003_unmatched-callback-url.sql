@@ -1,1 +1,0 @@
-ALTER TABLE "identity"."tenants" ADD COLUMN "unmatched_callback_url" text;
