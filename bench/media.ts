@@ -21,11 +21,39 @@ import { mediaOf, rtpPacket } from '../tests/support/rtp-party'
 import { findRtpengine, removeRtpengine, startRtpengine, type Rtpengine } from '../tests/support/rtpengine'
 import { cpuSince, sampleCpu, waitForQuiet } from './lib/cpu'
 import { fmt, percentile, sorted, table } from './lib/stats'
+import { rtpengineDelays, type CaptureDelay } from './lib/pcap-delay'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 
 const CALLS = Number(process.env.BENCH_MEDIA_CALLS ?? 200)
 const SECONDS = Number(process.env.BENCH_MEDIA_SECONDS ?? 60)
 const PPS = Number(process.env.BENCH_MEDIA_PPS ?? 50)
 const BASE_SECONDS = Number(process.env.BENCH_MEDIA_BASE_SECONDS ?? 15)
+/** Seconds of the anchored minute captured on loopback (kernel timestamps in and out of rtpengine). */
+const CAPTURE_SECONDS = Number(process.env.BENCH_MEDIA_CAPTURE_SECONDS ?? 10)
+
+/** Captures RTP into and out of rtpengine's ports for `seconds` (dumpcap, where it is installed). */
+function capture(portMin: number, portMax: number, seconds: number): { done: Promise<CaptureDelay | undefined> } {
+  const dumpcap = Bun.which('dumpcap')
+  if (!dumpcap) return { done: Promise.resolve(undefined) }
+  const file = join(tmpdir(), `bench-media-${process.pid}.pcap`)
+  const proc = Bun.spawn([dumpcap, '-q', '-P', '-i', 'lo', '-s', '96', '-B', '64', '-a', `duration:${seconds}`, '-f', `udp and portrange ${portMin}-${portMax}`, '-w', file], {
+    stdout: 'ignore',
+    stderr: 'ignore',
+  })
+  return {
+    done: proc.exited.then(() => {
+      try {
+        return rtpengineDelays(file, portMin, portMax)
+      } catch {
+        return undefined
+      } finally {
+        rmSync(file, { force: true })
+      }
+    }),
+  }
+}
 
 /** One party's sockets and counters. */
 interface Party {
@@ -40,6 +68,8 @@ interface Party {
   dupes: number
   rtcpGot: number
   to?: { host: string; port: number }
+  /** This party's packet, rewritten in place for each send (sendto copies it). */
+  packet: Uint8Array
 }
 
 interface Phase {
@@ -80,7 +110,7 @@ async function openParty(address: string, ssrc: number): Promise<Party> {
           },
         },
       })
-      return Object.assign(p, { rtp, rtcp }) as Party
+      return Object.assign(p, { rtp, rtcp, packet: rtpPacket(ssrc, 0, 0) }) as Party
     } catch {
       rtp?.close()
     }
@@ -92,20 +122,33 @@ function sdpOf(p: Party): string {
   return ['v=0', `o=- ${p.ssrc} 1 IN IP4 ${p.address}`, 's=-', `c=IN IP4 ${p.address}`, 't=0 0', `m=audio ${p.rtp.port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', 'a=ptime:20', 'a=sendrecv', ''].join('\r\n')
 }
 
-/** Every party sends one packet per tick (PPS ticks a second) for `seconds`; resolves when done. */
-async function stream(parties: Party[], seconds: number): Promise<void> {
+/**
+ * Every party sends one packet per tick (PPS ticks a second) for `seconds`; resolves when done.
+ * Each tick yields to the event loop, even when behind schedule, so the receive side keeps
+ * reading (a loop that never yields fills every socket buffer and measures its own backlog).
+ */
+async function stream(parties: Party[], seconds: number): Promise<{ lateTicks: number }> {
   const gap = 1000 / PPS
   const ticks = Math.round(seconds * PPS)
   const start = performance.now()
+  let lateTicks = 0
   for (let t = 0; t < ticks; t++) {
     for (const p of parties) {
       if (!p.to) continue
-      p.rtp.send(rtpPacket(p.ssrc, p.seq++, performance.now()), p.to.port, p.to.host)
+      const pkt = p.packet
+      const v = new DataView(pkt.buffer)
+      v.setUint16(2, p.seq & 0xffff)
+      v.setUint32(4, (p.seq * 160) >>> 0)
+      v.setFloat64(12, performance.now())
+      p.seq++
+      p.rtp.send(pkt, p.to.port, p.to.host)
       p.sent++
     }
     const wait = start + (t + 1) * gap - performance.now()
-    if (wait > 0) await Bun.sleep(wait)
+    if (wait <= 0) lateTicks++
+    await Bun.sleep(Math.max(0, wait))
   }
+  return { lateTicks }
 }
 
 function resetCounters(parties: Party[]): void {
@@ -201,8 +244,13 @@ export async function run(): Promise<void> {
     resetCounters(parties)
     phase = { delays: new Float64Array(Math.ceil(SECONDS * PPS * 2 * CALLS * 1.05)), n: 0 }
     const cpu0 = sampleCpu({ rtpengine: rtpe.pid, bench: process.pid })
+    // The capture starts a few seconds in (calls settled) and covers CAPTURE_SECONDS of the minute.
+    let captured: Promise<CaptureDelay | undefined> = Promise.resolve(undefined)
+    const captureTimer = setTimeout(() => (captured = capture(rtpe!.portMin, rtpe!.portMax, CAPTURE_SECONDS).done), Math.min(5000, (SECONDS * 1000) / 4))
     const wall0 = performance.now()
-    await stream(parties, SECONDS)
+    const { lateTicks } = await stream(parties, SECONDS)
+    clearTimeout(captureTimer)
+    const kernel = await captured
     const wallS = (performance.now() - wall0) / 1000
     await settle(parties)
     const cpu = cpuSince(cpu0, { rtpengine: rtpe.pid, bench: process.pid })
@@ -220,17 +268,24 @@ export async function run(): Promise<void> {
     const rows = [
       ['calls anchored at once (rtpengine `list`)', String(held.length), '≥ 200'],
       ['RTP packets sent, caller → callee / callee → caller', `${anchored.aToB.sent} / ${anchored.bToA.sent}`, ''],
+      ['achieved rate per party (packets/s; the minute took)', `${fmt(anchored.aToB.sent / CALLS / wallS)} (${fmt(wallS)} s)`, `${PPS}`],
       ['packets lost, caller → callee / callee → caller', `${anchored.aToB.lost} / ${anchored.bToA.lost}`, '0'],
       ['duplicates received', `${anchored.aToB.duplicates + anchored.bToA.duplicates}`, ''],
       ["rtpengine's own count of packets received (delete statistics)", String(rtpeCounted), ''],
       ['RTCP packets rtpengine generated to the parties', String(rtcpGot), ''],
       ['one-way delay, anchored: p50 / p99 / max', `${fmt(anchored.delay.p50)} / ${fmt(anchored.delay.p99)} / ${fmt(anchored.delay.max)} ms`, ''],
       ['one-way delay, direct (before · after): p50 / p99', `${fmt(before.delay.p50)} · ${fmt(after.delay.p50)} / ${fmt(before.delay.p99)} · ${fmt(after.delay.p99)} ms`, ''],
-      ['**one-way delay added by rtpengine**, p50 (anchored p50 − mean of the direct p50s)', `**${fmt(anchored.delay.p50 - base)} ms**`, ''],
+      [
+        '**one-way delay added by rtpengine** (kernel timestamps, packet into its port → out of it), p50 / p99 / max',
+        kernel ? `**${fmt(percentile(kernel.delaysMs, 50))} / ${fmt(percentile(kernel.delaysMs, 99))}** / ${fmt(kernel.delaysMs[kernel.delaysMs.length - 1] ?? NaN)} ms (${kernel.matched} packets)` : 'n/a (no dumpcap)',
+        '',
+      ],
+      ['end to end in the load generator: anchored p50 − mean of the direct p50s', `**${fmt(anchored.delay.p50 - base)} ms**`, ''],
       ['p99 anchored − mean of the direct p99s (noisy: the tail is the load generator and neighbours)', `${fmt(anchored.delay.p99 - baseP99)} ms`, ''],
       ['packets lost on the direct path (before · after)', `${before.aToB.lost + before.bToA.lost} · ${after.aToB.lost + after.bToA.lost}`, ''],
       ['rtpengine CPU over the minute', `${fmt(cpu.procSeconds.rtpengine!)} s (${fmt((cpu.procSeconds.rtpengine! / wallS) * 100)}% of one core)`, ''],
       ['**rtpengine CPU per call**', `**${fmt(rtpeCpuPerCallPct)}% of a core** (${fmt((cpu.procSeconds.rtpengine! * 1000) / wallS / CALLS)} ms per call-second, 100 packets/s in and out)`, ''],
+      ['send ticks behind schedule (load generator starved)', `${lateTicks} of ${Math.round(SECONDS * PPS)}`, ''],
       ['load generator (this process) CPU', `${fmt((cpu.procSeconds.bench! / wallS) * 100)}% of one core`, ''],
       ['machine busy during the minute', `${fmt(cpu.machineBusyShare * 100)}% of ${cpus().length} cores`, ''],
       ['anchoring one call (offer + answer), p50 / p99', `${fmt(percentile(sorted(setupMs), 50))} / ${fmt(percentile(sorted(setupMs), 99))} ms`, ''],

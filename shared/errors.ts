@@ -20,10 +20,12 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  request_header_fields_too_large: 431,
   rate_limited: 429,
   // api keys
   api_key_not_found: 404,
   last_active_key: 409,
+  scope_not_held: 403,
   key_already_revoked: 409,
   // tenants
   tenant_not_found: 404,

@@ -23,7 +23,8 @@ const problemOf = (check: () => unknown) => () => {
 export const callControlConfig = {
   DRACHTIO_HOST: T.Optional(T.String({ minLength: 1, maxLength: 253 })),
   DRACHTIO_PORT: T.Integer({ default: 9022, minimum: 1, maximum: 65535 }),
-  DRACHTIO_SECRET: T.String({ default: 'cymru', minLength: 1, description: 'must not be empty' }),
+  // No default: drachtio-server's well-known sample secret would let anyone drive our SIP engine.
+  DRACHTIO_SECRET: T.Optional(T.String({ minLength: 1, description: 'must not be empty' })),
   SIP_OUTBOUND_TRUNK: T.Optional(checkedString((v) => problemOf(() => parseTrunk(v))())),
   SIP_TRUSTED_SOURCES: checkedString((v) => problemOf(() => parseCidrList(v))(), { default: '' }),
   RING_TIMEOUT_S: T.Integer({ default: 60, minimum: 1, maximum: 600 }),
@@ -63,8 +64,11 @@ export type CallControlConfig = ConfigOf<typeof callControlConfig>
 
 /** Checks that involve several variables (the per-variable ones ran at parse time). */
 export function checkSipConfig(
-  c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'SIP_OUTBOUND_USERNAME' | 'SIP_OUTBOUND_PASSWORD' | 'RTPENGINE_URLS'>,
+  c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'DRACHTIO_SECRET' | 'SIP_OUTBOUND_USERNAME' | 'SIP_OUTBOUND_PASSWORD' | 'RTPENGINE_URLS'>,
 ): void {
+  if (c.DRACHTIO_HOST && !c.DRACHTIO_SECRET) {
+    throw new ConfigError('DRACHTIO_SECRET', "is required when DRACHTIO_HOST is set (drachtio-server's shared secret)")
+  }
   if (c.DRACHTIO_HOST && !c.SIP_OUTBOUND_TRUNK) {
     throw new ConfigError('SIP_OUTBOUND_TRUNK', 'is required when DRACHTIO_HOST is set (host[:port][;transport=udp|tcp|tls])')
   }

@@ -100,10 +100,11 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       const agent = new SipAgent({
         host: config.DRACHTIO_HOST,
         port: config.DRACHTIO_PORT,
-        secret: config.DRACHTIO_SECRET,
+        secret: config.DRACHTIO_SECRET!,
         log,
         trusted,
         auth,
+        draining: () => registry.draining,
         onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth, media, prompts: promptStore, digits, pinTiming }),
       })
       agent.start()

@@ -2,7 +2,6 @@
 import { count, desc, eq, sql } from 'drizzle-orm'
 import type { Static } from '@sinclair/typebox'
 import { isSupportedCountry } from 'libphonenumber-js'
-import { generateWebhookSecret } from '../../shared/api-key'
 import { SCOPES, type Page } from '../../shared/contracts/common'
 import type { Tenant, TenantCreateInput, TenantPatchInput } from '../../shared/contracts/identity'
 import type { Db } from '../../shared/db/database'
@@ -11,6 +10,7 @@ import { newId } from '../../shared/ids'
 import { recordAudit } from './audit'
 import { tenants } from './db/schema'
 import { mintKey } from './keys'
+import type { WebhookSecretStore } from './webhook-secret-store'
 
 type TenantRow = typeof tenants.$inferSelect
 
@@ -39,9 +39,9 @@ export function checkCountries(list: string[] | null | undefined): string[] | nu
   return [...list].sort()
 }
 
-export async function createTenant(db: Db, input: Static<typeof TenantCreateInput>, requestId: string | null) {
+export async function createTenant(db: Db, input: Static<typeof TenantCreateInput>, requestId: string | null, secrets: Pick<WebhookSecretStore, 'fresh'>) {
   return db.transaction(async (tx) => {
-    const webhookSecret = generateWebhookSecret()
+    const webhookSecret = secrets.fresh()
     const [row] = await tx
       .insert(tenants)
       .values({
@@ -50,7 +50,7 @@ export async function createTenant(db: Db, input: Static<typeof TenantCreateInpu
         numberSharing: input.number_sharing ?? 'exclusive',
         rateLimitPerSecond: input.rate_limit_per_second ?? null,
         allowedCountries: checkCountries(input.allowed_countries),
-        webhookSecret,
+        webhookSecret: webhookSecret.sealed,
       })
       .returning()
     const tenant = row!
@@ -63,7 +63,7 @@ export async function createTenant(db: Db, input: Static<typeof TenantCreateInpu
       actor: { key_id: null, key_prefix: null, source_ip: null },
       requestId,
     })
-    return { tenant: toTenant(tenant), api_key: key, webhook_secret: webhookSecret }
+    return { tenant: toTenant(tenant), api_key: key, webhook_secret: webhookSecret.plaintext }
   })
 }
 

@@ -58,16 +58,36 @@ export class SessionLifecycle {
     // PIN sessions share numbers with each other in either sharing mode (their PINs tell them apart).
     const exclusive = !c.pinRequired && sharing === 'exclusive'
     const guard: Guard = c.pinRequired ? 'pin' : exclusive ? 'whole' : 'parties'
-    const row = c.masked
-      ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, !c.pinRequired, c.pinRequired ? 'pin' : 'whole', ctx), requestId)
-      : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held, guard }, (e164) =>
-          this.insert(tenantId, c, e164, exclusive, guard, ctx),
-        )
+    // Creates that share a number take its lock first (session-store.ts), PIN ones included.
+    const serialize = !exclusive
+    let row: SessionRow
+    try {
+      row = c.masked
+        ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, !c.pinRequired, c.pinRequired ? 'pin' : 'whole', ctx, serialize), requestId)
+        : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held, guard }, (e164) =>
+            this.insert(tenantId, c, e164, exclusive, guard, ctx, serialize),
+          )
+    } catch (e) {
+      throw await this.sessionExistsInstead(tenantId, c.orderId, e)
+    }
     sessionsCreated.inc()
     this.index.put(row)
     const session = toSession(row)
     this.bus.publish(contract.created, session, ctx)
     return session
+  }
+
+  /**
+   * A create that found no number (pool full, number busy or not this tenant's) while an open
+   * session holds its `order_id` is told about that session: it is what the client should use.
+   * Checked only on this error path, so a successful create pays nothing for it.
+   */
+  private async sessionExistsInstead(tenantId: string, orderId: string | null, e: unknown): Promise<unknown> {
+    const numberRefusal = isAppError(e) && ['no_masked_number_available', 'masked_number_busy', 'masked_number_not_assigned', 'masked_number_not_found'].includes(e.code)
+    if (!numberRefusal || !orderId) return e
+    const open = await this.store.openByOrder(tenantId, orderId)
+    if (!open || !isLive(open, new Date())) return e
+    return new AppError('session_exists', `an open session for order ${orderId} exists: ${open.id}`, { extra: { session_id: open.id } })
   }
 
   /** Explicit `masked_e164`: in the pool (404), actively this tenant's (403), free of live sessions (409). */
@@ -106,7 +126,8 @@ export class SessionLifecycle {
   }
 
   /** Inserts one session if the number is free for it (else undefined); an open session with the same order id is a 409 naming it. */
-  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: Guard, ctx: Partial<BusContext>): Promise<SessionRow | undefined> {
+  /** `serialize`: the number may be shared, so creates of different kinds may race on it (session-store.ts). */
+  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: Guard, ctx: Partial<BusContext>, serialize: boolean): Promise<SessionRow | undefined> {
     for (let attempt = 0, pinClashes = 0; ; attempt++) {
       const now = new Date()
       const pins = c.pinRequired ? randomPins(c.pinLength!) : null
@@ -133,7 +154,7 @@ export class SessionLifecycle {
         greetingPrompt: c.greetingPrompt,
       }
       try {
-        return (await this.store.insertIfFree(row, guard)) ? row : undefined
+        return (await this.store.insertIfFree(row, guard, { serialize })) ? row : undefined
       } catch (e) {
         if (e instanceof ConflictError && e.conflict === 'pin') {
           // A PIN already open on this number (or left by a lapsed, unswept session): new PINs.

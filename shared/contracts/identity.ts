@@ -139,7 +139,13 @@ export const TenantPatchInput = T.Object({
 }, { additionalProperties: false })
 
 /** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */
-export const WebhookSecret = T.Object({ tenant_id: T.String(), webhook_secret: T.String() })
+export const WebhookSecret = T.Object({
+  tenant_id: T.String(),
+  webhook_secret: T.String(),
+  /** After a rotation, the secret it replaced: still valid, and still signing callbacks, until `previous_expires_at`. */
+  previous_webhook_secret: Nullable(T.String()),
+  previous_expires_at: NullableTimestamp,
+})
 export type WebhookSecret = Static<typeof WebhookSecret>
 
 export const identity = {
@@ -147,6 +153,8 @@ export const identity = {
   verifyKey: request('identity.key.verify', T.Object({ key_hash: T.String({ minLength: 64, maxLength: 64 }) }), Principal),
   listKeys: request('identity.key.list', Page, T.Object({ tenant_id: T.String(), items: T.Array(ApiKey), limit: T.Integer(), offset: T.Integer(), total: T.Integer() })),
   createKey: request('identity.key.create', T.Object({ input: KeyCreateInput, actor: Actor }), CreatedKey),
+  /** The operator mints a key for a tenant (a tenant locked out by expiry gets back in); audited as the operator. */
+  operatorCreateKey: request('identity.key.operator_create', T.Object({ tenant_id: T.String({ maxLength: 64 }), input: KeyCreateInput, actor: Actor }), CreatedKey),
   rotateKey: request(
     'identity.key.rotate',
     T.Object({ key_id: T.String({ maxLength: 64 }), actor: Actor }),

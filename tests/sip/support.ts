@@ -105,7 +105,8 @@ export async function startDrachtio(
       ...(o.conf ? [] : ['--loglevel', 'info']),
       '--stdout',
     ],
-    { stdout: Bun.file(logFile), stderr: 'pipe', stdin: 'ignore' },
+    // drachtio logs to stderr: into the file (an unread pipe would fill up and stall the server).
+    { stdout: 'ignore', stderr: Bun.file(logFile), stdin: 'ignore' },
   )
   const deadline = Date.now() + 10_000
   while (!(await tcpOpen(adminPort))) {
@@ -135,9 +136,16 @@ async function stopProcess(proc: Pick<Subprocess, 'exitCode' | 'kill' | 'exited'
   await proc.exited
 }
 
+/** A temp dir for a test's files; SIP_KEEP_TMP=1 keeps it (SIPp traces, drachtio log) for a post-mortem. */
 export function tempDir(label: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `masking-${label}-`))
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    dir,
+    remove: () => {
+      if (process.env.SIP_KEEP_TMP === '1') console.log(`[sip] kept ${dir}`)
+      else rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 export interface SippResult {

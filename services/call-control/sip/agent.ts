@@ -20,6 +20,8 @@ export interface SipAgentOptions {
   trusted: TrustedSources
   /** Digest credentials for the trunk, if it challenges. */
   auth?: TrunkAuth
+  /** True while this instance drains: OPTIONS then answers 503, so carriers route new calls elsewhere. */
+  draining?: () => boolean
   onInvite(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void>
 }
 
@@ -60,7 +62,7 @@ export class SipAgent {
     })
     // Carriers probe with OPTIONS and take the route out of service on no answer or a 503.
     ;(this.srf as unknown as { options(h: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }).options((req, res) => {
-      if (o.trusted.includes(req.source_address)) res.send(200, { headers: { Allow: ALLOW } })
+      if (o.trusted.includes(req.source_address)) res.send(o.draining?.() ? 503 : 200, { headers: { Allow: ALLOW } })
       else {
         sipRequestsRefused.inc({ method: 'OPTIONS', why: 'untrusted_source' })
         res.send(403)

@@ -14,7 +14,7 @@ import type { MediaSummary } from '../../../shared/media/media-stats'
 import { mediaTimeouts } from '../../../shared/media/metrics'
 import { RtpengineError } from '../../../shared/media/rtpengine-client'
 import { classifyFailure } from './failure'
-import { SipFailure, type Dialer, type InboundInvite, type OfferMethod, type Progress, type SipLeg } from './legs'
+import { CallerGone, SipFailure, type Dialer, type InboundInvite, type OfferMethod, type Progress, type SipLeg } from './legs'
 
 export type SessionState = 'setup' | 'ringing' | 'answered' | 'ended'
 
@@ -221,6 +221,7 @@ export class CallSession {
       this.connected(caller, callee)
     } catch (e) {
       ring.done()
+      if (e instanceof CallerGone) return this.finish('canceled', 'caller_canceled (the CANCEL crossed the answer)')
       if (this.mediaFailure) return this.refuseForMedia(invite, this.mediaFailure)
       const f = SipFailure.from(e)
       const out = classifyFailure({
@@ -531,8 +532,8 @@ export class CallSession {
       if (this.state === 'answered') this.report.answered()
     })
     // A caller that hangs up before it ever ACKed our 200 OK never had a call.
-    caller.onHangup(() => void (caller.acked ? this.hangupOther('caller_hangup', callee) : this.hangupOther('caller_no_ack', callee, 'failed')))
-    callee.onHangup(() => void this.hangupOther('callee_hangup', caller))
+    caller.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : caller.acked ? 'caller_hangup' : 'caller_no_ack', callee, caller.acked ? 'completed' : 'failed'))
+    callee.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : 'callee_hangup', caller))
     // In-dialog requests pass through to the other party: new offers (hold, codec change) in
     // re-INVITE or UPDATE and offer requests (re-INVITE without SDP, answer in the ACK), each
     // offer and answer through rtpengine; INFO (DTMF) as it is.

@@ -6,6 +6,9 @@
  *   Call-ID and tags cannot move the media or end the call);
  * - REFER is refused (no transfer out of a session, ever); methods we do not relay get 405;
  *   OPTIONS is answered here;
+ * - a stranger's BYE cannot be undone (drachtio-server drops the dialog on any BYE before asking
+ *   us), so the call is ended on our side with its own reason (never `caller_hangup`); only a
+ *   firewall in front of drachtio (the trunk alone may reach its SIP port) prevents that;
  * - the caller's ACK is noted as it arrives, so a BYE right behind it (handled before the call
  *   session attached its listeners) still finds the call answered, and a dialog that dies
  *   without an ACK is told apart from a hangup.
@@ -34,6 +37,11 @@ export interface GuardedDialog {
 export interface DialogMarks {
   acked: boolean
   ackWaiters: (() => void)[]
+  /**
+   * drachtio-server forgets a dialog the moment any BYE for it arrives, before we can refuse it:
+   * after a stranger's BYE the far end can no longer reach us in this dialog. Told once.
+   */
+  lost?: () => void
 }
 
 const marks = new WeakMap<object, DialogMarks>()
@@ -71,6 +79,11 @@ function guard(d: GuardedDialog, o: GuardOptions): void {
     if (!local && !(source && (source === peer || o.trusted(source)))) {
       o.refused(req.method, 'untrusted_source')
       if (req.method !== 'ACK') res.send(403)
+      if (req.method === 'BYE') {
+        const lost = m.lost
+        m.lost = undefined
+        lost?.()
+      }
       return
     }
     switch (req.method) {

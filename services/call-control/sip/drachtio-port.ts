@@ -13,7 +13,7 @@
  */
 import type Srf from 'drachtio-srf'
 import { marksOf } from './dialog-guard'
-import { SipFailure, type Dialer, type InboundInvite, type InfoBody, type Progress, type SipLeg } from './legs'
+import { CallerGone, SipFailure, type Dialer, type InboundInvite, type InfoBody, type Progress, type SipLeg } from './legs'
 
 type Dialog = Srf.Dialog & {
   connected?: boolean
@@ -123,15 +123,16 @@ export function legOf(d: Dialog): SipLeg {
     },
     onHangup(cb) {
       let told = false
-      const tell = () => {
+      const tell = (how?: 'lost') => {
         if (told) return
         told = true
         gone = true
-        cb()
+        cb(how)
       }
       // The far end's BYE was handled before anyone listened (it came right behind the ACK).
-      if (d.connected === false) queueMicrotask(tell)
-      else d.on('destroy', tell)
+      if (d.connected === false) queueMicrotask(() => tell())
+      else d.on('destroy', () => tell())
+      if (marks) marks.lost = () => tell('lost')
     },
     onReoffer(cb) {
       onOffer = cb
@@ -183,6 +184,21 @@ export function legOf(d: Dialog): SipLeg {
   }
 }
 
+/**
+ * Unfolds header values (RFC 3261 7.3.1: a line break followed by whitespace is one space). The
+ * library keeps them as received and echoes From / To / CSeq in our responses, which
+ * drachtio-server then rejects as malformed: the caller got a 500 after the callee had answered.
+ */
+export function unfoldHeaders(req: Srf.SrfRequest, res: SrfResponse): void {
+  // The response took its copies of From / To / Call-ID / CSeq when it was made: both need it.
+  for (const m of [req, (res as unknown as { msg?: object }).msg]) {
+    const headers = (m as { headers?: Record<string, unknown> } | undefined)?.headers ?? {}
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value === 'string' && /[\r\n]/.test(value)) headers[name] = value.replace(/\r?\n[ \t]+/g, ' ').replace(/[\r\n]/g, '')
+    }
+  }
+}
+
 /** The inbound INVITE as the call session sees it. */
 export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse, auth?: TrunkAuth): InboundInvite & { readonly canceled: boolean } {
   let canceled = false
@@ -226,6 +242,7 @@ export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse, a
       }
     },
     async bridge(uri, opts, progress) {
+      let calleeAnswered = false
       try {
         const headers = opts.maxForwards === undefined ? undefined : { 'Max-Forwards': String(opts.maxForwards) }
         const { uas, uac } = await srfOf(srf).createB2BUA(
@@ -240,10 +257,13 @@ export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse, a
             ...(opts.sdp !== undefined ? { localSdpB: opts.sdp } : {}),
             ...(opts.answer ? { localSdpA: opts.answer } : {}),
           },
-          progressCallbacks(progress),
+          { ...progressCallbacks(progress), cbFinalizedUac: () => (calleeAnswered = true) },
         )
         return { caller: legOf(uas), callee: legOf(uac) }
       } catch (e) {
+        // The callee answered but the caller's transaction was gone when its 200 OK went out: its
+        // CANCEL crossed the answer (drachtio-server answered it 487). The library hangs up the callee.
+        if (calleeAnswered) throw new CallerGone()
         throw SipFailure.from(e)
       }
     },

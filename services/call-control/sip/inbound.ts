@@ -15,7 +15,7 @@ import type { TenantCallLimits } from '../call-limits'
 import { postDialDelay, sipCalls, sipCallsLimited } from '../metrics'
 import { CallSession, type SessionLimits } from './call-session'
 import type { CallRegistry } from './call-registry'
-import { drachtioDialer, inboundInvite, type TrunkAuth } from './drachtio-port'
+import { drachtioDialer, inboundInvite, unfoldHeaders, type TrunkAuth } from './drachtio-port'
 import { bridgeAfterGreeting, DEFAULT_PIN_TIMING, limitsFor, pinScript, unmatchedScript, type Bridge, type BridgeDeps, type PinTiming } from './answered-calls'
 import type { PlayablePrompt } from './call-session'
 import type { DigitSource } from '../../../shared/media/dtmf-events'
@@ -90,6 +90,7 @@ export function screenInvite(opts: { draining: boolean; trusted: boolean; to?: s
 
 export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse, deps: InboundDeps): Promise<void> {
   const received = performance.now()
+  unfoldHeaders(req, res)
   const sipCallId = req.get('Call-ID')
   const pai = req.has('P-Asserted-Identity') ? req.get('P-Asserted-Identity') : undefined
   const callerHeader = pai ?? req.get('From')

@@ -24,9 +24,10 @@ export interface SipLeg {
   onAck(cb: () => void): void
   /**
    * The far end hung up (BYE), or the dialog died without an ACK. Called at most once, also when
-   * that happened before the handler was attached (a BYE right behind the ACK).
+   * that happened before the handler was attached (a BYE right behind the ACK). `lost`: the
+   * dialog was dropped by drachtio-server after a stranger's BYE (refused, but unrecoverable).
    */
-  onHangup(cb: () => void): void
+  onHangup(cb: (how?: 'lost') => void): void
   /** The far end sent a new offer (re-INVITE or UPDATE); the handler returns the answer to send back. */
   onReoffer(cb: (sdp: string, method: OfferMethod) => Promise<string>): void
   /** Sends a new offer to this party (relaying the other party's); resolves with its answer. */
@@ -61,6 +62,14 @@ export class SipFailure extends Error {
     const o = e as { status?: unknown; reason?: unknown; message?: unknown }
     if (typeof o?.status === 'number') return new SipFailure(o.status, typeof o.reason === 'string' ? o.reason : '')
     return new SipFailure(500, typeof o?.message === 'string' ? o.message : 'error')
+  }
+}
+
+/** The callee answered, but the caller could no longer be answered (its CANCEL crossed the answer). */
+export class CallerGone extends SipFailure {
+  constructor() {
+    super(487, 'Request Terminated')
+    this.name = 'CallerGone'
   }
 }
 

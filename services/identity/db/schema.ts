@@ -13,10 +13,14 @@ export const tenants = identitySchema.table('tenants', {
   rateLimitPerSecond: integer('rate_limit_per_second'),
   /** Countries the tenant's parties may be in; null = those of its masked numbers. */
   allowedCountries: text('allowed_countries').array(),
+  /** Sealed (shared/secret-box.ts), never plaintext. */
   webhookSecret: text('webhook_secret').notNull(),
   noSessionPrompt: text('no_session_prompt'),
   notAPartyPrompt: text('not_a_party_prompt'),
   unmatchedCallbackUrl: text('unmatched_callback_url'),
+  /** The secret before the last rotation, sealed; valid until `previous_webhook_secret_expires_at`. */
+  previousWebhookSecret: text('previous_webhook_secret'),
+  previousWebhookSecretExpiresAt: ts('previous_webhook_secret_expires_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })
