@@ -89,6 +89,7 @@ export const call = {
   ended_at: '2026-12-03T10:07:06Z',
   duration_seconds: 120,
   end_reason: 'hangup',
+  media: null,
 }
 
 export const callback = {
@@ -166,6 +167,7 @@ export const tenant = {
   no_session_prompt: null,
   not_a_party_prompt: null,
   unmatched_callback_url: null,
+  allowed_countries: null,
   created_at: '2026-12-01T08:00:00Z',
   updated_at: '2026-12-01T08:00:00Z',
 }
