@@ -21,7 +21,7 @@ import { client, createTenant, type Client } from '../support/http'
 import { mediaOf, rtpParty, type Received, type RtpParty } from '../support/rtp-party'
 import { removeRtpengine, startRtpengine, type Rtpengine } from '../support/rtpengine'
 import { SipFinal, SipUa, type IncomingInvite, type UaDialog } from '../support/sip-ua'
-import type { PromptStore } from '../../services/call-control/prompts/prompt-store'
+import { ensureBuiltinPrompts, type BuiltinPromptName } from '../../shared/prompts/builtin'
 import { freeUdpPort, startSipPlatform, warnIfSkipped, type SipPlatform } from './support'
 
 const skip = warnIfSkipped('tests/sip/announcements.test.ts')
@@ -45,7 +45,8 @@ let rtpe: Rtpengine
 let callerUa: SipUa
 let trunkUa: SipUa
 let promptsDir: string
-let prompts: PromptStore
+/** The built-in prompts call-control generated (read from the same directory, so the same files). */
+let builtinMs: (name: BuiltinPromptName) => number
 const parties: RtpParty[] = []
 const callbacks: { body: any; at: number }[] = []
 let receiver: ReturnType<typeof Bun.serve>
@@ -156,7 +157,8 @@ describe.skipIf(skip)('callers hear something (rtpengine play media, RFC 4733 PI
       DEFAULT_REGION: 'US',
     })
     http = client(sip.tp.baseUrl)
-    prompts = (sip.tp.platform.running.get('call-control') as unknown as { prompts: PromptStore }).prompts
+    const builtin = await ensureBuiltinPrompts(promptsDir)
+    builtinMs = (name) => builtin.get(name)!.durationMs
     tenant = await createTenant(http, sip.tp.adminToken, { rate_limit_per_second: 1000 })
     const numbers = [NO_SESSION, CALLER_ID_NUMBER, PIN_NUMBER, GREETING_NUMBER, LIMIT_NUMBER, PATCH_NUMBER]
     expect((await http.post('/admin/v1/dids', { bearer: sip.tp.adminToken, body: { numbers } })).status).toBe(200)
@@ -191,7 +193,7 @@ describe.skipIf(skip)('callers hear something (rtpengine play media, RFC 4733 PI
   test('no open session: the tenant’s prompt arrives as audio for about its length, then the call ends; the record and call.unmatched say so', async () => {
     const set = await http.patch('/v1/settings', { key: tenant.key, body: { no_session_prompt: 'builtin:session_ended', unmatched_callback_url: `http://127.0.0.1:${receiver.port}/unmatched` } })
     expect(set.status).toBe(200)
-    const expected = (await prompts.resolve(tenant.tenantId, 'builtin:session_ended')).durationMs
+    const expected = builtinMs('session_ended')
     const a = await party(CALLER_ADDR)
     const d = await dial(NO_SESSION, STRANGER, a)
     await primeMedia(a, d)
@@ -285,7 +287,7 @@ describe.skipIf(skip)('callers hear something (rtpengine play media, RFC 4733 PI
     const rec = await eventually(lastCalls, (items) => items.some((c) => c.end_reason === 'wrong_pin'), 'the wrong-PIN record')
     expect(rec.find((c) => c.end_reason === 'wrong_pin')).toMatchObject({ session_id: null, status: 'completed', from_phone: STRANGER })
     // The last audio burst is the wrong-PIN prompt, about its length.
-    const wrongMs = (await prompts.resolve(tenant.tenantId, 'builtin:wrong_pin')).durationMs
+    const wrongMs = builtinMs('wrong_pin')
     const last = spans(a.rtp).at(-1)!
     expect(last.count * 20).toBeGreaterThan(wrongMs * 0.8)
     expect(last.count * 20).toBeLessThan(wrongMs * 1.3)
@@ -295,7 +297,7 @@ describe.skipIf(skip)('callers hear something (rtpengine play media, RFC 4733 PI
   test('a greeting plays to the caller before the callee is rung', async () => {
     const s = (await http.post('/v1/sessions', { key: tenant.key, body: { driver_phone: DRIVER, customer_phone: CUSTOMER, masked_e164: GREETING_NUMBER, greeting_prompt: 'builtin:connecting' } })).body
     expect(s.greeting_prompt).toBe('builtin:connecting')
-    const greetingMs = (await prompts.resolve(tenant.tenantId, 'builtin:connecting')).durationMs
+    const greetingMs = builtinMs('connecting')
     const a = await party(CALLER_ADDR)
     const b = await party(TRUNK_ADDR)
     const invited = trunkUa.nextInvite().then((inv) => ({ inv, at: performance.now() }))
