@@ -9,8 +9,8 @@ import { numbers, startFixture, tenantWith, type Fixture } from '../../tests/sup
 let f: Fixture
 beforeAll(async () => {
   f = await startFixture()
-})
-afterAll(() => f?.tp.stop())
+}, 60_000)
+afterAll(() => f?.tp.stop(), 60_000)
 afterEach(() => setSystemTime())
 
 const bus = () => f.tp.platform.bus
@@ -42,7 +42,7 @@ describe('PIN sessions', () => {
     const { key: k2 } = await tenantWith(f, numbers('+1202556', 110, 1))
     const plain = await f.http.post('/v1/sessions', { key: k2, body: pair() })
     expect(plain.body).toMatchObject({ pin_required: false, pin_length: null, driver_pin: null, customer_pin: null })
-  })
+  }, 30_000)
 
   test('pin_length outside 4-8 is 422 on pin_length', async () => {
     const { key } = await tenantWith(f, numbers('+1202556', 120, 1))
@@ -51,7 +51,7 @@ describe('PIN sessions', () => {
       expect(r.status).toBe(422)
       expect(r.body.detail[0].loc).toEqual(['body', 'pin_length'])
     }
-  })
+  }, 30_000)
 
   test('more PIN sessions than pool numbers coexist on one number, every PIN unique there; caller-id sessions stay off it', async () => {
     const [M] = numbers('+1202556', 200, 1)
@@ -79,7 +79,7 @@ describe('PIN sessions', () => {
     expect((await f.http.post('/v1/sessions', { key: k2, body: pair() })).status).toBe(200)
     const pinOnBusy = await f.http.post('/v1/sessions', { key: k2, body: { ...pair(), pin_required: true } })
     expect(pinOnBusy.status).toBe(409)
-  })
+  }, 30_000)
 
   test('a call to the number asks for a PIN (even from a party’s own phone); the PIN names the session and who calls', async () => {
     const [M] = numbers('+1202556', 300, 1)
@@ -110,7 +110,7 @@ describe('PIN sessions', () => {
     expect(await routePin(M!, STRANGER, a.driver_pin)).toMatchObject({ action: 'refuse', reason: 'wrong_pin' })
     await f.http.post(`/v1/sessions/${b.id}/complete`, { key })
     expect(await route(M!, STRANGER)).toMatchObject({ action: 'refuse', reason: 'no_session' })
-  })
+  }, 30_000)
 })
 
 describe('per-session limits and greeting', () => {
@@ -124,7 +124,7 @@ describe('per-session limits and greeting', () => {
     expect(await route(M!, p.driver_phone)).toMatchObject({ action: 'bridge', call_time_limit_seconds: 120, ring_timeout_seconds: 20, greeting_prompt: 'builtin:connecting' })
     const got = await f.http.get(`/v1/sessions/${r.body.id}`, { key })
     expect(got.body).toMatchObject({ call_time_limit_seconds: 120, ring_timeout_seconds: 20, greeting_prompt: 'builtin:connecting' })
-  })
+  }, 30_000)
 
   test('out-of-bounds limits and unknown prompts are 422 on their field', async () => {
     const { key } = await tenantWith(f, numbers('+1202556', 410, 1))
@@ -141,7 +141,7 @@ describe('per-session limits and greeting', () => {
       expect(r.status).toBe(422)
       expect(r.body.detail[0].loc).toEqual(['body', field])
     }
-  })
+  }, 30_000)
 
   test('the OpenAPI document shows the new fields with their bounds', async () => {
     const doc = (await f.http.get('/openapi.json')).body
@@ -153,7 +153,7 @@ describe('per-session limits and greeting', () => {
     expect(create.greeting_prompt).toBeDefined()
     expect(doc.paths['/v1/sessions/{session_ref}'].patch).toBeDefined()
     expect(doc.paths['/v1/prompts'].post.requestBody.content['audio/wav']).toBeDefined()
-  })
+  }, 30_000)
 })
 
 describe('PATCH /v1/sessions/{session_ref}', () => {
@@ -179,7 +179,7 @@ describe('PATCH /v1/sessions/{session_ref}', () => {
     setSystemTime()
     // Once swept its number is free again at real time, too.
     expect((await f.http.post('/v1/sessions', { key, body: { ...pair(), masked_e164: M } })).status).toBe(200)
-  })
+  }, 30_000)
 
   test('an extended session routes past its first expiry; a PIN session keeps its PINs; limits change and clear', async () => {
     const [M, P] = numbers('+1202556', 510, 2)
@@ -201,7 +201,7 @@ describe('PATCH /v1/sessions/{session_ref}', () => {
     expect(longer.body).toMatchObject({ driver_pin: pin.driver_pin, customer_pin: pin.customer_pin })
     setSystemTime(new Date(Date.parse(pin.expires_at) + 10 * 60_000))
     expect(await routePin(P!, STRANGER, pin.driver_pin)).toMatchObject({ action: 'bridge', session_id: pin.id })
-  })
+  }, 30_000)
 
   test('an ended session is 409 session_not_open; unknown is 404; nothing to change is 422', async () => {
     const { key } = await tenantWith(f, numbers('+1202556', 520, 1))
@@ -216,5 +216,5 @@ describe('PATCH /v1/sessions/{session_ref}', () => {
     expect(unknown.status).toBe(404)
     const bad = await f.http.patch(`/v1/sessions/${s.id}`, { key, body: { ttl_minutes: 10081 } })
     expect(bad.status).toBe(422)
-  })
+  }, 30_000)
 })

@@ -32,7 +32,7 @@ describe.if(haveTools)('built-in prompts (espeak-ng + sox)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
-  })
+  }, 30_000)
 
   test('a missing tool is an error naming the prompt, not a silent empty prompt', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'prompts-'))
@@ -41,5 +41,5 @@ describe.if(haveTools)('built-in prompts (espeak-ng + sox)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
-  })
+  }, 30_000)
 })

@@ -24,11 +24,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'prompts-api-'))
   tp = await startTestPlatform([...SESSION_SERVICES, callControlService as unknown as ServiceDefinition], { PROMPTS_DIR: dir })
   http = client(tp.baseUrl)
-})
+}, 60_000)
 afterAll(async () => {
   await tp?.stop()
   await rm(dir, { recursive: true, force: true })
-})
+}, 60_000)
 
 const tone = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)))
 
@@ -49,7 +49,7 @@ describe('POST /v1/prompts', () => {
     // Other tenants do not see it.
     const other = await createTenant(http, tp.adminToken)
     expect((await http.get('/v1/prompts', { key: other.key })).body.total).toBe(0)
-  })
+  }, 30_000)
 
   test('a 32-bit WAV is refused with 422 naming the sample size', async () => {
     const { key } = await createTenant(http, tp.adminToken)
@@ -57,14 +57,14 @@ describe('POST /v1/prompts', () => {
     expect(r.status).toBe(422)
     expect(r.body.error.code).toBe('validation_error')
     expect(r.body.detail).toEqual([{ loc: ['body', 'bits_per_sample'], msg: expect.stringContaining('32-bit'), type: 'prompt_bits_per_sample' }])
-  })
+  }, 30_000)
 
   test('an oversize file is refused with 422 naming its size, without being read to the end', async () => {
     const { key } = await createTenant(http, tp.adminToken)
     const r = await upload(key, pcm16Wav(tone(8000 * 40), 8000)) // 640 KB
     expect(r.status).toBe(422)
     expect(r.body.detail).toEqual([{ loc: ['body', 'size'], msg: expect.stringContaining('524288'), type: 'prompt_size' }])
-  })
+  }, 30_000)
 
   test('wrong rate, stereo, too long, not a WAV, not audio/wav: each named', async () => {
     const { key } = await createTenant(http, tp.adminToken)
@@ -77,7 +77,7 @@ describe('POST /v1/prompts', () => {
     expect(json.status).toBe(415)
     const noName = await fetch(`${tp.baseUrl}/v1/prompts`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'audio/wav' }, body: pcm16Wav(tone(8000), 8000) })
     expect(noName.status).toBe(422)
-  })
+  }, 30_000)
 })
 
 describe('using and deleting prompts', () => {
@@ -95,7 +95,7 @@ describe('using and deleting prompts', () => {
     const foreign = await http.post('/v1/sessions', { key: t.key, body: { driver_phone: '+14155557003', customer_phone: '+14155557004', greeting_prompt: theirs.id } })
     expect(foreign.status).toBe(422)
     expect(foreign.body.detail[0].loc).toEqual(['body', 'greeting_prompt'])
-  })
+  }, 30_000)
 
   test('delete: gone for lists and new calls at once; a call that already has the file keeps it until the purge', async () => {
     const { key, tenantId } = await createTenant(http, tp.adminToken)
@@ -119,7 +119,7 @@ describe('using and deleting prompts', () => {
     expect(await store.purge(new Date(Date.now() - 60_000))).toBe(0)
     expect(await store.purge(new Date(Date.now() + 1000))).toBeGreaterThanOrEqual(1)
     expect(existsSync(playing.path)).toBe(false)
-  })
+  }, 30_000)
 
   test('built-in prompts resolve to generated files', async () => {
     const store = (tp.platform.running.get('call-control') as unknown as { prompts: PromptStore }).prompts
@@ -127,7 +127,7 @@ describe('using and deleting prompts', () => {
     expect(r.path.startsWith(join(dir, 'builtin'))).toBe(true)
     expect(r.durationMs).toBeGreaterThan(1000)
     await expect(store.resolve('ten_any', 'builtin:nope')).rejects.toMatchObject({ code: 'prompt_not_found' })
-  })
+  }, 30_000)
 })
 
 describe('what unmatched callers hear (tenant and operator settings)', () => {
@@ -157,5 +157,5 @@ describe('what unmatched callers hear (tenant and operator settings)', () => {
     expect(op.status).toBe(200)
     expect(op.body.not_a_party_prompt).toBeNull()
     expect(await route('+14155558001')).toEqual({ action: 'refuse', reason: 'unknown_caller', sip_status: 403 })
-  })
+  }, 30_000)
 })
