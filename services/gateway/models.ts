@@ -50,7 +50,7 @@ export const responseModels = {
   DeletedPrompt: doc(calls.deletePrompt.reply, 'The prompt is gone for new calls; calls already playing it finish.', { id: ex.prompt.id, deleted: true }),
   Settings: doc(TenantSettingsView, 'What callers hear when they cannot be bridged (null = the SIP refusal).', ex.settings),
   AssignmentList: doc(did.listAssignments.reply, "A page of the tenant's DID assignments.", list(ex.assignment)),
-  OriginatedCall: doc(calls.originate.reply, 'The call record at once (`status: initiated`); the call runs asynchronously.', { call_id: ex.call.id, ...ex.call, status: 'initiated', ringing_at: null, answered_at: null, ended_at: null, duration_seconds: null, end_reason: null }),
+  OriginatedCall: doc(calls.originate.reply, 'The call record at once (`status: initiated`); the call runs asynchronously.', { call_id: ex.call.id, ...ex.call, status: 'initiated', ringing_at: null, answered_at: null, ended_at: null, duration_seconds: null, end_reason: null, media: null }),
   CallList: doc(calls.list.reply, 'A page of call records, newest first.', list(ex.call)),
   Call: doc(calls.get.reply, 'A call record with each of its state-callback deliveries and their attempts.', { ...ex.call, callbacks: [ex.callback] }),
   ApiKeyList: doc(identity.listKeys.reply, "The tenant's API keys, newest first, by prefix only (never the plaintext).", { tenant_id: ex.tenantId, ...list(ex.apiKey) }),
