@@ -23,7 +23,29 @@ export const session = {
   expires_at: '2026-12-03T11:30:00Z',
   ended_at: null,
   end_reason: null,
+  pin_required: false,
+  pin_length: null,
+  driver_pin: null,
+  customer_pin: null,
+  call_time_limit_seconds: null,
+  ring_timeout_seconds: null,
+  greeting_prompt: null,
 }
+
+export const pinSession = { ...session, pin_required: true, pin_length: 6, driver_pin: '482913', customer_pin: '730164', call_time_limit_seconds: 900, greeting_prompt: 'builtin:connecting' }
+
+export const prompt = {
+  id: 'prm_01KBMQ5C2D4E6F8G0H2J4K6M8N',
+  tenant_id: tenantId,
+  name: 'trip-ended',
+  encoding: 'pcm16',
+  sample_rate: 8000,
+  duration_ms: 2400,
+  size_bytes: 38444,
+  created_at: '2026-12-03T09:00:00Z',
+}
+
+export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id, unmatched_callback_url: 'https://example.com/unmatched-calls' }
 
 export const assignment = {
   id: assignmentId,
@@ -67,6 +89,10 @@ export const call = {
   ended_at: '2026-12-03T10:07:06Z',
   duration_seconds: 120,
   end_reason: 'hangup',
+  media: {
+    from_caller: { packets: 6000, bytes: 1032000, packets_lost: 3, loss: 0.0005, jitter_ms: 2.1, mos: 4.3 },
+    from_callee: { packets: 5990, bytes: 1030280, packets_lost: 0, loss: 0, jitter_ms: 1.4, mos: 4.4 },
+  },
 }
 
 export const callback = {
@@ -141,6 +167,10 @@ export const tenant = {
   name: 'Acme Rides',
   number_sharing: 'exclusive',
   rate_limit_per_second: null,
+  no_session_prompt: null,
+  not_a_party_prompt: null,
+  unmatched_callback_url: null,
+  allowed_countries: ['US'],
   created_at: '2026-12-01T08:00:00Z',
   updated_at: '2026-12-01T08:00:00Z',
 }

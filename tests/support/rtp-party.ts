@@ -29,6 +29,11 @@ export interface RtpParty {
    * SR and delay since it, so the sender can compute the round trip) and SDES CNAME `cname`.
    */
   answerSenderReports(cname: string): void
+  /** Sends raw bytes from the RTP socket (RFC 4733 events, prebuilt packets). */
+  sendRaw(host: string, port: number, data: Uint8Array): void
+  /** This party's SSRC and next RTP sequence number (for packets built outside). */
+  ssrc: number
+  nextSeq(): number
   close(): void
 }
 
@@ -189,6 +194,11 @@ export async function rtpParty(address: string): Promise<RtpParty> {
     answerSenderReports(cname) {
       srCname = cname
     },
+    sendRaw(host, port, data) {
+      r.send(data, port, host)
+    },
+    ssrc,
+    nextSeq: () => seq++,
     close() {
       r.close()
       c.close()
