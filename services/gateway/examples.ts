@@ -67,6 +67,10 @@ export const call = {
   ended_at: '2026-12-03T10:07:06Z',
   duration_seconds: 120,
   end_reason: 'hangup',
+  media: {
+    from_caller: { packets: 6000, bytes: 1032000, packets_lost: 0, loss: 0, jitter_ms: 2, mos: 4.3 },
+    from_callee: { packets: 5990, bytes: 1030280, packets_lost: 3, loss: 0.001, jitter_ms: 3, mos: 4.2 },
+  },
 }
 
 export const callback = {
