@@ -37,7 +37,7 @@ export async function startBenchPlatform(opts: {
     NATS_URL,
     BUS_PREFIX: uniquePrefix('bench'),
     ADMIN_TOKEN: adminToken,
-    // identity seals webhook secrets at rest with it (required outside all-in-one).
+    // identity seals webhook secrets at rest and refuses to start without a key.
     SECRETS_KEY: randomBytes(32).toString('base64'),
     // Parallel runs must not fight over the gateway's ops port.
     OPS_PORT: '0',
