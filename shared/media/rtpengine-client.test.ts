@@ -44,6 +44,13 @@ describe.skipIf(missing)('against a real rtpengine', () => {
     expect((await r.client.ping()).result).toBe('pong')
   })
 
+  test('other ng commands go through `command`, bounded and rejecting the same way', async () => {
+    const stats = await r.client.command('statistics', {})
+    expect(stats.result).toBe('ok')
+    const e = await r.client.command('blockDTMF', { 'call-id': 'no-such-call' }).catch((x) => x)
+    expect(e).toBeInstanceOf(RtpengineError)
+  }, 30_000)
+
   test('an error reply rejects with rtpengine reason', async () => {
     const e = await r.client.answer({ 'call-id': 'no-such-call', 'from-tag': 'a', 'to-tag': 'b', sdp: 'v=0\r\n' }).catch((x) => x)
     expect(e).toBeInstanceOf(RtpengineError)

@@ -93,7 +93,28 @@ export interface CallStats {
   SSRC?: Record<string, { 'average MOS'?: MosReport; 'lowest MOS'?: MosReport; 'highest MOS'?: MosReport; [k: string]: unknown }>
 }
 
-type Reply = Record<string, unknown> & { result?: string; 'error-reason'?: string; warning?: string }
+/** The ng commands of npm `rtpengine-client` (its method names). */
+export type NgCommand =
+  | 'startRecording'
+  | 'stopRecording'
+  | 'blockDTMF'
+  | 'unblockDTMF'
+  | 'playDTMF'
+  | 'blockMedia'
+  | 'unblockMedia'
+  | 'silenceMedia'
+  | 'unsilenceMedia'
+  | 'startForwarding'
+  | 'stopForwarding'
+  | 'playMedia'
+  | 'stopMedia'
+  | 'statistics'
+  | 'publish'
+  | 'subscribeRequest'
+  | 'subscribeAnswer'
+  | 'unsubscribe'
+
+export type Reply = Record<string, unknown> & { result?: string; 'error-reason'?: string; warning?: string }
 
 interface RawClient {
   on(ev: 'error', cb: (e: unknown) => void): void
@@ -162,6 +183,16 @@ export class RtpengineClient {
   async list(limit = 100_000): Promise<string[]> {
     const r = await this.send('list', { limit })
     return Array.isArray(r.calls) ? (r.calls as unknown[]).map(String) : []
+  }
+
+  /**
+   * Any other ng command, by the library's method name (`startRecording`, `stopRecording`,
+   * `playMedia`, `stopMedia`, `blockDTMF`, `unblockDTMF`, `playDTMF`, `blockMedia`,
+   * `silenceMedia`, `statistics`, …) with rtpengine's own dictionary keys; bounded and rejecting
+   * like the typed ones.
+   */
+  command(name: NgCommand, opts: Record<string, unknown>): Promise<Reply> {
+    return this.send(name, opts)
   }
 
   close(): void {
