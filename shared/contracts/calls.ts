@@ -4,7 +4,7 @@
  */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Empty, listOf, Nullable, NullableTimestamp, Ping, Timestamp } from './common'
+import { Cursor, cursorListOf, Empty, Nullable, NullableTimestamp, Ping, Timestamp } from './common'
 import { Party } from './sessions'
 
 export const CALL_STATUSES = ['initiated', 'ringing', 'answered', 'completed', 'busy', 'no_answer', 'failed', 'canceled'] as const
@@ -92,13 +92,15 @@ export const CallListQuery = T.Object({
   offset: T.Integer({ minimum: 0 }),
   session_id: T.Optional(T.String({ maxLength: 64 })),
   status: T.Optional(T.Union([CallStatusSchema, T.Literal('all')])),
+  cursor: T.Optional(Cursor),
 })
+export type CallListQuery = Static<typeof CallListQuery>
 
 export const calls = {
   ping: request('calls.health.ping', Empty, Ping),
   originate: request('calls.call.originate', OriginateInput, OriginateReply),
   get: request('calls.call.get', T.Object({ call_id: T.String({ maxLength: 64 }) }), CallWithCallbacks),
-  list: request('calls.call.list', CallListQuery, listOf(CallRecord)),
+  list: request('calls.call.list', CallListQuery, cursorListOf(CallRecord)),
 }
 
 /** `calls.call.<status>`: one event per state change, carrying the record as it now is. */

@@ -38,11 +38,15 @@ export const calls = callsSchema.table(
     durationSeconds: integer('duration_seconds'),
     endReason: text('end_reason'),
   },
-  // No index covers a column a call's state changes touch (status, times, reason): every change
-  // after the insert can then be a HOT update (no index writes; fillfactor leaves room, see
-  // migration 0001). Status filters ride the tenant index; the stale-call sweeper walks the
-  // primary key, whose time-sortable ids are in creation order.
-  (t) => [index('calls_tenant_idx').on(t.tenantId, t.id), index('calls_tenant_session_idx').on(t.tenantId, t.sessionId, t.id)],
+  // The lists' filters each have an index (tenant, tenant + session, tenant + status), so a first
+  // page costs the same at any table size. The status index costs every state change its HOT
+  // update (migration 0001 made them HOT): a measured trade, ADR 0007. The stale-call sweeper
+  // walks the primary key, whose time-sortable ids are in creation order.
+  (t) => [
+    index('calls_tenant_idx').on(t.tenantId, t.id),
+    index('calls_tenant_session_idx').on(t.tenantId, t.sessionId, t.id),
+    index('calls_tenant_status_idx').on(t.tenantId, t.status, t.id),
+  ],
 )
 
 export const callbackDeliveries = callsSchema.table(

@@ -1,6 +1,7 @@
 /** `/v1/calls`: originate (click-to-call) and call records with their callback deliveries. */
 import { Type as T } from '@sinclair/typebox'
 import { CALL_STATUSES, calls, OriginateInput } from '../../../shared/contracts/calls'
+import { Cursor } from '../../../shared/contracts/common'
 import { endpoint, tenant } from '../endpoint'
 
 export const callEndpoints = [
@@ -33,12 +34,15 @@ export const callEndpoints = [
     tags: ['tenant'],
     summary: 'List Calls',
     operationId: 'list_calls_v1_calls_get',
-    description: 'Call records (inbound bridged calls and originated ones), newest first. Filter by `session_id` and `status`.',
+    description: 'Call records (inbound bridged calls and originated ones), newest first. Filter by `session_id` and `status`. ' +
+      'Page with `offset`, or with `cursor` (the reply\'s `next_cursor`, null on the last page), whose cost does not grow with depth. ' +
+      '`total` is exact up to 10,000 (`total_relation: "eq"`), else a lower bound (`"gte"`).',
     query: T.Object({
       limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
       offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
       session_id: T.Optional(T.String({ minLength: 1, maxLength: 64, title: 'Session Id' })),
       status: T.Union([...CALL_STATUSES.map((s) => T.Literal(s)), T.Literal('all')], { default: 'all', title: 'Status' }),
+      cursor: T.Optional(Cursor),
     }),
     handle: ({ bus, ctx, query }) => bus.request(calls.list, query, ctx),
   }),

@@ -1,6 +1,7 @@
 /** `/v1/sessions`: masked-number sessions (DESIGN.md, tenant REST API; contract operations). */
 import { Type as T } from '@sinclair/typebox'
 import { CreateSessionInput, sessions } from '../../../shared/contracts/sessions'
+import { Cursor } from '../../../shared/contracts/common'
 import { endpoint, tenant } from '../endpoint'
 
 const SessionRefParams = T.Object({ session_ref: T.String({ minLength: 1, maxLength: 128, title: 'Session Ref' }) })
@@ -35,12 +36,15 @@ export const sessionEndpoints = [
     tags: ['tenant'],
     summary: 'List Sessions',
     operationId: 'list_sessions_v1_sessions_get',
-    description: 'Your sessions, newest first. Filter by `status` (a session past its expiry is `expired`) and `order_id`.',
+    description: 'Your sessions, newest first. Filter by `status` (a session past its expiry is `expired`) and `order_id`. ' +
+      'Page with `offset`, or with `cursor` (the reply\'s `next_cursor`, null on the last page), whose cost does not grow with depth. ' +
+      '`total` is exact up to 10,000 (`total_relation: "eq"`), else a lower bound (`"gte"`).',
     query: T.Object({
       limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
       offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
       status: T.Union([T.Literal('open'), T.Literal('completed'), T.Literal('expired'), T.Literal('all')], { default: 'all', title: 'Status' }),
       order_id: T.Optional(T.String({ minLength: 1, maxLength: 128, title: 'Order Id' })),
+      cursor: T.Optional(Cursor),
     }),
     handle: ({ bus, ctx, query }) => bus.request(sessions.list, query, ctx),
   }),
