@@ -20,7 +20,7 @@ export interface Platform {
 export async function startPlatform(defs: ServiceDefinition[], env: Record<string, string | undefined> = process.env): Promise<Platform> {
   const common = loadServiceConfig(defs[0]!, env)
   const log = serviceLogger('platform', common.LOG_LEVEL)
-  const database = await openDatabase({ url: common.DATABASE_URL, dataDir: common.DATA_DIR, poolMax: common.DB_POOL_MAX })
+  const database = await openDatabase({ url: common.DATABASE_URL, dataDir: common.DATA_DIR, poolMax: common.DB_POOL_MAX, prepare: common.DB_PREPARED_STATEMENTS })
   for (const def of defs) if (def.migrations) await database.migrate(def.name, def.migrations)
   const bus = await connectBus({ natsUrl: common.NATS_URL, prefix: common.BUS_PREFIX, service: 'platform', timeoutMs: common.BUS_TIMEOUT_MS, log })
   const running = new Map<string, RunningService>()

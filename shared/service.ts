@@ -64,7 +64,7 @@ export async function runStandalone<P extends TProperties>(def: ServiceDefinitio
     process.stderr.write(`config error: DATABASE_URL is required when ${def.name} runs alone (use \`bun start\` for all-in-one)\n`)
     process.exit(2)
   }
-  const database = def.migrations ? await openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX }) : undefined
+  const database = def.migrations ? await openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, prepare: config.DB_PREPARED_STATEMENTS }) : undefined
   if (database && def.migrations) await database.migrate(def.name, def.migrations)
   const bus = await connectBus({ natsUrl: config.NATS_URL, prefix: config.BUS_PREFIX, service: def.name, timeoutMs: config.BUS_TIMEOUT_MS, log })
   const running = await def.start({ bus, database, log, config })

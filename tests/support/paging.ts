@@ -13,7 +13,7 @@ export async function walkByCursor(http: Client, key: string, path: string, limi
   const out: Walk = { ids: [], pages: 0, totals: [] }
   let cursor: string | null = null
   do {
-    const r = await http.get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key })
+    const r: { status: number; text: string; body: any } = await http.get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key })
     if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.text}`)
     out.pages++
     out.totals.push(r.body.total)
