@@ -4,7 +4,7 @@
  *
  *   bun infra/compose-check.ts
  *
- * - NATS (JetStream on), PostgreSQL, drachtio-server and the five services are there, every one
+ * - a three-node NATS cluster (JetStream on, every node routed to every other), PostgreSQL, drachtio-server and the five services are there, every one
  *   with a health check; the services' check is /ready through infra/healthcheck.ts;
  * - depends_on waits for `service_healthy` of services that have a health check, with no cycle;
  *   each service waits for NATS, its database, call-control for drachtio, the gateway for the rest;
@@ -20,7 +20,9 @@ import { isServiceName, loadServiceCatalog, SERVICE_NAMES, type ServiceInfo, typ
 /** A parsed YAML document (compose files are untyped). */
 export type Doc = Record<string, any>
 export const COMPOSE_FILE = join(import.meta.dir, 'compose.yaml')
-export const BACKING = ['nats', 'postgres', 'drachtio'] as const
+/** The NATS cluster's nodes: each routes to all of them, and every service's NATS_URL lists all of them. */
+export const NATS_NODES = ['nats-1', 'nats-2', 'nats-3'] as const
+export const BACKING = [...NATS_NODES, 'postgres', 'drachtio'] as const
 /** Variables that hold secrets: in compose only as `${VAR:?…}` from the env file. */
 export const SECRET_VARS = ['ADMIN_TOKEN', 'DRACHTIO_SECRET', 'POSTGRES_PASSWORD'] as const
 /** Stand-ins for the required variables (what an operator's env file provides). */
@@ -106,14 +108,21 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
   if (cycle) problems.push(`compose: depends_on cycle ${cycle.join(' → ')}`)
 
   // Backing services.
-  const nats = services.nats
-  if (nats) {
+  for (const node of NATS_NODES) {
+    const nats = services[node]
+    if (!nats) continue
     const cmd = (Array.isArray(nats.command) ? nats.command : String(nats.command ?? '').split(/\s+/)).map(String)
-    if (!cmd.includes('-js') && !cmd.includes('--jetstream')) p('nats', 'JetStream is not on (-js)')
-    const mIdx = cmd.findIndex((x: string) => x === '-m' || x === '--http_port')
-    const monitor = mIdx >= 0 ? cmd[mIdx + 1] : undefined
-    if (!monitor) p('nats', 'no monitoring port (-m) for the health check')
-    else if (!testOf(nats).join(' ').includes(`:${monitor}/healthz`)) p('nats', `health check does not use the monitoring port ${monitor} /healthz`)
+    const arg = (...flags: string[]) => {
+      const i = cmd.findIndex((x: string) => flags.includes(x))
+      return i >= 0 ? cmd[i + 1] : undefined
+    }
+    if (!cmd.includes('-js') && !cmd.includes('--jetstream')) p(node, 'JetStream is not on (-js)')
+    const monitor = arg('-m', '--http_port')
+    if (!monitor) p(node, 'no monitoring port (-m) for the health check')
+    else if (!testOf(nats).join(' ').includes(`:${monitor}/healthz`)) p(node, `health check does not use the monitoring port ${monitor} /healthz`)
+    if (!arg('--cluster')) p(node, 'is not a cluster member (--cluster)')
+    const routes = (arg('--routes') ?? '').split(',')
+    for (const peer of NATS_NODES) if (!routes.includes(`nats://${peer}:6222`)) p(node, `--routes does not list ${peer}`)
   }
   const pg = services.postgres
   if (pg) {
@@ -141,7 +150,10 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     if (!testOf(svc).some((x) => x.includes('infra/healthcheck.ts'))) p(name, 'health check should run infra/healthcheck.ts (/ready)')
     const deps = Object.keys(dependsOn(svc))
     if (!env.NATS_URL) p(name, 'NATS_URL is not set')
-    else if (!deps.includes('nats')) p(name, 'does not wait for nats')
+    for (const node of NATS_NODES) {
+      if (env.NATS_URL && !env.NATS_URL.split(',').includes(`nats://${node}:4222`)) p(name, `NATS_URL does not list ${node}`)
+      if (!deps.includes(node)) p(name, `does not wait for ${node}`)
+    }
     for (const s of SECRET_VARS) {
       const v = env[s]
       if (v !== undefined && !new RegExp(`^\\$\\{${s}:\\?[^}]*\\}$`).test(v)) p(name, `${s} must be the required interpolation \${${s}:?…}, never a literal or a default`)

@@ -55,6 +55,13 @@ describe('infra/k8s manifests', () => {
     expect(catalog.get('identity')?.checkEnv({ DATABASE_URL: placeholders.DATABASE_URL })).toContain('config error: DATABASE_URL')
   })
 
+  test('NATS is a three-node cluster every service can reach on every node; a smaller or partial one is caught', () => {
+    expect(get(manifests, 'StatefulSet', 'nats').spec.replicas).toBe(3)
+    expect(problemsAfter((ms) => (get(ms, 'StatefulSet', 'nats').spec.replicas = 1))).toContain('replicas 1 < 3')
+    expect(problemsAfter((ms) => (get(ms, 'ConfigMap', 'masking-config').data.NATS_URL = 'nats://nats-0.nats:4222'))).toContain('NATS_URL does not list nats-1.nats:4222')
+    expect(problemsAfter((ms) => (get(ms, 'ConfigMap', 'nats-config').data['nats.conf'] = 'listen: 0.0.0.0:4222'))).toContain('routes do not list nats-0.nats:6222')
+  })
+
   test('a probe on an undeclared port is caught', () => {
     expect(problemsAfter((ms) => (container(ms, 'Deployment', 'gateway').readinessProbe.httpGet.port = 9999))).toContain('readinessProbe port 9999')
   })
