@@ -52,6 +52,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         secret: config.DRACHTIO_SECRET,
         log,
         onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder }),
+        accepting: () => !registry.draining,
       })
       agent.start()
       sip = { agent, trunk }

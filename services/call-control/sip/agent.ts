@@ -15,6 +15,8 @@ export interface SipAgentOptions {
   secret: string
   log: Logger
   onInvite(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void>
+  /** False while this instance takes no new calls (draining): OPTIONS then answers 503. */
+  accepting?(): boolean
 }
 
 export class SipAgent {
@@ -53,6 +55,21 @@ export class SipAgent {
         o.log.error({ err, sip_call_id: req.get('Call-ID') }, 'inbound call handler failed')
         if (!res.finalResponseSent) res.send(500)
       })
+    })
+    this.answerOptions()
+  }
+
+  /**
+   * OPTIONS is how a load balancer in front (Kamailio's dispatcher, infra/kamailio) pings this
+   * pair: 200 while call-control is connected and taking calls, 503 while it drains. With
+   * call-control gone, drachtio-server has no one to ask and the ping fails too.
+   */
+  private answerOptions(): void {
+    // srf.options exists (one handler per SIP method, delegated to the app) but is not in the typings.
+    const srf = this.srf as unknown as { options(cb: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }
+    srf.options((_req, res) => {
+      const up = this.connected && this.o.accepting?.() !== false
+      res.send(up ? 200 : 503)
     })
   }
 
