@@ -19,8 +19,13 @@ import { ConflictError, type SessionStore } from './session-store'
 
 /** Candidates tried with a bare conditional insert before asking which are free. */
 const DIRECT = 2
-/** Candidates per "which are free?" query. */
+/**
+ * Candidates in the first "which are free?" query; each further query asks four times as many,
+ * up to MAX_CHUNK. A nearly full pool (say 100 free of 100,000) then costs a handful of round
+ * trips instead of one per 16 busy numbers (bench/RESULTS-scale.md).
+ */
 const CHUNK = 16
+const MAX_CHUNK = 4096
 /** Passes over the numbers reserved by others when we came by, before giving up. */
 const MAX_PASSES = 50
 
@@ -62,7 +67,32 @@ export class NumberAllocator {
     const guard = req.exclusive ? 'whole' : 'parties'
     // The first pass walks the whole ranking; later passes only the numbers that were reserved by
     // another request of this instance when we came by (their insert may have failed since).
-    let candidates: Iterator<string> = ranking.candidates(req.customerCountry)
+    const candidates: Iterator<string> = ranking.candidates(req.customerCountry)
+    // Numbers found busy on the way: they carry a session, so they go to the back of the order
+    // once this walk is over (not during it: the walk iterates the order), and the next create
+    // does not walk past them again. On a nearly full pool that is what keeps creates cheap.
+    const busy: string[] = []
+    try {
+      return await this.walk(req, ranking, candidates, phones, guard, busy, insert)
+    } finally {
+      const now = Date.now()
+      for (const n of busy) {
+        this.lastUsed.set(n, now)
+        ranking.touch(n)
+      }
+    }
+  }
+
+  private async walk<T>(
+    req: AllocationRequest,
+    ranking: NumberRanking,
+    start: Iterator<string>,
+    phones: readonly [string, string],
+    guard: 'whole' | 'parties',
+    busy: string[],
+    insert: (e164: string) => Promise<T | undefined>,
+  ): Promise<T> {
+    let candidates = start
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       // Numbers another request of this instance was inserting on when we came by, with its outcome.
       const skipped = new Map<string, Promise<boolean>[]>()
@@ -75,6 +105,7 @@ export class NumberAllocator {
         }
         return undefined
       }
+      let chunkSize = CHUNK
       for (let tried = 0; ; ) {
         let batch: string[]
         if (tried < DIRECT) {
@@ -83,9 +114,13 @@ export class NumberAllocator {
           batch = [n]
         } else {
           const chunk: string[] = []
-          for (let n = nextOpen(); n !== undefined; n = chunk.length < CHUNK ? nextOpen() : undefined) chunk.push(n)
+          for (let n = nextOpen(); n !== undefined; n = chunk.length < chunkSize ? nextOpen() : undefined) chunk.push(n)
           if (chunk.length === 0) break
-          batch = await this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones, now: new Date(), limit: 4 })
+          // Every free one of the chunk, in order: those not tried now would never be tried (the walk moves on).
+          batch = await this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones, now: new Date(), limit: chunk.length })
+          chunkSize = Math.min(MAX_CHUNK, chunkSize * 4)
+          const free = new Set(batch)
+          for (const n of chunk) if (!free.has(n)) busy.push(n)
         }
         for (const n of batch) {
           // Another request of this instance may have reserved it meanwhile.
@@ -101,6 +136,7 @@ export class NumberAllocator {
             ranking.touch(n)
             return result
           }
+          busy.push(n)
         }
       }
       // Only a number whose holder failed otherwise than "busy" can still be free: retry those, else it is a 409.
@@ -110,6 +146,13 @@ export class NumberAllocator {
       candidates = again[Symbol.iterator]()
     }
     throw new AppError('no_masked_number_available', 'could not secure a free masked number under contention; retry')
+  }
+
+  /** Another instance just used `e164` for this tenant: it goes last in this instance's ranking too. */
+  usedElsewhere(tenantId: string, e164: string, at: number): void {
+    if ((this.lastUsed.get(e164) ?? Number.NEGATIVE_INFINITY) >= at) return
+    this.lastUsed.set(e164, at)
+    this.rankings.get(tenantId)?.ranking.touch(e164)
   }
 
   /** One number, reserved meanwhile: inserted, or busy (undefined). A conflict heals and retries once. */
