@@ -138,12 +138,23 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     for (const proto of ['udp', 'tcp']) if (!ports.some((x: string) => x.includes('5060') && (x.endsWith(`/${proto}`) || (proto === 'tcp' && !x.includes('/'))))) p('drachtio', `SIP 5060/${proto} is not published`)
   }
 
+  // The `scale` profile: Kamailio's dispatcher list names exactly the drachtio-servers of the profile.
+  const lb = services['sip-lb']
+  if (lb) {
+    const list = join(dir, 'kamailio/dispatcher.list')
+    const members = existsSync(list) ? [...readFileSync(list, 'utf8').matchAll(/^1 sip:([\w.-]+):5060/gm)].map((m) => m[1]!) : []
+    const engines = Object.keys(services).filter((n) => n === 'drachtio' || n.startsWith('drachtio-'))
+    if (members.sort().join(',') !== engines.sort().join(',')) p('sip-lb', `kamailio/dispatcher.list lists ${members.join(', ') || 'nothing'}, the drachtio-servers are ${engines.join(', ')}`)
+    for (const e of engines) if (!Object.keys(dependsOn(lb)).includes(e)) p('sip-lb', `does not wait for ${e}`)
+  }
+
   // The platform services.
   for (const [name, svc] of Object.entries(services)) {
     const env = envOf(svc)
     if (!('SERVICE' in env)) continue
     const service = env.SERVICE
-    if (!isServiceName(service) || service !== name) {
+    // A second instance (the `scale` profile's call-control-b) is named <service>-<suffix>.
+    if (!isServiceName(service) || (service !== name && !name.startsWith(`${service}-`))) {
       p(name, `SERVICE must be the compose service's name (got ${service})`)
       continue
     }
@@ -159,9 +170,11 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
       if (v !== undefined && !new RegExp(`^\\$\\{${s}:\\?[^}]*\\}$`).test(v)) p(name, `${s} must be the required interpolation \${${s}:?…}, never a literal or a default`)
     }
     if (service === 'call-control') {
-      if (!deps.includes('drachtio')) p(name, 'does not wait for drachtio')
-      if (env.DRACHTIO_HOST !== 'drachtio') p(name, `DRACHTIO_HOST should be the drachtio service (got ${env.DRACHTIO_HOST})`)
-      if (drachtio && envOf(drachtio).DRACHTIO_SECRET !== env.DRACHTIO_SECRET) p(name, 'DRACHTIO_SECRET differs from the drachtio service\'s')
+      // Each call-control has its own drachtio-server: call-control ↔ drachtio, call-control-b ↔ drachtio-b.
+      const engine = name === service ? 'drachtio' : `drachtio${name.slice(service.length)}`
+      if (!deps.includes(engine)) p(name, `does not wait for ${engine}`)
+      if (env.DRACHTIO_HOST !== engine) p(name, `DRACHTIO_HOST should be the ${engine} service (got ${env.DRACHTIO_HOST})`)
+      if (services[engine] && envOf(services[engine]).DRACHTIO_SECRET !== env.DRACHTIO_SECRET) p(name, `DRACHTIO_SECRET differs from the ${engine} service's`)
       const drain = Number(interpolate(env.SIP_DRAIN_TIMEOUT_S ?? '30', SAMPLE_ENV).value || 30)
       const grace = durationSeconds(svc.stop_grace_period ?? '10s')
       if (grace === undefined || grace < drain + 10) p(name, `stop_grace_period ${svc.stop_grace_period} must exceed SIP_DRAIN_TIMEOUT_S (${drain}) by at least 10 s`)
@@ -177,7 +190,7 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
       pending.push(`compose service ${name} (services/${service}/service.ts does not exist yet)`)
       continue
     }
-    checked.push(service)
+    if (!checked.includes(service)) checked.push(service)
     for (const k of Object.keys(env)) if (!info.envNames.has(k)) p(name, `${k} is not a variable ${service} reads`)
     if (info.hasDatabase) {
       if (!env.DATABASE_URL) p(name, 'DATABASE_URL is not set (the service has a database)')

@@ -46,6 +46,12 @@ describe('infra/compose.yaml', () => {
     expect(problemsAfter((c) => delete c.services['nats-3'])).toContain('compose: service nats-3 is missing')
   })
 
+  test("the scale profile: Kamailio's list names every drachtio-server; each call-control pairs with its own", () => {
+    expect(compose.services['sip-lb'].profiles).toEqual(['scale'])
+    expect(problemsAfter((c) => delete c.services['drachtio-b'])).toContain('kamailio/dispatcher.list lists drachtio, drachtio-b, the drachtio-servers are drachtio')
+    expect(problemsAfter((c) => (c.services['call-control-b'].environment.DRACHTIO_HOST = 'drachtio'))).toContain('DRACHTIO_HOST should be the drachtio-b service')
+  })
+
   test("call-control's stop grace period must cover its call drain", () => {
     expect(problemsAfter((c) => (c.services['call-control'].stop_grace_period = '60s'))).toContain('stop_grace_period 60s must exceed SIP_DRAIN_TIMEOUT_S (120)')
   })

@@ -48,6 +48,8 @@ export async function startKamailio(o: { dir: string; members: string[]; pingInt
       `FR_TIMER_MS=${o.frTimerMs}`,
       '-A',
       `LISTEN=udp:127.0.0.1:${port}`,
+      '-A',
+      `CTL_SOCKET="unix:${join(o.dir, 'kamailio_ctl')}"`,
     ],
     { stdout: Bun.file(logFile), stderr: Bun.file(`${logFile}.err`), stdin: 'ignore' },
   )
