@@ -50,6 +50,7 @@ export class NumberAllocator {
   private readonly lastUsed = new Map<string, number>()
   private readonly lastUsedLoaded = new Set<string>()
   private readonly rankings = new Map<string, { version: number; ranking: NumberRanking }>()
+  private readonly building = new Map<string, Promise<NumberRanking>>()
 
   constructor(
     private readonly store: SessionStore,
@@ -180,10 +181,25 @@ export class NumberAllocator {
     }
   }
 
-  /** The tenant's ranking, rebuilt when its numbers changed; last use read from the table once per tenant. */
-  private async rankingOf(tenantId: string, held: TenantNumbers): Promise<NumberRanking> {
+  /**
+   * The tenant's ranking, rebuilt when its numbers changed; last use read from the table once per
+   * tenant. Concurrent creates share one build: on a big pool each would otherwise read the last
+   * use of every number and sort them all again (a queue of first creates kept the process busy
+   * for a minute at 100,000 numbers).
+   */
+  private rankingOf(tenantId: string, held: TenantNumbers): Promise<NumberRanking> {
     const cached = this.rankings.get(tenantId)
-    if (cached?.version === held.version) return cached.ranking
+    if (cached?.version === held.version) return Promise.resolve(cached.ranking)
+    const key = `${tenantId}\u0000${held.version}`
+    let build = this.building.get(key)
+    if (!build) {
+      build = this.buildRanking(tenantId, held).finally(() => this.building.delete(key))
+      this.building.set(key, build)
+    }
+    return build
+  }
+
+  private async buildRanking(tenantId: string, held: TenantNumbers): Promise<NumberRanking> {
     if (!this.lastUsedLoaded.has(tenantId)) {
       const numbers = [...held.numbers.keys()]
       for (let i = 0; i < numbers.length; i += 5000) {
@@ -192,7 +208,9 @@ export class NumberAllocator {
       this.lastUsedLoaded.add(tenantId)
     }
     const ranking = new NumberRanking(held.numbers.values(), (n) => this.lastUsed.get(n))
-    this.rankings.set(tenantId, { version: held.version, ranking })
+    const current = this.rankings.get(tenantId)
+    // A newer version may have been built meanwhile; keep the newest.
+    if (!current || current.version < held.version) this.rankings.set(tenantId, { version: held.version, ranking })
     return ranking
   }
 
