@@ -199,7 +199,13 @@ export async function run(): Promise<void> {
       for (; attempts < 120; attempts++) {
         const r = await fetch(`${platform.gatewayUrl}/v1/sessions`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(createBody) })
         if (r.status === 200) break
-        if (r.status !== 503) throw new Error(`first create, ${label}: ${r.status} ${await r.text()}`)
+        const text = await r.text()
+        if (r.status !== 503) {
+          // Keep going (the figure is how long until it works), but say what the service said.
+          const lines = platform.launched.byName('sessions').flatMap((x) => x.lines.slice(-15))
+          log(`first create, ${label}: ${r.status} ${text.slice(0, 200)}\n${lines.join('\n')}`)
+          notes[`… non-503 failures before it, ${label}`] = Number(notes[`… non-503 failures before it, ${label}`] ?? 0) + 1
+        }
         await Bun.sleep(250)
       }
       if (attempts === 120) throw new Error(`no create succeeded, ${label}`)
