@@ -6,7 +6,7 @@
  *
  * `total` is counted up to TOTAL_CAP rows and no further, so the first page of a tenant with
  * millions of rows costs what it costs with ten thousand; beyond the cap the reply says
- * `total_relation: "gte"` (as Elasticsearch's `track_total_hits` does). ADR 0007.
+ * `total_relation: "gte"` (as Elasticsearch's `track_total_hits` does). ADR 0009.
  */
 import { validationError } from './errors'
 

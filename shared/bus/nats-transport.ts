@@ -1,6 +1,7 @@
 /** The NATS transport (@nats-io/transport-node, v3 API): plain subscriptions in queue groups. */
 import {
   connect,
+  errors,
   headers as natsHeaders,
   type Msg,
   type MsgHdrs,
@@ -144,7 +145,15 @@ export class NatsTransport implements Transport {
       queue,
       callback: (err, m) => {
         if (err) return
-        this.track(Promise.resolve().then(() => handler(raw(m))).catch(() => undefined))
+        // Run now, not on a later microtask: a request that arrived after this event in the same
+        // read must see what the event changed (a released number is refused at once; issue 12).
+        let p: void | Promise<void>
+        try {
+          p = handler(raw(m))
+        } catch {
+          return
+        }
+        if (p) this.track(p.catch(() => undefined))
       },
     })
     this.subs.push(sub)
@@ -171,9 +180,9 @@ export class NatsTransport implements Transport {
   }
 }
 
+/** nats.js v3 reports request failures as typed errors (a RequestError wraps the cause). */
 function classify(e: unknown): 'no_responders' | 'timeout' | 'disconnected' {
-  const text = `${(e as Error)?.name} ${(e as Error)?.message} ${String((e as { cause?: unknown })?.cause ?? '')}`.toLowerCase()
-  if (text.includes('no responders') || text.includes('norespondererror') || text.includes('503')) return 'no_responders'
-  if (text.includes('timeout')) return 'timeout'
+  if (e instanceof errors.NoRespondersError || (e instanceof errors.RequestError && e.isNoResponders())) return 'no_responders'
+  if (e instanceof errors.TimeoutError || (e as Error | undefined)?.cause instanceof errors.TimeoutError) return 'timeout'
   return 'disconnected'
 }

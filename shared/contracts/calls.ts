@@ -9,7 +9,17 @@ import { Party } from './sessions'
 
 export const CALL_STATUSES = ['initiated', 'ringing', 'answered', 'completed', 'busy', 'no_answer', 'failed', 'canceled'] as const
 export type CallStatus = (typeof CALL_STATUSES)[number]
-export const CallStatusSchema = T.Union(CALL_STATUSES.map((s) => T.Literal(s)))
+// Spelled out (not CALL_STATUSES.map) so the union's static type survives Elysia's inference.
+export const CallStatusSchema = T.Union([
+  T.Literal('initiated'),
+  T.Literal('ringing'),
+  T.Literal('answered'),
+  T.Literal('completed'),
+  T.Literal('busy'),
+  T.Literal('no_answer'),
+  T.Literal('failed'),
+  T.Literal('canceled'),
+])
 
 /** The end states: a call in one of them never changes again. */
 export const TERMINAL_STATUSES: readonly CallStatus[] = ['completed', 'busy', 'no_answer', 'failed', 'canceled']
@@ -20,6 +30,20 @@ export type CallDirection = Static<typeof CallDirection>
 /** The events a tenant can ask callbacks for; every end state is reported as `completed`. */
 export const CALLBACK_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const
 export type CallbackEvent = (typeof CALLBACK_EVENTS)[number]
+
+/** One direction of a call's media, as rtpengine counted it (named by who sent it). */
+export const MediaDirection = T.Object({
+  packets: T.Integer({ description: 'RTP packets rtpengine received from this party' }),
+  bytes: T.Integer(),
+  packets_lost: Nullable(T.Integer({ description: 'lost packets reported by the receiving side over RTCP' })),
+  loss: Nullable(T.Number({ description: 'loss ratio 0–1 from RTCP reports' })),
+  jitter_ms: Nullable(T.Number()),
+  mos: Nullable(T.Number({ description: 'average MOS 1–5 computed by rtpengine where RTCP allows' })),
+})
+
+/** A call's media figures from rtpengine at its end. */
+export const CallMediaStats = T.Object({ from_caller: MediaDirection, from_callee: MediaDirection })
+export type CallMediaStats = Static<typeof CallMediaStats>
 
 export const CallRecord = T.Object({
   id: T.String(),
@@ -41,6 +65,8 @@ export const CallRecord = T.Object({
   duration_seconds: Nullable(T.Integer()),
   /** Why it ended, with the SIP cause where there was one, e.g. `callee_busy (SIP 486 Busy Here)`. */
   end_reason: Nullable(T.String()),
+  /** rtpengine's figures (packets, bytes, loss, jitter, MOS each way); null until the call ends or when it never had media. */
+  media: Nullable(CallMediaStats),
 })
 export type CallRecord = Static<typeof CallRecord>
 
@@ -81,7 +107,7 @@ export const OriginateInput = T.Object({
   caller_id: T.Optional(Nullable(T.String({ maxLength: 32, title: 'Caller Id' }))),
   state_callback: T.Optional(Nullable(T.String({ maxLength: 2048, title: 'State Callback' }))),
   state_callback_events: T.Optional(Nullable(T.Array(T.String({ maxLength: 32 }), { maxItems: 8, title: 'State Callback Events' }))),
-})
+}, { additionalProperties: false })
 export type OriginateInput = Static<typeof OriginateInput>
 
 export const OriginateReply = T.Composite([T.Object({ call_id: T.String() }), CallRecord])

@@ -1,7 +1,7 @@
 /** call-control's tables, in the `calls` Postgres schema that only this service touches. */
 import { sql } from 'drizzle-orm'
 import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
-import { CALL_STATUSES } from '../../../shared/contracts/calls'
+import { CALL_STATUSES, type CallMediaStats } from '../../../shared/contracts/calls'
 import { idempotencyTable } from '../../../shared/idempotency'
 
 export const callsSchema = pgSchema('calls')
@@ -37,10 +37,12 @@ export const calls = callsSchema.table(
     endedAt: ts('ended_at'),
     durationSeconds: integer('duration_seconds'),
     endReason: text('end_reason'),
+    /** rtpengine's figures for the call at its end (CallMediaStats), when it was anchored. */
+    media: jsonb('media').$type<CallMediaStats>(),
   },
   // The lists' filters each have an index (tenant, tenant + session, tenant + status), so a first
   // page costs the same at any table size. The status index costs every state change its HOT
-  // update (migration 0001 made them HOT): a measured trade, ADR 0007. The stale-call sweeper
+  // update (migration 0001 made them HOT): a trade, ADR 0009. The stale-call sweeper
   // walks the primary key, whose time-sortable ids are in creation order.
   (t) => [
     index('calls_tenant_idx').on(t.tenantId, t.id),

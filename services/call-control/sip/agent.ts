@@ -5,18 +5,24 @@
  */
 import Srf from 'drachtio-srf'
 import type { Logger } from '../../../shared/log'
-import { sipConnected } from '../metrics'
-import { drachtioDialer } from './drachtio-port'
+import { sipConnected, sipRequestsRefused } from '../metrics'
+import { ALLOW, guardDialogs } from './dialog-guard'
+import { drachtioDialer, type TrunkAuth } from './drachtio-port'
 import type { Dialer } from './legs'
+import type { TrustedSources } from './trusted-sources'
 
 export interface SipAgentOptions {
   host: string
   port: number
   secret: string
   log: Logger
+  /** Who may send us requests (INVITE, OPTIONS, and inside dialogs besides the dialog's own peer). */
+  trusted: TrustedSources
+  /** Digest credentials for the trunk, if it challenges. */
+  auth?: TrunkAuth
+  /** True while this instance drains: OPTIONS then answers 503, so carriers route new calls elsewhere. */
+  draining?: () => boolean
   onInvite(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void>
-  /** False while this instance takes no new calls (draining): OPTIONS then answers 503. */
-  accepting?(): boolean
 }
 
 export class SipAgent {
@@ -29,7 +35,11 @@ export class SipAgent {
 
   constructor(private readonly o: SipAgentOptions) {
     this.srf = new Srf()
-    this.dialer = drachtioDialer(this.srf)
+    this.dialer = drachtioDialer(this.srf, o.auth)
+    guardDialogs(this.srf, {
+      trusted: (a) => o.trusted.includes(a),
+      refused: (method, why) => sipRequestsRefused.inc({ method, why }),
+    })
     this.firstConnect = new Promise((r) => (this.resolveFirst = r))
     this.srf.on('connect', (err, hostPort) => {
       if (err) {
@@ -50,26 +60,19 @@ export class SipAgent {
       if (this.isConnected && !this.stopped) o.log.warn('lost the drachtio-server connection; reconnecting')
       this.setConnected(false)
     })
+    // Carriers probe with OPTIONS and take the route out of service on no answer or a 503.
+    ;(this.srf as unknown as { options(h: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }).options((req, res) => {
+      if (o.trusted.includes(req.source_address)) res.send(o.draining?.() ? 503 : 200, { headers: { Allow: ALLOW } })
+      else {
+        sipRequestsRefused.inc({ method: 'OPTIONS', why: 'untrusted_source' })
+        res.send(403)
+      }
+    })
     this.srf.invite((req, res) => {
       o.onInvite(this.srf, req, res).catch((err) => {
         o.log.error({ err, sip_call_id: req.get('Call-ID') }, 'inbound call handler failed')
         if (!res.finalResponseSent) res.send(500)
       })
-    })
-    this.answerOptions()
-  }
-
-  /**
-   * OPTIONS is how a load balancer in front (Kamailio's dispatcher, infra/kamailio) pings this
-   * pair: 200 while call-control is connected and taking calls, 503 while it drains. With
-   * call-control gone, drachtio-server has no one to ask and the ping fails too.
-   */
-  private answerOptions(): void {
-    // srf.options exists (one handler per SIP method, delegated to the app) but is not in the typings.
-    const srf = this.srf as unknown as { options(cb: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }
-    srf.options((_req, res) => {
-      const up = this.connected && this.o.accepting?.() !== false
-      res.send(up ? 200 : 503)
     })
   }
 

@@ -1,6 +1,7 @@
 /**
- * `X-Masking-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the tenant's
- * webhook secret. The timestamp is inside the MAC, so a receiver that rejects old `t` values
+ * The state-callback signature, a public contract between the platform (which signs) and
+ * receivers (which verify): `X-Masking-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+ * "<t>.<body>">` with the tenant's webhook secret. The timestamp is inside the MAC, so a receiver that rejects old `t` values
  * (5 minutes is usual) also rejects replays.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
@@ -11,8 +12,10 @@ export function signatureOf(secret: string, body: string, unixSeconds: number): 
   return createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')
 }
 
-export function signatureHeader(secret: string, body: string, unixSeconds = Math.floor(Date.now() / 1000)): string {
-  return `t=${unixSeconds},v1=${signatureOf(secret, body, unixSeconds)}`
+/** One `v1` per secret: during a rotation's grace period the current and the previous one (Stripe's way). */
+export function signatureHeader(secrets: string | readonly string[], body: string, unixSeconds = Math.floor(Date.now() / 1000)): string {
+  const list = typeof secrets === 'string' ? [secrets] : secrets
+  return [`t=${unixSeconds}`, ...list.map((s) => `v1=${signatureOf(s, body, unixSeconds)}`)].join(',')
 }
 
 /**
