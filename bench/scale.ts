@@ -33,6 +33,8 @@ import { stopAllOnInterrupt } from './lib/proc'
 import { fmt, median, percentile, sorted, table } from './lib/stats'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+/** Which parts to run (BENCH_PARTS, default all): A,B,C,E,F (D runs with C). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'A,B,C,E,F').split(',').map((x) => x.trim()))
 const SCALE = Number(process.env.BENCH_SCALE ?? 1)
 const n = (x: number) => Math.max(10, Math.round(x * SCALE))
 
@@ -220,6 +222,7 @@ export async function run(): Promise<void> {
       const fresh = await platform.launched.start('sessions')
       sessionsPid = fresh.proc.pid
     }
+    if (PARTS.has('A') || PARTS.has('B')) {
     // --- A: pool size -----------------------------------------------------------------------------
     const pools = [100, 1_000, 10_000, 100_000].map(n)
     const poolTenants: { size: number; id: string; key: string; code: string }[] = []
@@ -314,6 +317,8 @@ export async function run(): Promise<void> {
     }
     notes['rss delta after routing (MiB)'] = Number(notes['rss after']) - Number(notes['rss before routing every open session'])
 
+    }
+
     // --- C, D: a million session rows and two million call records ----------------------------------
     const small = await tenant('rows-small')
     const smallCode = await seedPool(small.id, 1000)
@@ -346,6 +351,7 @@ export async function run(): Promise<void> {
     const [sAt] = await db.unsafe(`select id from sessions.sessions where tenant_id = $1 order by id desc offset $2 limit 1`, [large.id, depth - 1])
     const [cAt] = await db.unsafe(`select id from calls.calls where tenant_id = $1 order by id desc offset $2 limit 1`, [large.id, depth - 1])
     const LIST = { rate: 50, seconds: 3 }
+    if (PARTS.has('C')) {
     const gw = platform.gatewayUrl
     for (let round = 0; round < ROUNDS; round++) {
       for (const [who, t] of (round % 2 ? [['1M', large], ['1k', small]] : [['1k', small], ['1M', large]]) as [string, typeof small][]) {
@@ -366,7 +372,9 @@ export async function run(): Promise<void> {
       await fixed(`D list calls ${depth} deep by offset, ${CALL_ROWS} calls`, `${gw}/v1/calls?limit=50&offset=${depth}`, { key: large.key, rate: 5, seconds: 3 })
       await fixed(`D list calls ${depth} deep by cursor, ${CALL_ROWS} calls`, `${gw}/v1/calls?limit=50&cursor=${encodeCursor(cAt!.id)}`, { key: large.key, ...LIST })
     }
+    }
 
+    if (PARTS.has('E')) {
     // --- E: a callback backlog ----------------------------------------------------------------------
     const BACKLOG = n(100_000)
     let received = 0
@@ -408,6 +416,8 @@ export async function run(): Promise<void> {
     const mid = marks.filter((m) => m.delivered > BACKLOG * 0.1 && m.delivered < BACKLOG * 0.9)
     notes['E steady rate /s (10–90 %)'] = mid.length >= 2 ? (mid.at(-1)!.delivered - mid[0]!.delivered) / (mid.at(-1)!.s - mid[0]!.s) : Number.NaN
 
+    }
+    if (PARTS.has('F')) {
     // --- F: key verification --------------------------------------------------------------------------
     const KEYS = n(1_000_000)
     const verify = (rows: string) => fixed(`F key verification (GET /v1/api-keys, no key cache), ${rows}`, `${keylessUrl}/v1/api-keys`, { key: small.key, rate: 100, seconds: 3 })
@@ -423,6 +433,7 @@ export async function run(): Promise<void> {
     await db.unsafe('vacuum analyze identity.api_keys')
     for (let round = 0; round < ROUNDS; round++) await verify(`${KEYS} keys`)
 
+    }
     report()
   } finally {
     receiver?.stop(true)
