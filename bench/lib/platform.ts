@@ -5,6 +5,7 @@
  * embedded database or bus: figures on PGlite would say nothing about production.
  */
 import { launch, type Launched, type ServiceName } from '../../infra/launch'
+import { randomBytes } from 'node:crypto'
 import { randomBase62 } from '../../shared/api-key'
 import { freshDatabase, NATS_URL, probeInfra, uniquePrefix, type TestDatabase } from '../../tests/support/infra'
 
@@ -36,6 +37,8 @@ export async function startBenchPlatform(opts: {
     NATS_URL,
     BUS_PREFIX: uniquePrefix('bench'),
     ADMIN_TOKEN: adminToken,
+    // identity encrypts webhook secrets at rest (issue 12): any 32-byte key does for a benchmark.
+    SECRETS_KEY: randomBytes(32).toString('base64'),
     // info is the production default; per-request lines are debug, so this is what production pays.
     LOG_LEVEL: opts.logLevel ?? 'info',
     ...opts.extraEnv,
