@@ -4,7 +4,7 @@
  *
  *   bun infra/compose-check.ts
  *
- * - NATS (JetStream on), PostgreSQL, drachtio-server and the five services are there, every one
+ * - a three-node NATS cluster (JetStream on, every node routed to every other), PostgreSQL, drachtio-server and the five services are there, every one
  *   with a health check; the services' check is /ready through infra/healthcheck.ts;
  * - depends_on waits for `service_healthy` of services that have a health check, with no cycle;
  *   each service waits for NATS, its database, call-control for drachtio, the gateway for the rest;
@@ -22,7 +22,9 @@ import { isServiceName, loadServiceCatalog, SERVICE_NAMES, type ServiceInfo, typ
 /** A parsed YAML document (compose files are untyped). */
 export type Doc = Record<string, any>
 export const COMPOSE_FILE = join(import.meta.dir, 'compose.yaml')
-export const BACKING = ['nats', 'postgres', 'drachtio', 'rtpengine'] as const
+/** The NATS cluster's nodes: each routes to all of them, and every service's NATS_URL lists all of them. */
+export const NATS_NODES = ['nats-1', 'nats-2', 'nats-3'] as const
+export const BACKING = [...NATS_NODES, 'postgres', 'drachtio', 'rtpengine'] as const
 /** Variables that hold secrets: in compose only as `${VAR:?…}` from the env file. */
 export const SECRET_VARS = [
   'ADMIN_TOKEN',
@@ -133,19 +135,26 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
   if (cycle) problems.push(`compose: depends_on cycle ${cycle.join(' → ')}`)
 
   // Backing services.
-  const nats = services.nats
-  if (nats) {
+  for (const node of NATS_NODES) {
+    const nats = services[node]
+    if (!nats) continue
     const cmd = (Array.isArray(nats.command) ? nats.command : String(nats.command ?? '').split(/\s+/)).map(String)
-    if (!cmd.includes('-js') && !cmd.includes('--jetstream')) p('nats', 'JetStream is not on (-js)')
-    const mIdx = cmd.findIndex((x: string) => x === '-m' || x === '--http_port')
-    const monitor = mIdx >= 0 ? cmd[mIdx + 1] : undefined
-    if (!monitor) p('nats', 'no monitoring port (-m) for the health check')
-    else if (!testOf(nats).join(' ').includes(`:${monitor}/healthz`)) p('nats', `health check does not use the monitoring port ${monitor} /healthz`)
+    const arg = (...flags: string[]) => {
+      const i = cmd.findIndex((x: string) => flags.includes(x))
+      return i >= 0 ? cmd[i + 1] : undefined
+    }
+    if (!cmd.includes('-js') && !cmd.includes('--jetstream')) p(node, 'JetStream is not on (-js)')
+    const monitor = arg('-m', '--http_port')
+    if (!monitor) p(node, 'no monitoring port (-m) for the health check')
+    else if (!testOf(nats).join(' ').includes(`:${monitor}/healthz`)) p(node, `health check does not use the monitoring port ${monitor} /healthz`)
+    if (!arg('--cluster')) p(node, 'is not a cluster member (--cluster)')
+    const routes = (arg('--routes') ?? '').split(',')
+    for (const peer of NATS_NODES) if (!routes.includes(`nats://${peer}:6222`)) p(node, `--routes does not list ${peer}`)
     // Authenticated bus: the shipped users and permissions, mounted where -c reads them.
-    const cIdx = cmd.findIndex((x: string) => x === '-c' || x === '--config')
-    const mount = (nats.volumes ?? []).map(String).find((v: string) => v.split(':')[1] === cmd[cIdx + 1])
-    if (cIdx < 0) p('nats', 'runs without a configuration (-c): anyone could connect as anyone')
-    else if (!mount || !existsSync(join(dir, mount.split(':')[0]!))) p('nats', `the configuration ${cmd[cIdx + 1]} is not mounted from a file in infra/`)
+    const config = arg('-c', '--config')
+    const mount = (nats.volumes ?? []).map(String).find((v: string) => v.split(':')[1] === config)
+    if (!config) p(node, 'runs without a configuration (-c): anyone could connect as anyone')
+    else if (!mount || !existsSync(join(dir, mount.split(':')[0]!))) p(node, `the configuration ${config} is not mounted from a file in infra/`)
   }
   const pg = services.postgres
   if (pg) {
@@ -161,6 +170,15 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     for (const proto of ['udp', 'tcp']) if (!ports.some((x: string) => x.includes('5060') && (x.endsWith(`/${proto}`) || (proto === 'tcp' && !x.includes('/'))))) p('drachtio', `SIP 5060/${proto} is not published`)
   }
 
+  // The `scale` profile: Kamailio's dispatcher list names exactly the drachtio-servers of the profile.
+  const lb = services['sip-lb']
+  if (lb) {
+    const list = join(dir, 'kamailio/dispatcher.list')
+    const members = existsSync(list) ? [...readFileSync(list, 'utf8').matchAll(/^1 sip:([\w.-]+):5060/gm)].map((m) => m[1]!) : []
+    const engines = Object.keys(services).filter((n) => n === 'drachtio' || n.startsWith('drachtio-'))
+    if (members.sort().join(',') !== engines.sort().join(',')) p('sip-lb', `kamailio/dispatcher.list lists ${members.join(', ') || 'nothing'}, the drachtio-servers are ${engines.join(', ')}`)
+    for (const e of engines) if (!Object.keys(dependsOn(lb)).includes(e)) p('sip-lb', `does not wait for ${e}`)
+  }
   const rtpengine = services.rtpengine
   if (rtpengine) {
     const dockerfile = join(dir, String(rtpengine.build ?? ''), 'Dockerfile')
@@ -177,7 +195,8 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     const env = envOf(svc)
     if (!('SERVICE' in env)) continue
     const service = env.SERVICE
-    if (!isServiceName(service) || service !== name) {
+    // A second instance (the `scale` profile's call-control-b) is named <service>-<suffix>.
+    if (!isServiceName(service) || (service !== name && !name.startsWith(`${service}-`))) {
       p(name, `SERVICE must be the compose service's name (got ${service})`)
       continue
     }
@@ -185,17 +204,22 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     const deps = Object.keys(dependsOn(svc))
     if (!env.NATS_URL) p(name, 'NATS_URL is not set')
     if (env.NATS_USER !== name || !env.NATS_PASSWORD) p(name, 'does not connect to NATS as its own user (NATS_USER = its name, NATS_PASSWORD)')
-    else if (!deps.includes('nats')) p(name, 'does not wait for nats')
+    for (const node of NATS_NODES) {
+      if (env.NATS_URL && !env.NATS_URL.split(',').includes(`nats://${node}:4222`)) p(name, `NATS_URL does not list ${node}`)
+      if (!deps.includes(node)) p(name, `does not wait for ${node}`)
+    }
     for (const s of SECRET_VARS) {
       const v = env[s]
       if (v !== undefined && !new RegExp(`^\\$\\{${s}:\\?[^}]*\\}$`).test(v)) p(name, `${s} must be the required interpolation \${${s}:?…}, never a literal or a default`)
     }
     if (service === 'call-control') {
-      if (!deps.includes('drachtio')) p(name, 'does not wait for drachtio')
+      // Each call-control has its own drachtio-server: call-control ↔ drachtio, call-control-b ↔ drachtio-b.
+      const engine = name === service ? 'drachtio' : `drachtio${name.slice(service.length)}`
+      if (!deps.includes(engine)) p(name, `does not wait for ${engine}`)
+      if (env.DRACHTIO_HOST !== engine) p(name, `DRACHTIO_HOST should be the ${engine} service (got ${env.DRACHTIO_HOST})`)
+      if (services[engine] && envOf(services[engine]).DRACHTIO_SECRET !== env.DRACHTIO_SECRET) p(name, `DRACHTIO_SECRET differs from the ${engine} service's`)
       if (!deps.includes('rtpengine')) p(name, 'does not wait for rtpengine')
       if (!env.RTPENGINE_URLS) p(name, 'RTPENGINE_URLS is not set (calls are never bridged unanchored)')
-      if (env.DRACHTIO_HOST !== 'drachtio') p(name, `DRACHTIO_HOST should be the drachtio service (got ${env.DRACHTIO_HOST})`)
-      if (drachtio && envOf(drachtio).DRACHTIO_SECRET !== env.DRACHTIO_SECRET) p(name, 'DRACHTIO_SECRET differs from the drachtio service\'s')
       const drain = Number(interpolate(env.SIP_DRAIN_TIMEOUT_S ?? '30', SAMPLE_ENV).value || 30)
       const grace = durationSeconds(svc.stop_grace_period ?? '10s')
       if (grace === undefined || grace < drain + 10) p(name, `stop_grace_period ${svc.stop_grace_period} must exceed SIP_DRAIN_TIMEOUT_S (${drain}) by at least 10 s`)
@@ -211,7 +235,7 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
       pending.push(`compose service ${name} (services/${service}/service.ts does not exist yet)`)
       continue
     }
-    checked.push(service)
+    if (!checked.includes(service)) checked.push(service)
     for (const k of Object.keys(env)) if (!info.envNames.has(k)) p(name, `${k} is not a variable ${service} reads`)
     if (info.hasDatabase) {
       if (!env.DATABASE_URL) p(name, 'DATABASE_URL is not set (the service has a database)')

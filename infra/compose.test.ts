@@ -31,7 +31,7 @@ describe('infra/compose.yaml', () => {
     expect(problemsAfter((c) => (c.services.identity.depends_on.postgres.condition = 'service_started'))).toContain('depends_on postgres should wait for condition: service_healthy')
     expect(problemsAfter((c) => delete c.services.postgres.healthcheck)).toContain('compose service postgres: has no health check')
     expect(problemsAfter((c) => delete c.services.gateway.depends_on.sessions)).toContain('does not wait for sessions')
-    expect(problemsAfter((c) => (c.services.nats.depends_on = { gateway: { condition: 'service_healthy' } }))).toContain('depends_on cycle')
+    expect(problemsAfter((c) => (c.services['nats-1'].depends_on = { gateway: { condition: 'service_healthy' } }))).toContain('depends_on cycle')
   })
 
   test('rtpengine: userspace image, ng health check, and call-control anchored on it', () => {
@@ -45,6 +45,18 @@ describe('infra/compose.yaml', () => {
     expect(problemsAfter((c) => (c.services.did.environment.SIP_TRUSTED_SOURCES = '10.0.0.0/8'))).toContain('SIP_TRUSTED_SOURCES is not a variable did reads')
     expect(problemsAfter((c) => (c.services.did.environment.DID_COOLDOWN_HOURS = 'a day'))).toContain('config error: DID_COOLDOWN_HOURS')
     expect(problemsAfter((c) => (c.services.gateway.environment.ADMIN_TOKEN = 'adm_literal_token_in_git'))).toContain('ADMIN_TOKEN must be the required interpolation')
+  })
+
+  test('NATS is a three-node cluster that every service reaches on every node', () => {
+    expect(problemsAfter((c) => (c.services.sessions.environment.NATS_URL = 'nats://nats-1:4222'))).toContain('NATS_URL does not list nats-2')
+    expect(problemsAfter((c) => (c.services['nats-2'].command = ['-js', '-m', '8222']))).toContain('compose service nats-2: is not a cluster member')
+    expect(problemsAfter((c) => delete c.services['nats-3'])).toContain('compose: service nats-3 is missing')
+  })
+
+  test("the scale profile: Kamailio's list names every drachtio-server; each call-control pairs with its own", () => {
+    expect(compose.services['sip-lb'].profiles).toEqual(['scale'])
+    expect(problemsAfter((c) => delete c.services['drachtio-b'])).toContain('kamailio/dispatcher.list lists drachtio, drachtio-b, the drachtio-servers are drachtio')
+    expect(problemsAfter((c) => (c.services['call-control-b'].environment.DRACHTIO_HOST = 'drachtio'))).toContain('DRACHTIO_HOST should be the drachtio-b service')
   })
 
   test("call-control's stop grace period must cover its call drain", () => {

@@ -101,6 +101,8 @@ export const CommonConfig = {
   DATA_DIR: T.String({ default: './data' }),
   LOG_LEVEL: T.Union(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => T.Literal(l)), { default: 'info' }),
   DB_POOL_MAX: T.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  /** Named prepared statements; `false` behind a transaction-mode pooler that cannot carry them (PgBouncer < 1.21). */
+  DB_PREPARED_STATEMENTS: T.Boolean({ default: true }),
 }
 
 export function failOnConfigError<T>(load: () => T): T {

@@ -87,7 +87,7 @@ export async function runStandalone<P extends TProperties>(def: ServiceDefinitio
 export async function connectDatabase(config: CommonConfigValues): Promise<Database> {
   if (!config.DATABASE_URL) return openDatabase({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX })
   return step('PostgreSQL', 'DATABASE_URL', withoutPassword(config.DATABASE_URL), async () => {
-    const database = await openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX })
+    const database = await openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, prepare: config.DB_PREPARED_STATEMENTS })
     // The pool connects lazily: make the first connection now, so an unreachable server is named here.
     await database.ping().catch(async (e) => {
       await database.close().catch(() => undefined)

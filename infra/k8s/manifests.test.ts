@@ -3,6 +3,8 @@
  * variables, secrets, call-control's pairing with drachtio). Offline: parses the YAML and imports
  * the service definitions; no cluster. The mutation cases prove each kind of check bites.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { loadServiceCatalog, SERVICE_NAMES, type ServiceInfo, type ServiceName } from '../service-catalog'
 import { checkManifests, type Doc, loadManifests, type Manifest } from './validate'
@@ -61,6 +63,21 @@ describe('infra/k8s manifests', () => {
     expect(catalog.get('gateway')?.checkEnv({ ADMIN_TOKEN: placeholders.ADMIN_TOKEN })).toContain('config error: ADMIN_TOKEN')
     expect(catalog.get('identity')?.checkEnv({ DATABASE_URL: placeholders.DATABASE_URL_IDENTITY })).toContain('config error: DATABASE_URL')
     expect(catalog.get('identity')?.checkEnv({ SECRETS_KEY: placeholders.SECRETS_KEY })).toContain('config error: SECRETS_KEY')
+  })
+
+  test('NATS is a three-node cluster every service can reach on every node; a smaller or partial one is caught', () => {
+    expect(get(manifests, 'StatefulSet', 'nats').spec.replicas).toBe(3)
+    expect(problemsAfter((ms) => (get(ms, 'StatefulSet', 'nats').spec.replicas = 1))).toContain('replicas 1 < 3')
+    expect(problemsAfter((ms) => (get(ms, 'ConfigMap', 'masking-config').data.NATS_URL = 'nats://nats-0.nats:4222'))).toContain('NATS_URL does not list nats-1.nats:4222')
+    expect(problemsAfter((ms) => (get(ms, 'ConfigMap', 'nats-config').data['nats.conf'] = 'listen: 0.0.0.0:4222'))).toContain('routes do not list nats-0.nats:6222')
+  })
+
+  test("the SIP balancer runs Kamailio's config from infra/kamailio, listing every call-control pod", () => {
+    const cm = get(manifests, 'ConfigMap', 'sip-lb-config').data
+    expect(cm['kamailio.cfg']).toBe(readFileSync(join(import.meta.dir, '../kamailio/kamailio.cfg'), 'utf8'))
+    const replicas = get(manifests, 'StatefulSet', 'call-control').spec.replicas
+    const members = [...String(cm['dispatcher.list']).matchAll(/^1 sip:(call-control-\d+)\./gm)].map((m) => m[1])
+    expect(members).toEqual(Array.from({ length: replicas }, (_, i) => `call-control-${i}`))
   })
 
   test('a probe on an undeclared port is caught', () => {

@@ -30,7 +30,8 @@ export interface Manifest {
 export const K8S_DIR = import.meta.dir
 export const APP_IMAGE = 'masking-platform'
 export const DRACHTIO_IMAGE = 'drachtio/drachtio-server'
-export const OPS_PATHS = new Set(['/health', '/ready', '/metrics'])
+/** Probe paths: the services' own, and nats-server's /healthz. */
+export const OPS_PATHS = new Set(['/health', '/ready', '/metrics', '/healthz'])
 /** Horizontal scale the platform is deployed with, at least. */
 export const MIN_REPLICAS: Partial<Record<ServiceName, number>> = { gateway: 3, sessions: 2 }
 /** Workloads that must have a PodDisruptionBudget. */
@@ -130,6 +131,7 @@ export function checkManifests(manifests: Manifest[], catalog: Map<ServiceName, 
     const containers: Doc[] = [...(pod.initContainers ?? []), ...(pod.containers ?? [])]
     if (!(pod.containers ?? []).length) p(w, 'has no containers')
     const volumes = new Map<string, Doc>((pod.volumes ?? []).map((v: Doc) => [v.name, v]))
+    for (const t of spec.volumeClaimTemplates ?? []) volumes.set(t.metadata?.name, { persistentVolumeClaim: t })
 
     if (w.doc.kind === 'StatefulSet') {
       const svc = find('Service', spec.serviceName)
@@ -180,6 +182,19 @@ export function checkManifests(manifests: Manifest[], catalog: Map<ServiceName, 
     }
   }
   for (const name of catalog.keys()) if (!serviceWorkloads.has(name)) problems.push(`no workload runs SERVICE=${name}`)
+
+  // --- NATS: a cluster of at least three, every node routed, every node in NATS_URL ---------------
+  const nats = find('StatefulSet', 'nats')
+  if (!nats) problems.push('no StatefulSet nats (the NATS cluster)')
+  else {
+    const replicas = nats.doc.spec?.replicas ?? 1
+    if (replicas < 3) p(nats, `replicas ${replicas} < 3: NATS runs as a three-node cluster`)
+    const conf = String(find('ConfigMap', 'nats-config')?.doc.data?.['nats.conf'] ?? '')
+    const nodes = Array.from({ length: replicas }, (_, i) => `nats-${i}.${nats.doc.spec?.serviceName}`)
+    for (const n of nodes) if (!conf.includes(`nats://${n}:6222`)) p(nats, `nats-config routes do not list ${n}:6222`)
+    const url = String(find('ConfigMap', 'masking-config')?.doc.data?.NATS_URL ?? '')
+    for (const n of nodes) if (!url.split(',').includes(`nats://${n}:4222`)) problems.push(`masking-config NATS_URL does not list ${n}:4222 (a client could not move to it)`)
+  }
 
   // --- Services ----------------------------------------------------------------------------------
   for (const s of byKind('Service', applied)) {

@@ -5,9 +5,9 @@
  * can never overwrite a newer state. A change that owes a callback writes its delivery row in
  * the same transaction: the callback exists exactly when the state change does.
  */
-import { and, count, desc, eq, gt, isNull, lt, type SQL } from 'drizzle-orm'
-import { CALLBACK_EVENTS, type CallbackDelivery, type CallbackEvent, type CallRecord, type CallStatus } from '../../shared/contracts/calls'
-import type { Page } from '../../shared/contracts/common'
+import { and, count, desc, eq, gt, isNull, lt, sql, type SQL } from 'drizzle-orm'
+import { CALLBACK_EVENTS, type CallbackDelivery, type CallbackEvent, type CallListQuery, type CallRecord, type CallStatus } from '../../shared/contracts/calls'
+import { checkPageQuery, decodeCursor, knownTotal, listReply, TOTAL_CAP, type ListReply } from '../../shared/list-page'
 import type { Db } from '../../shared/db/database'
 import { AppError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
@@ -154,16 +154,28 @@ export async function getCall(db: Db, tenantId: string, callId: string) {
   return { ...toRecord(r), callbacks: deliveries.map(toDelivery) }
 }
 
-export async function listCalls(db: Db, tenantId: string, q: Page & { session_id?: string; status?: CallStatus | 'all' }) {
+/**
+ * A page of this tenant's call records, newest first (shared/list-page.ts): each filter is one
+ * index range (`calls_tenant_idx`, `calls_tenant_session_idx`, `calls_tenant_status_idx`).
+ */
+export async function listCalls(db: Db, tenantId: string, q: CallListQuery): Promise<ListReply<CallRecord>> {
+  checkPageQuery(q)
   const conds: SQL[] = [eq(calls.tenantId, tenantId)]
   if (q.session_id) conds.push(eq(calls.sessionId, q.session_id))
   if (q.status && q.status !== 'all') conds.push(eq(calls.status, q.status))
   const where = and(...conds)
-  const [rows, [total]] = await Promise.all([
-    db.select().from(calls).where(where).orderBy(desc(calls.id)).limit(q.limit).offset(q.offset),
-    db.select({ n: count() }).from(calls).where(where),
-  ])
-  return { items: rows.map(toRecord), limit: q.limit, offset: q.offset, total: Number(total?.n ?? 0) }
+  const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, 'call_')
+  const rows = await db
+    .select()
+    .from(calls)
+    .where(after === undefined ? where : and(where, lt(calls.id, after)))
+    .orderBy(desc(calls.id))
+    .limit(q.limit + 1)
+    .offset(q.offset)
+  const counted =
+    knownTotal(rows.length, q) ??
+    Number((await db.select({ n: count() }).from(db.select({ one: sql`1` }).from(calls).where(where).limit(TOTAL_CAP + 1).as('c')))[0]?.n ?? 0)
+  return listReply(rows, q, counted, toRecord)
 }
 
 /** The smallest call id of a moment: ids begin with their creation time, so they sort by it. */

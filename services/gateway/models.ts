@@ -15,6 +15,8 @@ import * as ex from './examples'
 const doc = <S extends TSchema>(schema: S, description: string, example: unknown): S => ({ ...schema, description, examples: [example] })
 
 const list = (item: unknown) => ({ items: [item], limit: 50, offset: 0, total: 1 })
+/** The lists that also page by cursor (ADR 0009): a bounded total and the next page's cursor. */
+const cursorList = (item: unknown) => ({ ...list(item), total_relation: 'eq', next_cursor: null })
 
 export const Health = T.Object(
   {
@@ -43,7 +45,7 @@ export const responseModels = {
     { description: 'A service is not answering: which one, in `services`.', examples: [{ ...ex.health, status: 'degraded', services: { ...ex.health.services, sessions: 'unavailable' } }] },
   ),
   Session: doc(sessions.create.reply, 'A session: two parties and the masked number that connects them (a PIN session also carries one PIN per party).', ex.pinSession),
-  SessionList: doc(sessions.list.reply, 'A page of sessions, newest first.', list(ex.session)),
+  SessionList: doc(sessions.list.reply, 'A page of sessions, newest first.', cursorList(ex.session)),
   CompletedSession: doc(sessions.complete.reply, 'The session as it now is; `already_ended` when it had ended before.', { ...ex.session, status: 'completed', ended_at: '2026-12-03T10:20:00Z', end_reason: 'completed' }),
   Prompt: doc(calls.createPrompt.reply, 'One of your prompts (its audio is not returned).', ex.prompt),
   PromptList: doc(calls.listPrompts.reply, 'A page of your prompts, newest first.', list(ex.prompt)),
@@ -51,7 +53,7 @@ export const responseModels = {
   Settings: doc(TenantSettingsView, 'What callers hear when they cannot be bridged (null = the SIP refusal).', ex.settings),
   AssignmentList: doc(did.listAssignments.reply, "A page of the tenant's DID assignments.", list(ex.assignment)),
   OriginatedCall: doc(calls.originate.reply, 'The call record at once (`status: initiated`); the call runs asynchronously.', { call_id: ex.call.id, ...ex.call, status: 'initiated', ringing_at: null, answered_at: null, ended_at: null, duration_seconds: null, end_reason: null, media: null }),
-  CallList: doc(calls.list.reply, 'A page of call records, newest first.', list(ex.call)),
+  CallList: doc(calls.list.reply, 'A page of call records, newest first.', cursorList(ex.call)),
   Call: doc(calls.get.reply, 'A call record with each of its state-callback deliveries and their attempts.', { ...ex.call, callbacks: [ex.callback] }),
   ApiKeyList: doc(identity.listKeys.reply, "The tenant's API keys, newest first, by prefix only (never the plaintext).", { tenant_id: ex.tenantId, ...list(ex.apiKey) }),
   CreatedApiKey: doc(identity.createKey.reply, 'The new key: `api_key` is its plaintext, shown only in this reply.', ex.createdKey),

@@ -19,8 +19,13 @@ import { ConflictError, type Guard, type SessionStore } from './session-store'
 
 /** Candidates tried with a bare conditional insert before asking which are free. */
 const DIRECT = 2
-/** Candidates per "which are free?" query. */
+/**
+ * Candidates in the first "which are free?" query; each further query asks four times as many,
+ * up to MAX_CHUNK. A nearly full pool (say 100 free of 100,000) then costs a handful of round
+ * trips instead of one per 16 busy numbers (bench/RESULTS-scale.md).
+ */
 const CHUNK = 16
+const MAX_CHUNK = 4096
 /** Passes over the numbers reserved by others when we came by, before giving up. */
 const MAX_PASSES = 50
 
@@ -47,6 +52,7 @@ export class NumberAllocator {
   private readonly lastUsed = new Map<string, number>()
   private readonly lastUsedLoaded = new Set<string>()
   private readonly rankings = new Map<string, { version: number; ranking: NumberRanking }>()
+  private readonly building = new Map<string, Promise<NumberRanking>>()
 
   constructor(
     private readonly store: SessionStore,
@@ -65,7 +71,32 @@ export class NumberAllocator {
     const guard = req.guard ?? (req.exclusive ? 'whole' : 'parties')
     // The first pass walks the whole ranking; later passes only the numbers that were reserved by
     // another request of this instance when we came by (their insert may have failed since).
-    let candidates: Iterator<string> = ranking.candidates(req.customerCountry)
+    const candidates: Iterator<string> = ranking.candidates(req.customerCountry)
+    // Numbers found busy on the way: they carry a session, so they go to the back of the order
+    // once this walk is over (not during it: the walk iterates the order), and the next create
+    // does not walk past them again. On a nearly full pool that is what keeps creates cheap.
+    const busy: string[] = []
+    try {
+      return await this.walk(req, ranking, candidates, phones, guard, busy, insert)
+    } finally {
+      const now = Date.now()
+      for (const n of busy) {
+        this.lastUsed.set(n, now)
+        ranking.touch(n)
+      }
+    }
+  }
+
+  private async walk<T>(
+    req: AllocationRequest,
+    ranking: NumberRanking,
+    start: Iterator<string>,
+    phones: readonly string[],
+    guard: Guard,
+    busy: string[],
+    insert: (e164: string) => Promise<T | undefined>,
+  ): Promise<T> {
+    let candidates = start
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       // Numbers another request of this instance was inserting on when we came by, with its outcome.
       const skipped = new Map<string, Promise<boolean>[]>()
@@ -78,6 +109,7 @@ export class NumberAllocator {
         }
         return undefined
       }
+      let chunkSize = CHUNK
       for (let tried = 0; ; ) {
         let batch: string[]
         if (tried < DIRECT) {
@@ -86,9 +118,13 @@ export class NumberAllocator {
           batch = [n]
         } else {
           const chunk: string[] = []
-          for (let n = nextOpen(); n !== undefined; n = chunk.length < CHUNK ? nextOpen() : undefined) chunk.push(n)
+          for (let n = nextOpen(); n !== undefined; n = chunk.length < chunkSize ? nextOpen() : undefined) chunk.push(n)
           if (chunk.length === 0) break
-          batch = await this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones: [req.driver, req.customer], now: new Date(), limit: 4 })
+          // Every free one of the chunk, in order: those not tried now would never be tried (the walk moves on).
+          batch = await this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones: [req.driver, req.customer], now: new Date(), limit: chunk.length })
+          chunkSize = Math.min(MAX_CHUNK, chunkSize * 4)
+          const free = new Set(batch)
+          for (const n of chunk) if (!free.has(n)) busy.push(n)
         }
         for (const n of batch) {
           // Another request of this instance may have reserved it meanwhile.
@@ -104,6 +140,7 @@ export class NumberAllocator {
             ranking.touch(n)
             return result
           }
+          busy.push(n)
         }
       }
       // Only a number whose holder failed otherwise than "busy" can still be free: retry those, else it is a 409.
@@ -113,6 +150,13 @@ export class NumberAllocator {
       candidates = again[Symbol.iterator]()
     }
     throw new AppError('no_masked_number_available', 'could not secure a free masked number under contention; retry')
+  }
+
+  /** Another instance just used `e164` for this tenant: it goes last in this instance's ranking too. */
+  usedElsewhere(tenantId: string, e164: string, at: number): void {
+    if ((this.lastUsed.get(e164) ?? Number.NEGATIVE_INFINITY) >= at) return
+    this.lastUsed.set(e164, at)
+    this.rankings.get(tenantId)?.ranking.touch(e164)
   }
 
   /** One number, reserved meanwhile: inserted, or busy (undefined). A conflict heals and retries once. */
@@ -140,10 +184,25 @@ export class NumberAllocator {
     }
   }
 
-  /** The tenant's ranking, rebuilt when its numbers changed; last use read from the table once per tenant. */
-  private async rankingOf(tenantId: string, held: TenantNumbers): Promise<NumberRanking> {
+  /**
+   * The tenant's ranking, rebuilt when its numbers changed; last use read from the table once per
+   * tenant. Concurrent creates share one build: on a big pool each would otherwise read the last
+   * use of every number and sort them all again (a queue of first creates kept the process busy
+   * for a minute at 100,000 numbers).
+   */
+  private rankingOf(tenantId: string, held: TenantNumbers): Promise<NumberRanking> {
     const cached = this.rankings.get(tenantId)
-    if (cached?.version === held.version) return cached.ranking
+    if (cached?.version === held.version) return Promise.resolve(cached.ranking)
+    const key = `${tenantId}\u0000${held.version}`
+    let build = this.building.get(key)
+    if (!build) {
+      build = this.buildRanking(tenantId, held).finally(() => this.building.delete(key))
+      this.building.set(key, build)
+    }
+    return build
+  }
+
+  private async buildRanking(tenantId: string, held: TenantNumbers): Promise<NumberRanking> {
     if (!this.lastUsedLoaded.has(tenantId)) {
       const numbers = [...held.numbers.keys()]
       for (let i = 0; i < numbers.length; i += 5000) {
@@ -152,7 +211,9 @@ export class NumberAllocator {
       this.lastUsedLoaded.add(tenantId)
     }
     const ranking = new NumberRanking(held.numbers.values(), (n) => this.lastUsed.get(n))
-    this.rankings.set(tenantId, { version: held.version, ranking })
+    const current = this.rankings.get(tenantId)
+    // A newer version may have been built meanwhile; keep the newest.
+    if (!current || current.version < held.version) this.rankings.set(tenantId, { version: held.version, ranking })
     return ranking
   }
 

@@ -24,7 +24,7 @@ function fakeDid(held: NumberState[]) {
   bus.serve(did.tenantNumbers, async ({ tenant_id, after, limit }) => {
     calls.pages++
     beforeReply()
-    const mine = held.filter((n) => n.tenant_id === tenant_id && (!after || n.e164 > after)).sort((a, b) => (a.e164 < b.e164 ? -1 : 1))
+    const mine = held.filter((n) => n.tenant_id === tenant_id && (!after || n.did_id > after)).sort((a, b) => (a.did_id < b.did_id ? -1 : 1))
     return { tenant_id, numbers: mine.slice(0, limit ?? 1000) }
   })
   bus.serve(did.lookupNumber, async ({ e164 }) => {

@@ -170,7 +170,7 @@ export class NumberDirectory {
         const page = await this.bus.request(did.tenantNumbers, { tenant_id: tenantId, limit: this.pageSize, ...(after ? { after } : {}) }, { requestId })
         for (const n of page.numbers) numbers.set(n.e164, n)
         if (page.numbers.length < this.pageSize) break
-        after = page.numbers[page.numbers.length - 1]!.e164
+        after = page.numbers[page.numbers.length - 1]!.did_id
       }
       if ((this.tenantEpoch.get(tenantId) ?? 0) !== epoch && attempt < 3) continue
       const previous = this.tenants.get(tenantId)

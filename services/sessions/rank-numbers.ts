@@ -44,11 +44,30 @@ export class NumberRanking {
     }
   }
 
-  /** Candidates in `rankNumbers` order for a customer in `country`, lazily. */
+  /**
+   * Candidates in `rankNumbers` order for a customer in `country`, lazily, each number once.
+   * Other creates move numbers to the back while this walk is under way (a Map iterator then
+   * meets them again): without the "once", walks on a busy pool kept meeting the numbers their
+   * neighbours had just moved and never reached the end.
+   */
   *candidates(country: string | null): Generator<string> {
     const home = country === null ? undefined : this.byCountry.get(country)
-    if (home) yield* home.keys()
-    for (const e164 of this.all.keys()) if (!home?.has(e164)) yield e164
+    const given = new Set<string>()
+    const total = this.all.size
+    if (home) {
+      for (const e164 of home.keys()) {
+        if (given.size >= total) return
+        if (given.has(e164)) continue
+        given.add(e164)
+        yield e164
+      }
+    }
+    for (const e164 of this.all.keys()) {
+      if (given.size >= total) return
+      if (given.has(e164) || home?.has(e164)) continue
+      given.add(e164)
+      yield e164
+    }
   }
 
   /** The number was just used: it goes last. */

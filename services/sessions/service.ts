@@ -58,7 +58,7 @@ export const sessionsService: ServiceDefinition<typeof sessionsConfig> = {
     bus.serve(sessions.ping, async () => ({ service: 'sessions', version: VERSION }))
     serveSessions(bus, lifecycle, idem)
     const unfollow = followNumbers(bus, directory, settings, lifecycle, config.RELEASE_RECHECK_MS)
-    followPeers(bus, index)
+    followPeers(bus, index, lifecycle.allocator)
     const sweeper = new Sweeper(config.SESSION_SWEEP_INTERVAL_MS, () => lifecycle.sweep(), () => idem.purge(), log)
     sweeper.start()
     const uncount = countOpenSessionsWith(() => store.countOpen(new Date()))

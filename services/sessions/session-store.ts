@@ -4,8 +4,9 @@
  * A session ends in one statement that also deletes its party rows, so the unique indexes only
  * ever see open sessions.
  */
-import { and, count, desc, eq, gt, lte, or, sql, type SQL } from 'drizzle-orm'
-import type { Session } from '../../shared/contracts/sessions'
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm'
+import type { Session, SessionListQuery } from '../../shared/contracts/sessions'
+import { checkPageQuery, decodeCursor, knownTotal, listReply, TOTAL_CAP, type ListReply } from '../../shared/list-page'
 import { violatedConstraint, isUniqueViolation, type Database } from '../../shared/db/database'
 import { sessionParties, sessionPins, sessions } from './db/schema'
 import { isLive } from './route-decision'
@@ -320,18 +321,47 @@ export class SessionStore {
     return this.endOpen(sql`id = ${id} and tenant_id = ${tenantId} and expires_at <= ${tsParam(now)}`, 'expired', now)
   }
 
-  async list(tenantId: string, q: { limit: number; offset: number; status: 'open' | 'completed' | 'expired' | 'all'; order_id?: string }, now: Date) {
-    const where: (SQL | undefined)[] = [eq(sessions.tenantId, tenantId)]
-    if (q.order_id !== undefined) where.push(eq(sessions.orderId, q.order_id))
-    if (q.status === 'open') where.push(eq(sessions.status, 'open'), gt(sessions.expiresAt, now))
-    if (q.status === 'completed') where.push(eq(sessions.status, 'completed'))
-    if (q.status === 'expired') where.push(or(eq(sessions.status, 'expired'), and(eq(sessions.status, 'open'), lte(sessions.expiresAt, now))))
-    const cond = and(...where)
-    const [rows, [total]] = await Promise.all([
-      this.db.select().from(sessions).where(cond).orderBy(desc(sessions.id)).limit(q.limit).offset(q.offset),
-      this.db.select({ n: count() }).from(sessions).where(cond),
-    ])
-    return { items: rows.map((r) => toSession(r, now)), limit: q.limit, offset: q.offset, total: Number(total?.n ?? 0) }
+  /**
+   * A page of this tenant's sessions, newest first (shared/list-page.ts). Each status is one
+   * index range (`sessions_tenant_status_idx`, `sessions_tenant_order_idx`, `sessions_tenant_idx`);
+   * `expired` also takes the few open sessions past their expiry the sweeper has not marked yet
+   * (from the sweeper's own index), merged in id order.
+   */
+  async list(tenantId: string, q: SessionListQuery, now: Date): Promise<ListReply<Session>> {
+    checkPageQuery(q)
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, 'ses_')
+    const t = tsParam(now)
+    const base = sql.join(
+      [sql`tenant_id = ${tenantId}`, q.order_id === undefined ? undefined : sql`order_id = ${q.order_id}`].filter((c): c is SQL => c !== undefined),
+      sql` and `,
+    )
+    const branches: SQL[] =
+      q.status === 'all'
+        ? [sql`true`]
+        : q.status === 'open'
+          ? [sql`status = 'open' and expires_at > ${t}`]
+          : q.status === 'completed'
+            ? [sql`status = 'completed'`]
+            : [sql`status = 'expired'`, sql`status = 'open' and expires_at <= ${t}`]
+    const window = q.offset + q.limit + 1
+    const bound = after === undefined ? sql`` : sql` and id < ${after}`
+    const parts = branches.map((b) => sql`(select * from ${sessions} where ${base} and ${b}${bound} order by id desc limit ${window})`)
+    const rows = (
+      await this.database.rows<Record<string, unknown>>(sql`select * from (${sql.join(parts, sql` union all `)}) s order by id desc limit ${q.limit + 1} offset ${q.offset}`)
+    ).map(fromRaw)
+    const counted =
+      knownTotal(rows.length, q) ??
+      Number(
+        (
+          await this.database.rows<{ n: number }>(
+            sql`select count(*)::int as n from (${sql.join(
+              branches.map((b) => sql`(select 1 from ${sessions} where ${base} and ${b} limit ${TOTAL_CAP + 1})`),
+              sql` union all `,
+            )}) c`,
+          )
+        )[0]?.n ?? 0,
+      )
+    return listReply(rows, q, counted, (r) => toSession(r, now))
   }
 
   /** For a call to `to` from `from`, in one round trip: the session `from` is a party of, and any one live session. */

@@ -4,7 +4,7 @@
  */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Empty, listOf, Nullable, NullableTimestamp, Page, Ping, Timestamp } from './common'
+import { Cursor, cursorListOf, Empty, listOf, Nullable, NullableTimestamp, Page, Ping, Timestamp } from './common'
 import { Party } from './sessions'
 
 export const CALL_STATUSES = ['initiated', 'ringing', 'answered', 'completed', 'busy', 'no_answer', 'failed', 'canceled'] as const
@@ -119,7 +119,9 @@ export const CallListQuery = T.Object({
   offset: T.Integer({ minimum: 0 }),
   session_id: T.Optional(T.String({ maxLength: 64 })),
   status: T.Optional(T.Union([CallStatusSchema, T.Literal('all')])),
+  cursor: T.Optional(Cursor),
 })
+export type CallListQuery = Static<typeof CallListQuery>
 
 /** A tenant's uploaded prompt (its audio is not in this view). */
 export const Prompt = T.Object({
@@ -150,7 +152,7 @@ export const calls = {
   ping: request('calls.health.ping', Empty, Ping),
   originate: request('calls.call.originate', OriginateInput, OriginateReply),
   get: request('calls.call.get', T.Object({ call_id: T.String({ maxLength: 64 }) }), CallWithCallbacks),
-  list: request('calls.call.list', CallListQuery, listOf(CallRecord)),
+  list: request('calls.call.list', CallListQuery, cursorListOf(CallRecord)),
   // tenant prompts (tenant from the `tenant-id` header)
   createPrompt: request('calls.prompt.create', PromptUpload, Prompt),
   listPrompts: request('calls.prompt.list', Page, listOf(Prompt)),

@@ -21,6 +21,25 @@ export type Page = Static<typeof Page>
 export const listOf = <S extends TSchema>(item: S) =>
   T.Object({ items: T.Array(item), limit: T.Integer(), offset: T.Integer(), total: T.Integer() })
 
+/** Lists that page by cursor too (shared/list-page.ts): `total` is bounded, `next_cursor` resumes after the page. */
+export const cursorListOf = <S extends TSchema>(item: S) =>
+  T.Object({
+    items: T.Array(item),
+    limit: T.Integer(),
+    offset: T.Integer(),
+    total: T.Integer(),
+    total_relation: T.Union([T.Literal('eq'), T.Literal('gte')]),
+    next_cursor: T.Union([T.String(), T.Null()]),
+  })
+
+/** The `cursor` query parameter: opaque, the `next_cursor` of a previous page. */
+export const Cursor = T.String({
+  minLength: 1,
+  maxLength: 200,
+  title: 'Cursor',
+  description: 'The `next_cursor` of the previous page: the page after it, at a cost that does not grow with depth (use instead of `offset`).',
+})
+
 export const Empty = T.Object({})
 
 export const Ping = T.Object({ service: T.String(), version: T.String() })

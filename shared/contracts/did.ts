@@ -88,8 +88,10 @@ export const did = {
   listAssignments: request('did.assignment.list', AssignmentListQuery, listOf(Assignment)),
   /**
    * Every number a tenant holds now (active or suspended): the sessions read model's fetch. Paged
-   * by E.164 (`after` = the last number of the previous page) so a big pool never exceeds a NATS
-   * message; a page shorter than `limit` is the last.
+   * by number id (`after` = the `did_id` of the last number of the previous page: an index range,
+   * so each page costs the same however big the pool) so a big pool never exceeds a NATS
+   * message; a page shorter than `limit` is the last. An `after` that is an E.164 number (a peer
+   * from before) pages by number, as it used to.
    */
   tenantNumbers: request(
     'did.tenant.numbers',

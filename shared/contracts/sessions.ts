@@ -4,7 +4,7 @@
  */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Empty, listOf, Nullable, NullableTimestamp, Ping, PromptRef, Timestamp } from './common'
+import { Cursor, cursorListOf, Empty, listOf, Nullable, NullableTimestamp, Ping, PromptRef, Timestamp } from './common'
 
 export const Party = T.Union([T.Literal('driver'), T.Literal('customer')])
 export type Party = Static<typeof Party>
@@ -179,7 +179,9 @@ export const SessionListQuery = T.Object({
   offset: T.Integer({ minimum: 0 }),
   status: T.Union([SessionStatus, T.Literal('all')]),
   order_id: T.Optional(T.String({ maxLength: 128 })),
+  cursor: T.Optional(Cursor),
 })
+export type SessionListQuery = Static<typeof SessionListQuery>
 
 const SessionRef = T.Object({ session_ref: T.String({ minLength: 1, maxLength: 128 }) })
 
@@ -201,7 +203,7 @@ export const sessions = {
   create: request('sessions.session.create', CreateSessionInput, Session),
   /** By session id, or by order_id (its newest session). */
   get: request('sessions.session.get', SessionRef, Session),
-  list: request('sessions.session.list', SessionListQuery, listOf(Session)),
+  list: request('sessions.session.list', SessionListQuery, cursorListOf(Session)),
   update: request('sessions.session.update', T.Composite([SessionRef, UpdateSessionInput]), Session),
   complete: request('sessions.session.complete', SessionRef, T.Composite([Session, T.Object({ already_ended: T.Optional(T.Boolean()) })])),
   // events, each carrying the session as it now is

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql, type SQL } from 'drizzle-orm'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 
 export type Db = PgDatabase<PgQueryResultHKT>
@@ -20,15 +21,21 @@ export interface Database {
   migrate(service: string, folder: string): Promise<void>
 }
 
-export async function openDatabase(opts: { url?: string; dataDir?: string; poolMax?: number }): Promise<Database> {
-  return opts.url ? openPostgres(opts.url, opts.poolMax ?? 10) : openPglite(opts.dataDir ?? './data')
+export async function openDatabase(opts: { url?: string; dataDir?: string; poolMax?: number; prepare?: boolean }): Promise<Database> {
+  return opts.url ? openPostgres(opts.url, opts.poolMax ?? 10, opts.prepare ?? true) : openPglite(opts.dataDir ?? './data')
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
+/**
+ * Works through a transaction-mode pooler (PgBouncer): every lock is transaction-scoped and
+ * nothing relies on a session outliving its transaction. Named prepared statements are the one
+ * exception, hence `prepare` (docs/operations.md, PgBouncer).
+ */
+async function openPostgres(url: string, max: number, prepare: boolean): Promise<Database> {
   const { SQL: BunSQL } = await import('bun')
   const { drizzle } = await import('drizzle-orm/bun-sql')
-  const { migrate } = await import('drizzle-orm/bun-sql/migrator')
-  const client = new BunSQL({ url, max, idleTimeout: 30, connectionTimeout: 5 })
+  // Bun's default left alone unless turned off: passing `prepare: true` explicitly changed its
+  // behaviour under concurrent inserts here (tests/e2e/sessions.test.ts answered 503s).
+  const client = new BunSQL({ url, max, idleTimeout: 30, connectionTimeout: 5, ...(prepare ? {} : { prepare: false }) })
   const db = drizzle({ client }) as unknown as Db
   const rows = async <T>(q: SQL) => (await db.execute(q)) as unknown as T[]
   return {
@@ -37,17 +44,25 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     rows,
     ping: async () => void (await rows(sql`select 1`)),
     close: () => client.close({ timeout: 5 }),
-    // Replicas may start together: one migrates at a time, under an advisory lock held on a
-    // reserved connection (a pool would run the lock and the migration on different ones).
+    // Replicas may start together: one migrates at a time. The lock is transaction-scoped and the
+    // whole migration one transaction, so it holds through a transaction-mode pooler too (a
+    // session lock there lands on whichever server connection the statement got, and may never
+    // be released).
     async migrate(service, folder) {
-      const conn = await client.reserve()
-      try {
-        await conn.unsafe(`select pg_advisory_lock(hashtext('masking:migrate:${service}'))`)
-        await migrate(drizzle({ client: conn as unknown as InstanceType<typeof BunSQL> }) as never, migrationsOptions(service, folder))
-      } finally {
-        await conn.unsafe(`select pg_advisory_unlock(hashtext('masking:migrate:${service}'))`).catch(() => undefined)
-        conn.release()
-      }
+      const opts = migrationsOptions(service, folder)
+      const journal = `"${opts.migrationsSchema}"."${opts.migrationsTable}"`
+      await client.begin(async (tx) => {
+        await tx.unsafe('select pg_advisory_xact_lock(hashtext($1))', [`masking:migrate:${service}`])
+        await tx.unsafe(`create schema if not exists "${opts.migrationsSchema}"`)
+        // drizzle's own journal layout, so databases migrated before keep their history.
+        await tx.unsafe(`create table if not exists ${journal} (id serial primary key, hash text not null, created_at bigint)`)
+        const [last] = (await tx.unsafe(`select created_at from ${journal} order by created_at desc limit 1`)) as { created_at: string }[]
+        for (const m of readMigrationFiles(opts)) {
+          if (last && Number(last.created_at) >= m.folderMillis) continue
+          for (const stmt of m.sql) if (stmt.trim()) await tx.unsafe(stmt)
+          await tx.unsafe(`insert into ${journal} (hash, created_at) values ($1, $2)`, [m.hash, m.folderMillis])
+        }
+      })
     },
   }
 }

@@ -15,9 +15,12 @@ export interface E2E {
   stop(): Promise<void>
 }
 
-export async function startE2E(opts: Omit<LaunchOptions, 'env'> & { env?: Record<string, string> } = {}): Promise<E2E> {
+export async function startE2E(
+  opts: Omit<LaunchOptions, 'env'> & { env?: Record<string, string>; /** How the services reach the fresh database (e.g. through a PgBouncer). */ databaseUrl?: (url: string) => string } = {},
+): Promise<E2E> {
   const db = await freshDatabase()
   const env = await testEnv(db, opts.env ?? {})
+  if (opts.databaseUrl && env.DATABASE_URL) env.DATABASE_URL = opts.databaseUrl(env.DATABASE_URL)
   if (!env.NATS_URL || !env.DATABASE_URL) throw new Error('e2e tests need real NATS and PostgreSQL')
   const launched = await launch({ ...opts, env })
   return {

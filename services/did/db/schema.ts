@@ -41,6 +41,10 @@ export const didAssignments = didSchema.table(
       .on(t.didId)
       .where(sql`status in ('active', 'suspended')`),
     index('did_assignments_tenant_idx').on(t.tenantId, t.status, t.id),
+    // A tenant's current numbers in number order: did.tenant.numbers pages.
+    index('did_assignments_tenant_current_idx')
+      .on(t.tenantId, t.didId)
+      .where(sql`status in ('active', 'suspended')`),
     index('did_assignments_did_idx').on(t.didId, t.id),
   ],
 )

@@ -1,6 +1,7 @@
 /** `/v1/calls`: originate (click-to-call) and call records with their callback deliveries. */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
+import { Cursor } from '../../../shared/contracts/common'
 import { CALL_STATUSES, calls, OriginateInput } from '../../../shared/contracts/calls'
 import { tenant, type AccessPlugin } from '../access'
 import { models } from '../models'
@@ -46,13 +47,16 @@ export const callRoutes = (access: AccessPlugin) =>
         offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
         session_id: T.Optional(T.String({ minLength: 1, maxLength: 64, title: 'Session Id' })),
         status: choice([...CALL_STATUSES, 'all'], { default: 'all', title: 'Status' }),
+        cursor: T.Optional(Cursor),
       }),
       response: responses('CallList', tenant('calls:read'), {}, { validates: true }),
       detail: {
         tags: ['calls'],
         summary: 'List Calls',
         operationId: 'list_calls_v1_calls_get',
-        description: 'Call records (inbound bridged calls and originated ones), newest first. Filter by `session_id` and `status`.',
+        description: 'Call records (inbound bridged calls and originated ones), newest first. Filter by `session_id` and `status`. ' +
+          'Page with `offset`, or with `cursor` (the reply\'s `next_cursor`, null on the last page), whose cost does not grow with depth. ' +
+          '`total` is exact up to 10,000 (`total_relation: "eq"`), else a lower bound (`"gte"`).',
       },
     })
     .get('/v1/calls/:call_id', ({ bus, ctx, params }) => bus.request(calls.get, { call_id: params.call_id }, ctx), {

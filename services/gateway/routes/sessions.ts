@@ -1,6 +1,7 @@
 /** `/v1/sessions`: masked-number sessions (DESIGN.md, tenant REST API; contract operations). */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
+import { Cursor } from '../../../shared/contracts/common'
 import { CreateSessionInput, sessions, UpdateSessionInput } from '../../../shared/contracts/sessions'
 import { tenant, type AccessPlugin } from '../access'
 import { models } from '../models'
@@ -79,13 +80,16 @@ export const sessionRoutes = (access: AccessPlugin) =>
         offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
         status: choice(['open', 'completed', 'expired', 'all'], { default: 'all', title: 'Status' }),
         order_id: T.Optional(T.String({ minLength: 1, maxLength: 128, title: 'Order Id' })),
+        cursor: T.Optional(Cursor),
       }),
       response: responses('SessionList', tenant('sessions:read'), {}, { validates: true }),
       detail: {
         tags: ['sessions'],
         summary: 'List Sessions',
         operationId: 'list_sessions_v1_sessions_get',
-        description: 'Your sessions, newest first. Filter by `status` (a session past its expiry is `expired`) and `order_id`.',
+        description: 'Your sessions, newest first. Filter by `status` (a session past its expiry is `expired`) and `order_id`. ' +
+          'Page with `offset`, or with `cursor` (the reply\'s `next_cursor`, null on the last page), whose cost does not grow with depth. ' +
+          '`total` is exact up to 10,000 (`total_relation: "eq"`), else a lower bound (`"gte"`).',
       },
     })
     .get('/v1/sessions/:session_ref', ({ bus, ctx, params }) => bus.request(sessions.get, { session_ref: params.session_ref }, ctx), {

@@ -54,6 +54,7 @@ export const sessions = sessionsSchema.table(
       .where(sql`status = 'open'`),
     // Lists, newest first (ids are time-sortable), and lookups by order_id.
     index('sessions_tenant_idx').on(t.tenantId, t.id),
+    index('sessions_tenant_status_idx').on(t.tenantId, t.status, t.id),
     index('sessions_tenant_order_idx')
       .on(t.tenantId, t.orderId, t.id)
       .where(sql`order_id is not null`),

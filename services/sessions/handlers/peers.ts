@@ -1,15 +1,21 @@
 import type { Bus } from '../../../shared/bus/bus'
 import { sessions, type Session } from '../../../shared/contracts/sessions'
 import type { RouteSession } from '../route-decision'
+import type { NumberAllocator } from '../allocate-number'
 import type { RouteIndex } from '../route-index'
 
 /**
  * What this instance learns from the other sessions instances: their creates and ends keep the
- * route index current (its own arrive too, and change nothing). A lost bus connection may have
- * lost events, so the index starts over when it is back.
+ * route index current (its own arrive too, and change nothing), and their creates move the
+ * number they took to the back of this instance's allocation order, so it does not try a number
+ * a peer just took. A lost bus connection may have lost events, so the index starts over when
+ * it is back.
  */
-export function followPeers(bus: Bus, index: RouteIndex): void {
-  bus.subscribe(sessions.created, (s) => index.put(routeSessionOf(s)))
+export function followPeers(bus: Bus, index: RouteIndex, allocator?: Pick<NumberAllocator, 'usedElsewhere'>): void {
+  bus.subscribe(sessions.created, (s) => {
+    index.put(routeSessionOf(s))
+    allocator?.usedElsewhere(s.tenant_id, s.masked_e164, Date.parse(s.created_at))
+  })
   bus.subscribe(sessions.updated, (s) => index.put(routeSessionOf(s)))
   bus.subscribe(sessions.completed, (s) => index.drop(routeSessionOf(s)))
   bus.subscribe(sessions.expired, (s) => index.drop(routeSessionOf(s)))

@@ -1,0 +1,1 @@
+CREATE INDEX "calls_tenant_status_idx" ON "calls"."calls" USING btree ("tenant_id","status","id");

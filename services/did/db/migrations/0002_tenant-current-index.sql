@@ -1,0 +1,1 @@
+CREATE INDEX IF NOT EXISTS "did_assignments_tenant_current_idx" ON "did"."did_assignments" USING btree ("tenant_id","did_id") WHERE status in ('active', 'suspended');

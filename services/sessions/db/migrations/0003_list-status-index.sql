@@ -1,0 +1,1 @@
+CREATE INDEX "sessions_tenant_status_idx" ON "sessions"."sessions" USING btree ("tenant_id","status","id");
