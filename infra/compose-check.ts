@@ -203,7 +203,7 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     if (!testOf(svc).some((x) => x.includes('infra/healthcheck.ts'))) p(name, 'health check should run infra/healthcheck.ts (/ready)')
     const deps = Object.keys(dependsOn(svc))
     if (!env.NATS_URL) p(name, 'NATS_URL is not set')
-    if (env.NATS_USER !== name || !env.NATS_PASSWORD) p(name, 'does not connect to NATS as its own user (NATS_USER = its name, NATS_PASSWORD)')
+    if (env.NATS_USER !== service || !env.NATS_PASSWORD) p(name, 'does not connect to NATS as its own user (NATS_USER = its SERVICE, NATS_PASSWORD)')
     for (const node of NATS_NODES) {
       if (env.NATS_URL && !env.NATS_URL.split(',').includes(`nats://${node}:4222`)) p(name, `NATS_URL does not list ${node}`)
       if (!deps.includes(node)) p(name, `does not wait for ${node}`)

@@ -48,11 +48,11 @@ export function permissionsWithoutPrefix(): Record<NatsUser, Permissions> {
       subscribe: requestsOf(did),
     },
     sessions: {
-      publish: [...eventsOf(sessions), s(did.tenantNumbers), s(did.lookupNumber), s(identity.getTenant)],
+      publish: [...eventsOf(sessions), s(did.tenantNumbers), s(did.lookupNumber), s(did.knownNumbers), s(identity.getTenant)],
       subscribe: [...requestsOf(sessions), ...eventsOf(sessions), s(did.assignmentChanged), s(identity.tenantUpdated)],
     },
     'call-control': {
-      publish: [...callEventSubjects, s(sessions.route), s(sessions.get), s(sessions.checkDestinations), s(identity.getWebhookSecret)],
+      publish: [...callEventSubjects, s(sessions.route), s(sessions.routePin), s(sessions.get), s(sessions.checkDestinations), s(identity.getWebhookSecret)],
       subscribe: [...requestsOf(calls), s(identity.webhookSecretRotated)],
     },
   }
