@@ -67,6 +67,8 @@ export const call = {
   ended_at: '2026-12-03T10:07:06Z',
   duration_seconds: 120,
   end_reason: 'hangup',
+  // rtpengine's figures arrive when the call ends (null while it runs, or without media).
+  media: null,
 }
 
 export const callback = {
