@@ -48,7 +48,7 @@ export function permissionsWithoutPrefix(): Record<NatsUser, Permissions> {
       subscribe: requestsOf(did),
     },
     sessions: {
-      publish: [...eventsOf(sessions), s(did.tenantNumbers), s(did.lookupNumber), s(identity.getTenant)],
+      publish: [...eventsOf(sessions), s(did.tenantNumbers), s(did.lookupNumber), s(did.knownNumbers), s(identity.getTenant)],
       subscribe: [...requestsOf(sessions), ...eventsOf(sessions), s(did.assignmentChanged), s(identity.tenantUpdated)],
     },
     'call-control': {
