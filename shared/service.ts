@@ -94,7 +94,7 @@ export async function connectDatabase(config: CommonConfigValues): Promise<Datab
       throw e
     })
     return database
-  })
+  }, 3000)
 }
 
 /** Connects the bus, failing in one line that names NATS_URL. */

@@ -21,18 +21,29 @@ export function withoutPassword(url: string): string {
 }
 
 function reason(e: unknown): string {
-  const err = e as { code?: string; message?: string }
+  // A wrapped driver error (drizzle's "Failed query: …") says why in its cause.
+  const err = ((e as { cause?: unknown })?.cause ?? e) as { code?: string; message?: string }
   const text = err?.code && !String(err.message ?? '').includes(err.code) ? `${err.code}: ${err.message ?? ''}` : String(err?.message ?? e)
   return text.split('\n')[0]!.slice(0, 200)
 }
 
-/** Runs a start-up step; its failure becomes a StartupError naming `variable` and `address`. */
-export async function step<T>(what: string, variable: string, address: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run()
-  } catch (e) {
-    if (e instanceof StartupError) throw e
-    throw new StartupError(`cannot reach ${what} at ${address} (${variable}): ${reason(e)}`)
+/**
+ * Runs a start-up step; its failure becomes a StartupError naming `variable` and `address`.
+ * `retryMs`: keep trying that long first (a server restarting, or briefly out of connections).
+ */
+export async function step<T>(what: string, variable: string, address: string, run: () => Promise<T>, retryMs = 0): Promise<T> {
+  const deadline = Date.now() + retryMs
+  for (;;) {
+    try {
+      return await run()
+    } catch (e) {
+      if (e instanceof StartupError) throw e
+      if (Date.now() < deadline) {
+        await Bun.sleep(250)
+        continue
+      }
+      throw new StartupError(`cannot reach ${what} at ${address} (${variable}): ${reason(e)}`)
+    }
   }
 }
 

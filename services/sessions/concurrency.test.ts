@@ -153,13 +153,14 @@ describe('shared mode', () => {
   })
 
   test('an explicit masked_e164 racing an automatic create never ends up sharing its number (20 rounds)', async () => {
-    const [n] = numbers('+1202555', 8000, 1) as [string]
+    // Numbers and phones of its own (the raw-insert tests above use +12025558000 and phones 8000…).
+    const [n] = numbers('+1202555', 8500, 1) as [string]
     const t = await tenantWith(f, [n], { number_sharing: 'shared' })
     const outcomes = new Map<string, number>()
     for (let round = 0; round < 20; round++) {
       const [explicit, auto] = await Promise.all([
-        f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(8000 + 4 * round), customer_phone: phone(8001 + 4 * round), masked_e164: n } }),
-        f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(8002 + 4 * round), customer_phone: phone(8003 + 4 * round) } }),
+        f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(8500 + 4 * round), customer_phone: phone(8501 + 4 * round), masked_e164: n } }),
+        f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(8502 + 4 * round), customer_phone: phone(8503 + 4 * round) } }),
       ])
       const key = `${explicit.status}/${auto.status}`
       outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
@@ -167,7 +168,7 @@ describe('shared mode', () => {
       expect([round, key]).not.toEqual([round, '200/200'])
       const [shared] = await f.tp.platform.database.rows<{ n: number }>(sql`
         select count(*)::int as n from sessions.sessions s
-        where s.status = 'open' and s.masked_e164 = ${n}
+        where s.status = 'open' and s.masked_e164 = ${n} and s.tenant_id = ${t.tenantId}
           and exists (select 1 from sessions.sessions x where x.status = 'open' and x.exclusive and x.masked_e164 = ${n} and x.id <> s.id)`)
       expect(shared!.n).toBe(0)
       for (const r of [explicit, auto]) if (r.status === 200) expect((await f.http.post(`/v1/sessions/${r.body.id}/complete`, { key: t.key })).status).toBe(200)
