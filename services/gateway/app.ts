@@ -16,6 +16,7 @@ import { didEndpoints } from './routes/dids'
 import { healthEndpoints } from './routes/health'
 import { sessionEndpoints } from './routes/sessions'
 import { webhookSecretEndpoints } from './routes/webhook-secret'
+import { docsAssets, scalarPageOptions } from './web/docs-assets'
 
 export const RESOURCES: { name: string; endpoints: Endpoint[] }[] = [
   { name: 'health', endpoints: healthEndpoints },
@@ -44,7 +45,8 @@ function resource(name: string, endpoints: Endpoint[], deps: GatewayDeps) {
 export function createGatewayApp(deps: GatewayDeps) {
   const endpoints = RESOURCES.flatMap((r) => r.endpoints)
   const app = new Elysia({ name: 'gateway' })
-    .use(openapi({ path: '/docs', specPath: '/openapi.json', documentation: buildDocument(endpoints) as never }))
+    .use(openapi({ path: '/docs', specPath: '/openapi.json', documentation: buildDocument(endpoints) as never, scalar: scalarPageOptions as never }))
+    .use(docsAssets)
     .onError(({ code, request }) => {
       if (code !== 'NOT_FOUND' && code !== 'PARSE') return
       const requestId = requestIdOf(request.headers)
