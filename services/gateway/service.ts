@@ -5,7 +5,7 @@ import type { ServiceDefinition } from '../../shared/service'
 import { createGatewayApp } from './app'
 import { KeyCache } from './key-cache'
 import { KeyUsageReporter } from './key-usage'
-import { MAX_BODY_BYTES } from './pipeline'
+import { MAX_BODY_BYTES } from './input-guard'
 import { RateLimiter } from './rate-limit'
 
 export const gatewayConfig = {

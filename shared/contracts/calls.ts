@@ -9,7 +9,17 @@ import { Party } from './sessions'
 
 export const CALL_STATUSES = ['initiated', 'ringing', 'answered', 'completed', 'busy', 'no_answer', 'failed', 'canceled'] as const
 export type CallStatus = (typeof CALL_STATUSES)[number]
-export const CallStatusSchema = T.Union(CALL_STATUSES.map((s) => T.Literal(s)))
+// Spelled out (not CALL_STATUSES.map) so the union's static type survives Elysia's inference.
+export const CallStatusSchema = T.Union([
+  T.Literal('initiated'),
+  T.Literal('ringing'),
+  T.Literal('answered'),
+  T.Literal('completed'),
+  T.Literal('busy'),
+  T.Literal('no_answer'),
+  T.Literal('failed'),
+  T.Literal('canceled'),
+])
 
 /** The end states: a call in one of them never changes again. */
 export const TERMINAL_STATUSES: readonly CallStatus[] = ['completed', 'busy', 'no_answer', 'failed', 'canceled']
@@ -81,7 +91,7 @@ export const OriginateInput = T.Object({
   caller_id: T.Optional(Nullable(T.String({ maxLength: 32, title: 'Caller Id' }))),
   state_callback: T.Optional(Nullable(T.String({ maxLength: 2048, title: 'State Callback' }))),
   state_callback_events: T.Optional(Nullable(T.Array(T.String({ maxLength: 32 }), { maxItems: 8, title: 'State Callback Events' }))),
-})
+}, { additionalProperties: false })
 export type OriginateInput = Static<typeof OriginateInput>
 
 export const OriginateReply = T.Composite([T.Object({ call_id: T.String() }), CallRecord])

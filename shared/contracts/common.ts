@@ -27,4 +27,5 @@ export const Ping = T.Object({ service: T.String(), version: T.String() })
 
 export const SCOPES = ['sessions:read', 'sessions:write', 'calls:read', 'calls:write', 'dids:read', 'keys:manage'] as const
 export type Scope = (typeof SCOPES)[number]
-export const ScopeSchema = T.Union(SCOPES.map((s) => T.Literal(s)))
+// Spelled out (not SCOPES.map) so the union's static type survives Elysia's inference.
+export const ScopeSchema = T.Union([T.Literal('sessions:read'), T.Literal('sessions:write'), T.Literal('calls:read'), T.Literal('calls:write'), T.Literal('dids:read'), T.Literal('keys:manage')])

@@ -80,19 +80,19 @@ export const KeyCreateInput = T.Object({
   label: T.Optional(Nullable(T.String({ maxLength: 80 }))),
   scopes: T.Optional(T.Array(ScopeSchema, { minItems: 1, uniqueItems: true })),
   expires_in_days: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 365 }))),
-})
+}, { additionalProperties: false })
 
 export const TenantCreateInput = T.Object({
   name: T.String({ minLength: 1, maxLength: 120 }),
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
-})
+}, { additionalProperties: false })
 
 export const TenantPatchInput = T.Object({
   name: T.Optional(T.String({ minLength: 1, maxLength: 120 })),
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
-})
+}, { additionalProperties: false })
 
 /** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */
 export const WebhookSecret = T.Object({ tenant_id: T.String(), webhook_secret: T.String() })

@@ -83,7 +83,7 @@ export const CreateSessionInput = T.Object({
       }),
     ),
   ),
-})
+}, { additionalProperties: false })
 export type CreateSessionInput = Static<typeof CreateSessionInput>
 
 export const SessionListQuery = T.Object({
