@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Health
-         * @description Each service behind the gateway and whether it answers; 503 when any does not.
+         * @description Each service behind the gateway and whether it answers: 200 when all do, 503 (same body, `status: degraded`) when any does not.
          */
         get: operations["health_health_get"];
         put?: never;
@@ -105,7 +105,7 @@ export interface paths {
          * List Key Audit Events
          * @description The key audit log, newest first: every create, rotate and revoke with the acting key, request id and source address.
          */
-        get: operations["get_v1_audit_events"];
+        get: operations["list_key_audit_events_v1_audit_events_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -121,14 +121,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Tenants */
-        get: operations["get_admin_v1_tenants"];
+        /**
+         * List Tenants
+         * @description Every tenant, newest first.
+         */
+        get: operations["list_tenants_admin_v1_tenants_get"];
         put?: never;
         /**
          * Create Tenant
          * @description Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret.
          */
-        post: operations["post_admin_v1_tenants"];
+        post: operations["create_tenant_admin_v1_tenants_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -142,8 +145,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Tenant */
-        get: operations["get_admin_v1_tenants_tenant_id"];
+        /**
+         * Get Tenant
+         * @description One tenant and its settings.
+         */
+        get: operations["get_tenant_admin_v1_tenants__tenant_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -153,7 +159,7 @@ export interface paths {
          * Update Tenant
          * @description Changes `name`, `number_sharing` or `rate_limit_per_second` (null restores the default limit).
          */
-        patch: operations["patch_admin_v1_tenants_tenant_id"];
+        patch: operations["update_tenant_admin_v1_tenants__tenant_id__patch"];
         trace?: never;
     };
     "/v1/sessions": {
@@ -356,13 +362,13 @@ export interface paths {
          * List Dids
          * @description The pool with each number's current assignment. `status`: available, cooling_down, active, suspended or all; `tenant_id`: numbers that tenant holds.
          */
-        get: operations["get_admin_v1_dids"];
+        get: operations["list_dids_admin_v1_dids_get"];
         put?: never;
         /**
          * Import Dids
          * @description Adds E.164 numbers to the pool. Idempotent: numbers already there are reported in `already_known`, not duplicated.
          */
-        post: operations["post_admin_v1_dids"];
+        post: operations["import_dids_admin_v1_dids_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -382,7 +388,7 @@ export interface paths {
          * Assign Did
          * @description Assigns a free number to a tenant. 409 if it is assigned, or cooling down after a release (`available_at` says until when).
          */
-        post: operations["post_admin_v1_dids_e164_assign"];
+        post: operations["assign_did_admin_v1_dids__e164__assign_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -402,7 +408,7 @@ export interface paths {
          * Release Did
          * @description Ends the number's assignment (kept for audit); its open sessions end with `end_reason: number_released`, and it cools down before it can be assigned again.
          */
-        post: operations["post_admin_v1_dids_e164_release"];
+        post: operations["release_did_admin_v1_dids__e164__release_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -422,7 +428,7 @@ export interface paths {
          * Suspend Did
          * @description While suspended, no new sessions use the number and inbound calls to it are refused. Suspending a suspended number changes nothing.
          */
-        post: operations["post_admin_v1_dids_e164_suspend"];
+        post: operations["suspend_did_admin_v1_dids__e164__suspend_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -442,7 +448,7 @@ export interface paths {
          * Resume Did
          * @description Lifts a suspension (409 `did_not_suspended` if the number is not suspended).
          */
-        post: operations["post_admin_v1_dids_e164_resume"];
+        post: operations["resume_did_admin_v1_dids__e164__resume_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -453,29 +459,1080 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
+        /**
+         * @description Each service behind the gateway and whether it answered.
+         * @example {
+         *       "status": "ok",
+         *       "services": {
+         *         "identity": "ok",
+         *         "did": "ok",
+         *         "sessions": "ok",
+         *         "call_control": "ok"
+         *       },
+         *       "version": "0.1.0"
+         *     }
+         */
+        Health: {
+            /** @enum {string} */
+            status: "ok" | "degraded";
+            services: {
+                /** @enum {string} */
+                identity: "ok" | "unavailable";
+                /** @enum {string} */
+                did: "ok" | "unavailable";
+                /** @enum {string} */
+                sessions: "ok" | "unavailable";
+                /** @enum {string} */
+                call_control: "ok" | "unavailable";
+            };
+            version: string;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            error?: components["schemas"]["ErrorInfo"];
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+        /**
+         * @description A service is not answering: which one, in `services`.
+         * @example {
+         *       "status": "degraded",
+         *       "services": {
+         *         "identity": "ok",
+         *         "did": "ok",
+         *         "sessions": "unavailable",
+         *         "call_control": "ok"
+         *       },
+         *       "version": "0.1.0"
+         *     }
+         */
+        HealthDegraded: {
+            /** @constant */
+            status: "degraded";
+            services: {
+                /** @enum {string} */
+                identity: "ok" | "unavailable";
+                /** @enum {string} */
+                did: "ok" | "unavailable";
+                /** @enum {string} */
+                sessions: "ok" | "unavailable";
+                /** @enum {string} */
+                call_control: "ok" | "unavailable";
+            };
+            version: string;
         };
-        ErrorInfo: {
-            code: string;
-            message: string;
-            request_id: string;
+        /**
+         * @description A session: two parties and the masked number that connects them.
+         * @example {
+         *       "id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "order_id": "trip-1001",
+         *       "driver_phone": "+14155550001",
+         *       "customer_phone": "+14155550002",
+         *       "masked_e164": "+12025550100",
+         *       "status": "open",
+         *       "ttl_minutes": 90,
+         *       "created_at": "2026-12-03T10:00:00Z",
+         *       "expires_at": "2026-12-03T11:30:00Z",
+         *       "ended_at": null,
+         *       "end_reason": null
+         *     }
+         */
+        Session: {
+            id: string;
+            tenant_id: string;
+            order_id: string | null;
+            driver_phone: string;
+            customer_phone: string;
+            masked_e164: string;
+            /** @enum {string} */
+            status: "open" | "completed" | "expired";
+            ttl_minutes: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            ended_at: string | null;
+            /** @enum {string|null} */
+            end_reason: "completed" | "expired" | "number_released" | null;
         };
-        ErrorResponse: {
-            error: components["schemas"]["ErrorInfo"];
-            detail: string;
+        /**
+         * @description A page of sessions, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
+         *           "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *           "order_id": "trip-1001",
+         *           "driver_phone": "+14155550001",
+         *           "customer_phone": "+14155550002",
+         *           "masked_e164": "+12025550100",
+         *           "status": "open",
+         *           "ttl_minutes": 90,
+         *           "created_at": "2026-12-03T10:00:00Z",
+         *           "expires_at": "2026-12-03T11:30:00Z",
+         *           "ended_at": null,
+         *           "end_reason": null
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        SessionList: {
+            items: {
+                id: string;
+                tenant_id: string;
+                order_id: string | null;
+                driver_phone: string;
+                customer_phone: string;
+                masked_e164: string;
+                /** @enum {string} */
+                status: "open" | "completed" | "expired";
+                ttl_minutes: number;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                expires_at: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                ended_at: string | null;
+                /** @enum {string|null} */
+                end_reason: "completed" | "expired" | "number_released" | null;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
+         * @description The session as it now is; `already_ended` when it had ended before.
+         * @example {
+         *       "id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "order_id": "trip-1001",
+         *       "driver_phone": "+14155550001",
+         *       "customer_phone": "+14155550002",
+         *       "masked_e164": "+12025550100",
+         *       "status": "completed",
+         *       "ttl_minutes": 90,
+         *       "created_at": "2026-12-03T10:00:00Z",
+         *       "expires_at": "2026-12-03T11:30:00Z",
+         *       "ended_at": "2026-12-03T10:20:00Z",
+         *       "end_reason": "completed"
+         *     }
+         */
+        CompletedSession: {
+            id: string;
+            tenant_id: string;
+            order_id: string | null;
+            driver_phone: string;
+            customer_phone: string;
+            masked_e164: string;
+            /** @enum {string} */
+            status: "open" | "completed" | "expired";
+            ttl_minutes: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            ended_at: string | null;
+            /** @enum {string|null} */
+            end_reason: "completed" | "expired" | "number_released" | null;
+            already_ended?: boolean;
+        };
+        /**
+         * @description A page of the tenant's DID assignments.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "asg_01KBMQ3Y2T4V6W8X0Y2Z4A6B8C",
+         *           "did_id": "did_01KBMQ3X9H1J3K5M7N9P1Q3R5S",
+         *           "e164": "+12025550100",
+         *           "country": "US",
+         *           "status": "active",
+         *           "assigned_at": "2026-12-01T09:00:00Z",
+         *           "released_at": null,
+         *           "suspended_at": null
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        AssignmentList: {
+            items: {
+                id: string;
+                did_id: string;
+                e164: string;
+                country: string | null;
+                /** @enum {string} */
+                status: "active" | "released" | "suspended";
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                assigned_at: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                released_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                suspended_at: string | null;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
+         * @description The call record at once (`status: initiated`); the call runs asynchronously.
+         * @example {
+         *       "call_id": "call_01KBMQ4F1W3X5Y7Z9A0B2C4D6E",
+         *       "id": "call_01KBMQ4F1W3X5Y7Z9A0B2C4D6E",
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "session_id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
+         *       "direction": "originate",
+         *       "status": "initiated",
+         *       "from_party": "driver",
+         *       "to_party": "customer",
+         *       "from_phone": "+14155550001",
+         *       "to_phone": "+14155550002",
+         *       "masked_e164": "+12025550100",
+         *       "bill_id": "bill-77",
+         *       "created_at": "2026-12-03T10:05:00Z",
+         *       "ringing_at": null,
+         *       "answered_at": null,
+         *       "ended_at": null,
+         *       "duration_seconds": null,
+         *       "end_reason": null
+         *     }
+         */
+        OriginatedCall: {
+            call_id: string;
+            id: string;
+            tenant_id: string;
+            session_id: string;
+            /** @enum {string} */
+            direction: "inbound" | "originate";
+            /** @enum {string} */
+            status: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled";
+            /** @enum {string} */
+            from_party: "driver" | "customer";
+            /** @enum {string} */
+            to_party: "driver" | "customer";
+            from_phone: string;
+            to_phone: string;
+            masked_e164: string;
+            bill_id: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            ringing_at: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            answered_at: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            ended_at: string | null;
+            duration_seconds: number | null;
+            end_reason: string | null;
+        };
+        /**
+         * @description A page of call records, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "call_01KBMQ4F1W3X5Y7Z9A0B2C4D6E",
+         *           "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *           "session_id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
+         *           "direction": "originate",
+         *           "status": "completed",
+         *           "from_party": "driver",
+         *           "to_party": "customer",
+         *           "from_phone": "+14155550001",
+         *           "to_phone": "+14155550002",
+         *           "masked_e164": "+12025550100",
+         *           "bill_id": "bill-77",
+         *           "created_at": "2026-12-03T10:05:00Z",
+         *           "ringing_at": "2026-12-03T10:05:01Z",
+         *           "answered_at": "2026-12-03T10:05:06Z",
+         *           "ended_at": "2026-12-03T10:07:06Z",
+         *           "duration_seconds": 120,
+         *           "end_reason": "hangup"
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        CallList: {
+            items: {
+                id: string;
+                tenant_id: string;
+                session_id: string;
+                /** @enum {string} */
+                direction: "inbound" | "originate";
+                /** @enum {string} */
+                status: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled";
+                /** @enum {string} */
+                from_party: "driver" | "customer";
+                /** @enum {string} */
+                to_party: "driver" | "customer";
+                from_phone: string;
+                to_phone: string;
+                masked_e164: string;
+                bill_id: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                ringing_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                answered_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                ended_at: string | null;
+                duration_seconds: number | null;
+                end_reason: string | null;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
+         * @description A call record with each of its state-callback deliveries and their attempts.
+         * @example {
+         *       "id": "call_01KBMQ4F1W3X5Y7Z9A0B2C4D6E",
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "session_id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
+         *       "direction": "originate",
+         *       "status": "completed",
+         *       "from_party": "driver",
+         *       "to_party": "customer",
+         *       "from_phone": "+14155550001",
+         *       "to_phone": "+14155550002",
+         *       "masked_e164": "+12025550100",
+         *       "bill_id": "bill-77",
+         *       "created_at": "2026-12-03T10:05:00Z",
+         *       "ringing_at": "2026-12-03T10:05:01Z",
+         *       "answered_at": "2026-12-03T10:05:06Z",
+         *       "ended_at": "2026-12-03T10:07:06Z",
+         *       "duration_seconds": 120,
+         *       "end_reason": "hangup",
+         *       "callbacks": [
+         *         {
+         *           "id": "cbd_01KBMQ4F2A4B6C8D0E2F4G6H8J",
+         *           "event": "completed",
+         *           "sequence": 4,
+         *           "event_id": "evt_01KBMQ4F2A4B6C8D0E2F4G6H8K",
+         *           "url": "https://example.com/call-events",
+         *           "status": "delivered",
+         *           "attempts": 1,
+         *           "next_attempt_at": null,
+         *           "delivered_at": "2026-12-03T10:07:07Z",
+         *           "last_status_code": 200,
+         *           "last_error": null,
+         *           "attempt_log": [
+         *             {
+         *               "at": "2026-12-03T10:07:07Z",
+         *               "status_code": 200,
+         *               "error": null,
+         *               "duration_ms": 41
+         *             }
+         *           ],
+         *           "created_at": "2026-12-03T10:07:06Z"
+         *         }
+         *       ]
+         *     }
+         */
+        Call: {
+            id: string;
+            tenant_id: string;
+            session_id: string;
+            /** @enum {string} */
+            direction: "inbound" | "originate";
+            /** @enum {string} */
+            status: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled";
+            /** @enum {string} */
+            from_party: "driver" | "customer";
+            /** @enum {string} */
+            to_party: "driver" | "customer";
+            from_phone: string;
+            to_phone: string;
+            masked_e164: string;
+            bill_id: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            ringing_at: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            answered_at: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            ended_at: string | null;
+            duration_seconds: number | null;
+            end_reason: string | null;
+            callbacks: {
+                id: string;
+                event: string;
+                sequence: number;
+                event_id: string;
+                url: string;
+                /** @enum {string} */
+                status: "pending" | "delivered" | "failed";
+                attempts: number;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                next_attempt_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                delivered_at: string | null;
+                last_status_code: number | null;
+                last_error: string | null;
+                attempt_log: {
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    at: string;
+                    status_code: number | null;
+                    error: string | null;
+                    duration_ms: number;
+                }[];
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+            }[];
+        };
+        /**
+         * @description The tenant's API keys, newest first, by prefix only (never the plaintext).
+         * @example {
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "items": [
+         *         {
+         *           "id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *           "label": "mobile-backend",
+         *           "api_key_prefix": "msk_live_7Qm2Xc",
+         *           "scopes": [
+         *             "sessions:read",
+         *             "sessions:write"
+         *           ],
+         *           "created_at": "2026-12-03T09:00:00Z",
+         *           "expires_at": "2027-03-03T09:00:00Z",
+         *           "last_used_at": "2026-12-03T10:00:00Z",
+         *           "revoked_at": null,
+         *           "is_active": true
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        ApiKeyList: {
+            tenant_id: string;
+            items: {
+                id: string;
+                label: string | null;
+                api_key_prefix: string;
+                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                expires_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                last_used_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                revoked_at: string | null;
+                is_active: boolean;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
+         * @description The new key: `api_key` is its plaintext, shown only in this reply.
+         * @example {
+         *       "id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "label": "mobile-backend",
+         *       "api_key": "msk_live_7Qm2Xc9LpA4sVt1ZbN8eRk3JhW6yFd0G1a2B3c",
+         *       "api_key_prefix": "msk_live_7Qm2Xc",
+         *       "scopes": [
+         *         "sessions:read",
+         *         "sessions:write"
+         *       ],
+         *       "created_at": "2026-12-03T09:00:00Z",
+         *       "expires_at": "2027-03-03T09:00:00Z"
+         *     }
+         */
+        CreatedApiKey: {
+            id: string;
+            tenant_id: string;
+            label: string | null;
+            api_key: string | null;
+            api_key_shown_once?: boolean;
+            api_key_prefix: string;
+            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            expires_at: string | null;
+        };
+        /**
+         * @description The replacement key (plaintext shown once); the old key no longer works.
+         * @example {
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "revoked_api_key_id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *       "new_api_key_id": "key_01KBMQ5B8C0D2E4F6G8H0J2K4M",
+         *       "api_key": "msk_live_3Hs8Kd1PqZ7vXn4LtB9cWm2RfY6gJa5E0e9F8d",
+         *       "api_key_prefix": "msk_live_3Hs8Kd",
+         *       "label": "mobile-backend",
+         *       "scopes": [
+         *         "sessions:read",
+         *         "sessions:write"
+         *       ],
+         *       "created_at": "2026-12-03T10:10:00Z",
+         *       "expires_at": null
+         *     }
+         */
+        RotatedApiKey: {
+            tenant_id: string;
+            revoked_api_key_id: string;
+            new_api_key_id: string;
+            api_key: string | null;
+            api_key_shown_once?: boolean;
+            api_key_prefix: string;
+            label: string | null;
+            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            expires_at: string | null;
+        };
+        /**
+         * @description The revoked key; `already_revoked` when it was revoked before.
+         * @example {
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "revoked_api_key_id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *       "revoked_at": "2026-12-03T10:05:00Z"
+         *     }
+         */
+        RevokedApiKey: {
+            tenant_id: string;
+            revoked_api_key_id: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            revoked_at: string;
+            already_revoked?: boolean;
+        };
+        /**
+         * @description A page of the key audit log, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "evt_01KBMQ5B8C0D2E4F6G8H0J2K4N",
+         *           "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *           "action": "key.rotated",
+         *           "key_id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *           "key_prefix": "msk_live_7Qm2Xc",
+         *           "new_key_id": "key_01KBMQ5B8C0D2E4F6G8H0J2K4M",
+         *           "actor_type": "api_key",
+         *           "actor_key_id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *           "actor_key_prefix": "msk_live_7Qm2Xc",
+         *           "request_id": "req_01KBMQ5B8C0D2E4F6G8H0J2K4P",
+         *           "source_ip": "203.0.113.7",
+         *           "created_at": "2026-12-03T10:10:00Z"
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        AuditEventList: {
+            items: {
+                id: string;
+                tenant_id: string;
+                /** @enum {string} */
+                action: "key.created" | "key.rotated" | "key.revoked";
+                key_id: string;
+                key_prefix: string;
+                new_key_id: string | null;
+                /** @enum {string} */
+                actor_type: "api_key" | "operator";
+                actor_key_id: string | null;
+                actor_key_prefix: string | null;
+                request_id: string | null;
+                source_ip: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
+         * @description The secret that signs your state callbacks.
+         * @example {
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "webhook_secret": "whsec_5a0c2f0e9d8b7a6c5e4f3a2b1c0d9e8f"
+         *     }
+         */
+        WebhookSecret: {
+            tenant_id: string;
+            webhook_secret: string;
+        };
+        /**
+         * @description The tenant, its first API key (plaintext shown once) and its webhook signing secret.
+         * @example {
+         *       "tenant": {
+         *         "id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *         "name": "Acme Rides",
+         *         "number_sharing": "exclusive",
+         *         "rate_limit_per_second": null,
+         *         "created_at": "2026-12-01T08:00:00Z",
+         *         "updated_at": "2026-12-01T08:00:00Z"
+         *       },
+         *       "api_key": {
+         *         "id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *         "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *         "label": "initial",
+         *         "api_key": "msk_live_7Qm2Xc9LpA4sVt1ZbN8eRk3JhW6yFd0G1a2B3c",
+         *         "api_key_prefix": "msk_live_7Qm2Xc",
+         *         "scopes": [
+         *           "sessions:read",
+         *           "sessions:write"
+         *         ],
+         *         "created_at": "2026-12-03T09:00:00Z",
+         *         "expires_at": "2027-03-03T09:00:00Z"
+         *       },
+         *       "webhook_secret": "whsec_5a0c2f0e9d8b7a6c5e4f3a2b1c0d9e8f"
+         *     }
+         */
+        CreatedTenant: {
+            tenant: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                number_sharing: "exclusive" | "shared";
+                rate_limit_per_second: number | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                updated_at: string;
+            };
+            api_key: {
+                id: string;
+                tenant_id: string;
+                label: string | null;
+                api_key: string | null;
+                api_key_shown_once?: boolean;
+                api_key_prefix: string;
+                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                expires_at: string | null;
+            };
+            webhook_secret: string;
+        };
+        /**
+         * @description A tenant and its settings.
+         * @example {
+         *       "id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "name": "Acme Rides",
+         *       "number_sharing": "exclusive",
+         *       "rate_limit_per_second": null,
+         *       "created_at": "2026-12-01T08:00:00Z",
+         *       "updated_at": "2026-12-01T08:00:00Z"
+         *     }
+         */
+        Tenant: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            number_sharing: "exclusive" | "shared";
+            rate_limit_per_second: number | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            updated_at: string;
+        };
+        /**
+         * @description A page of tenants, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *           "name": "Acme Rides",
+         *           "number_sharing": "exclusive",
+         *           "rate_limit_per_second": null,
+         *           "created_at": "2026-12-01T08:00:00Z",
+         *           "updated_at": "2026-12-01T08:00:00Z"
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        TenantList: {
+            items: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                number_sharing: "exclusive" | "shared";
+                rate_limit_per_second: number | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                updated_at: string;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
+         * @description Numbers added now, and numbers that were in the pool already (left as they were).
+         * @example {
+         *       "imported": [
+         *         {
+         *           "id": "did_01KBMQ3X9H1J3K5M7N9P1Q3R5S",
+         *           "e164": "+12025550100",
+         *           "country": "US",
+         *           "capabilities": [
+         *             "voice"
+         *           ],
+         *           "status": "available",
+         *           "available_at": null,
+         *           "created_at": "2026-12-01T08:00:00Z",
+         *           "assignment": null
+         *         }
+         *       ],
+         *       "already_known": []
+         *     }
+         */
+        DidImport: {
+            imported: {
+                id: string;
+                e164: string;
+                country: string | null;
+                capabilities: string[];
+                /** @enum {string} */
+                status: "available" | "cooling_down" | "active" | "suspended";
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                available_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+                assignment: {
+                    id: string;
+                    did_id: string;
+                    e164: string;
+                    country: string | null;
+                    /** @enum {string} */
+                    status: "active" | "released" | "suspended";
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    assigned_at: string;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    released_at: string | null;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    suspended_at: string | null;
+                    tenant_id: string;
+                } | null;
+            }[];
+            already_known: {
+                id: string;
+                e164: string;
+                country: string | null;
+                capabilities: string[];
+                /** @enum {string} */
+                status: "available" | "cooling_down" | "active" | "suspended";
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                available_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+                assignment: {
+                    id: string;
+                    did_id: string;
+                    e164: string;
+                    country: string | null;
+                    /** @enum {string} */
+                    status: "active" | "released" | "suspended";
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    assigned_at: string;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    released_at: string | null;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    suspended_at: string | null;
+                    tenant_id: string;
+                } | null;
+            }[];
+        };
+        /**
+         * @description A page of the number pool, each number with its current assignment.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "did_01KBMQ3X9H1J3K5M7N9P1Q3R5S",
+         *           "e164": "+12025550100",
+         *           "country": "US",
+         *           "capabilities": [
+         *             "voice"
+         *           ],
+         *           "status": "active",
+         *           "available_at": null,
+         *           "created_at": "2026-12-01T08:00:00Z",
+         *           "assignment": {
+         *             "id": "asg_01KBMQ3Y2T4V6W8X0Y2Z4A6B8C",
+         *             "did_id": "did_01KBMQ3X9H1J3K5M7N9P1Q3R5S",
+         *             "e164": "+12025550100",
+         *             "country": "US",
+         *             "status": "active",
+         *             "assigned_at": "2026-12-01T09:00:00Z",
+         *             "released_at": null,
+         *             "suspended_at": null,
+         *             "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE"
+         *           }
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        DidList: {
+            items: {
+                id: string;
+                e164: string;
+                country: string | null;
+                capabilities: string[];
+                /** @enum {string} */
+                status: "available" | "cooling_down" | "active" | "suspended";
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                available_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+                assignment: {
+                    id: string;
+                    did_id: string;
+                    e164: string;
+                    country: string | null;
+                    /** @enum {string} */
+                    status: "active" | "released" | "suspended";
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    assigned_at: string;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    released_at: string | null;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 UTC
+                     */
+                    suspended_at: string | null;
+                    tenant_id: string;
+                } | null;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
+         * @description The number's assignment as it now is.
+         * @example {
+         *       "id": "asg_01KBMQ3Y2T4V6W8X0Y2Z4A6B8C",
+         *       "did_id": "did_01KBMQ3X9H1J3K5M7N9P1Q3R5S",
+         *       "e164": "+12025550100",
+         *       "country": "US",
+         *       "status": "active",
+         *       "assigned_at": "2026-12-01T09:00:00Z",
+         *       "released_at": null,
+         *       "suspended_at": null,
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE"
+         *     }
+         */
+        DidAssignment: {
+            id: string;
+            did_id: string;
+            e164: string;
+            country: string | null;
+            /** @enum {string} */
+            status: "active" | "released" | "suspended";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            assigned_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            released_at: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            suspended_at: string | null;
+            tenant_id: string;
         };
     };
     responses: never;
@@ -495,22 +1552,24 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Each service behind the gateway and whether it answered. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description A service is not answering */
+            /** @description A service is not answering: which one, in `services`. */
             503: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HealthDegraded"];
                 };
             };
         };
@@ -521,57 +1580,124 @@ export interface operations {
                 limit?: number;
                 offset?: number;
             };
-            header?: {
-                "X-API-Key"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The tenant's API keys, newest first, by prefix only (never the plaintext). */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -580,9 +1706,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-API-Key"?: string | null;
-                /** @description Repeat a POST safely: the same key with the same body within 24 h returns the first response again. */
-                "Idempotency-Key"?: string;
+                "idempotency-key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -597,49 +1721,190 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The new key: `api_key` is its plaintext, shown only in this reply. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
+            409: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "idempotency_key_in_use";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -648,9 +1913,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-API-Key"?: string | null;
-                /** @description Repeat a POST safely: the same key with the same body within 24 h returns the first response again. */
-                "Idempotency-Key"?: string;
+                "idempotency-key"?: string;
             };
             path: {
                 api_key_id: string;
@@ -659,67 +1922,166 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The replacement key (plaintext shown once); the old key no longer works. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RotatedApiKey"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Key ID does not belong to your tenant */
+            /** @description Key ID does not belong to your tenant (`api_key_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "api_key_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key is already revoked */
+            /** @description The key is already revoked (`key_already_revoked`), or the Idempotency-Key is in use. */
             409: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "key_already_revoked" | "idempotency_key_in_use";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -728,9 +2090,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-API-Key"?: string | null;
-                /** @description Repeat a POST safely: the same key with the same body within 24 h returns the first response again. */
-                "Idempotency-Key"?: string;
+                "idempotency-key"?: string;
             };
             path: {
                 api_key_id: string;
@@ -739,133 +2099,171 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The revoked key; `already_revoked` when it was revoked before. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RevokedApiKey"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Key ID does not belong to your tenant */
+            /** @description Key ID does not belong to your tenant (`api_key_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "api_key_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description This is your last active key */
+            /** @description This is your last active key (`last_active_key`), or the Idempotency-Key is in use. */
             409: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "last_active_key" | "idempotency_key_in_use";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
     };
-    get_v1_audit_events: {
-        parameters: {
-            query?: {
-                limit?: number;
-                offset?: number;
-            };
-            header?: {
-                "X-API-Key"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The key lacks the required scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    get_admin_v1_tenants: {
+    list_key_audit_events_v1_audit_events_get: {
         parameters: {
             query?: {
                 limit?: number;
@@ -877,36 +2275,196 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A page of the key audit log, newest first. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AuditEventList"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
     };
-    post_admin_v1_tenants: {
+    list_tenants_admin_v1_tenants_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tenants, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantList"];
+                };
+            };
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+        };
+    };
+    create_tenant_admin_v1_tenants_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -917,42 +2475,117 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    /** @enum {string} */
                     number_sharing?: "exclusive" | "shared";
                     rate_limit_per_second?: number | null;
                 };
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The tenant, its first API key (plaintext shown once) and its webhook signing secret. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CreatedTenant"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The body is larger than 64 KiB. */
+            413: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
         };
     };
-    get_admin_v1_tenants_tenant_id: {
+    get_tenant_admin_v1_tenants__tenant_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -963,45 +2596,89 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A tenant and its settings. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description No such tenant */
+            /** @description No such tenant (`tenant_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "tenant_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
         };
     };
-    patch_admin_v1_tenants_tenant_id: {
+    update_tenant_admin_v1_tenants__tenant_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -1014,46 +2691,133 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
+                    /** @enum {string} */
                     number_sharing?: "exclusive" | "shared";
                     rate_limit_per_second?: number | null;
                 };
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description A tenant and its settings. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description No such tenant */
+            /** @description No such tenant (`tenant_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "tenant_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The body is larger than 64 KiB. */
+            413: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
         };
@@ -1066,57 +2830,124 @@ export interface operations {
                 status?: "open" | "completed" | "expired" | "all";
                 order_id?: string;
             };
-            header?: {
-                "X-API-Key"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A page of sessions, newest first. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SessionList"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -1125,9 +2956,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-API-Key"?: string | null;
-                /** @description Repeat a POST safely: the same key with the same body within 24 h returns the first response again. */
-                "Idempotency-Key"?: string;
+                "idempotency-key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1135,6 +2964,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Order Id */
                     order_id?: string | null;
                     /**
                      * Driver Phone
@@ -1146,73 +2976,228 @@ export interface operations {
                      * @description E.164
                      */
                     customer_phone: string;
+                    /**
+                     * Ttl Minutes
+                     * @description Default 60; 1 to 10080 (7 days)
+                     */
                     ttl_minutes?: number | null;
+                    /**
+                     * Masked E164
+                     * @description Optional tenant-assigned masked DID (E.164). Must exist in pool, belong to this tenant, and have no open session on that number.
+                     */
                     masked_e164?: string | null;
                 };
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description A session: two parties and the masked number that connects them. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The masked number is not actively assigned to you (`masked_number_not_assigned`) */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). Or: The masked number is not actively assigned to you (`masked_number_not_assigned`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "insufficient_scope" | "masked_number_not_assigned";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The masked number is not in the pool (`masked_number_not_found`) */
+            /** @description The masked number is not in the pool (`masked_number_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "masked_number_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Number busy, none free, or an open session for this order exists (`session_exists`, with `session_id`) */
+            /** @description An open session for this `order_id` exists (`session_exists`, with its `session_id`), the masked number is busy (`masked_number_busy`), or none is free (`no_masked_number_available`); or a request with this Idempotency-Key is still running. */
             409: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "session_exists" | "masked_number_busy" | "no_masked_number_available" | "idempotency_key_in_use";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description The body is larger than 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -1220,9 +3205,7 @@ export interface operations {
     get_session_v1_sessions__session_ref__get: {
         parameters: {
             query?: never;
-            header?: {
-                "X-API-Key"?: string | null;
-            };
+            header?: never;
             path: {
                 session_ref: string;
             };
@@ -1230,58 +3213,142 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A session: two parties and the masked number that connects them. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description No such session of yours */
+            /** @description No such session of yours (`session_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "session_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -1290,9 +3357,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-API-Key"?: string | null;
-                /** @description Repeat a POST safely: the same key with the same body within 24 h returns the first response again. */
-                "Idempotency-Key"?: string;
+                "idempotency-key"?: string;
             };
             path: {
                 session_ref: string;
@@ -1301,58 +3366,142 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The session as it now is; `already_ended` when it had ended before. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CompletedSession"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description No such session of yours */
+            /** @description No such session of yours (`session_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "session_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -1361,9 +3510,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "X-API-Key"?: string | null;
-                /** @description Repeat a POST safely: the same key with the same body within 24 h returns the first response again. */
-                "Idempotency-Key"?: string;
+                "idempotency-key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1373,85 +3520,252 @@ export interface operations {
                 "application/json": {
                     /** Session Id */
                     session_id: string;
+                    /** Bill Id */
                     bill_id?: string | null;
+                    /** Callee Id */
                     callee_id?: string | null;
+                    /** Caller Id */
                     caller_id?: string | null;
+                    /** State Callback */
                     state_callback?: string | null;
+                    /** State Callback Events */
                     state_callback_events?: string[] | null;
                 };
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The call record at once (`status: initiated`); the call runs asynchronously. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OriginatedCall"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description No such session of yours (`session_not_found`) */
+            /** @description No such session of yours (`session_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "session_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The session is not open (`session_not_open`) */
+            /** @description The session is not open (`session_not_open`). */
             409: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "session_not_open" | "idempotency_key_in_use";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description The body is larger than 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. Or: The callback URL is refused (`callback_url_refused`) or the Idempotency-Key was used with another body. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "validation_error" | "callback_url_refused" | "idempotency_key_reused";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description No SIP server is connected (`sip_unavailable`) */
+            /** @description No SIP server is connected (`sip_unavailable`), or a service is not answering. */
             503: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "sip_unavailable" | "service_unavailable";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -1464,57 +3778,124 @@ export interface operations {
                 session_id?: string;
                 status?: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled" | "all";
             };
-            header?: {
-                "X-API-Key"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A page of call records, newest first. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CallList"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -1522,9 +3903,7 @@ export interface operations {
     get_call_v1_calls__call_id__get: {
         parameters: {
             query?: never;
-            header?: {
-                "X-API-Key"?: string | null;
-            };
+            header?: never;
             path: {
                 call_id: string;
             };
@@ -1532,58 +3911,142 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A call record with each of its state-callback deliveries and their attempts. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Call"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description No such call of yours (`call_not_found`) */
+            /** @description No such call of yours (`call_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "call_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -1591,48 +4054,93 @@ export interface operations {
     get_webhook_secret_v1_webhook_secret_get: {
         parameters: {
             query?: never;
-            header?: {
-                "X-API-Key"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The secret that signs your state callbacks. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -1640,48 +4148,93 @@ export interface operations {
     rotate_webhook_secret_v1_webhook_secret_rotate_post: {
         parameters: {
             query?: never;
-            header?: {
-                "X-API-Key"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The secret that signs your state callbacks. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WebhookSecret"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
@@ -1691,65 +4244,131 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
-                /** @description Filter by assignment status. Defaults to ``active`` so released (historical) DIDs are hidden from the day-to-day view. Pass ``released`` to see history, or ``all`` for everything. */
                 status?: "active" | "released" | "suspended" | "all";
             };
-            header?: {
-                "X-API-Key"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A page of the tenant's DID assignments. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AssignmentList"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The key lacks the required scope */
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
             403: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
-            /** @description Rate limit exceeded (see Retry-After) */
+            /** @description Over the rate limit: retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
         };
     };
-    get_admin_v1_dids: {
+    list_dids_admin_v1_dids_get: {
         parameters: {
             query?: {
                 limit?: number;
@@ -1763,36 +4382,68 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A page of the number pool, each number with its current assignment. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DidList"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
         };
     };
-    post_admin_v1_dids: {
+    import_dids_admin_v1_dids_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1808,41 +4459,114 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Numbers added now, and numbers that were in the pool already (left as they were). */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DidImport"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The body is larger than 64 KiB. */
+            413: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
         };
     };
-    post_admin_v1_dids_e164_assign: {
+    assign_did_admin_v1_dids__e164__assign_post: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The number in E.164 (`+` may be percent-encoded as %2B) */
                 e164: string;
             };
             cookie?: never;
@@ -1855,226 +4579,489 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The number's assignment as it now is. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DidAssignment"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The number is not in the pool, or no such tenant */
+            /** @description The number is not in the pool (`did_not_found`), or no such tenant (`tenant_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "did_not_found" | "tenant_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Assigned already, or cooling down */
+            /** @description Assigned already, or cooling down after a release (`did_not_available`, with `available_at`). */
             409: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "did_not_available";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The body is larger than 64 KiB. */
+            413: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
         };
     };
-    post_admin_v1_dids_e164_release: {
+    release_did_admin_v1_dids__e164__release_post: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The number in E.164 (`+` may be percent-encoded as %2B) */
                 e164: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The number's assignment as it now is. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DidAssignment"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The number is not in the pool (`did_not_found`) */
+            /** @description The number is not in the pool (`did_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "did_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The number is not in a state that allows this */
+            /** @description The number is not in a state that allows this (`did_not_assigned`, `did_not_suspended`). */
             409: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "did_not_assigned" | "did_not_suspended";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
         };
     };
-    post_admin_v1_dids_e164_suspend: {
+    suspend_did_admin_v1_dids__e164__suspend_post: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The number in E.164 (`+` may be percent-encoded as %2B) */
                 e164: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The number's assignment as it now is. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DidAssignment"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The number is not in the pool (`did_not_found`) */
+            /** @description The number is not in the pool (`did_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "did_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The number is not in a state that allows this */
+            /** @description The number is not in a state that allows this (`did_not_assigned`, `did_not_suspended`). */
             409: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "did_not_assigned" | "did_not_suspended";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
         };
     };
-    post_admin_v1_dids_e164_resume: {
+    resume_did_admin_v1_dids__e164__resume_post: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The number in E.164 (`+` may be percent-encoded as %2B) */
                 e164: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The number's assignment as it now is. */
             200: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DidAssignment"];
                 };
             };
-            /** @description Missing or invalid operator token */
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
             401: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The number is not in the pool (`did_not_found`) */
+            /** @description The number is not in the pool (`did_not_found`). */
             404: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "did_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description The number is not in a state that allows this */
+            /** @description The number is not in a state that allows this (`did_not_assigned`, `did_not_suspended`). */
             409: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "did_not_assigned" | "did_not_suspended";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
-            /** @description Validation Error */
+            /** @description Validation error: every issue with the input at once. */
             422: {
                 headers: {
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
                 };
             };
         };
