@@ -20,7 +20,16 @@ export interface WalkThroughResult {
   completedStatus: string
 }
 
-export async function walkThrough(opts: { baseUrl: string; adminToken: string; numbers?: string[]; log?: (line: string) => void }): Promise<WalkThroughResult> {
+export interface WalkThroughOptions {
+  baseUrl: string
+  adminToken: string
+  numbers?: string[]
+  /** Where state callbacks go (an absolute http(s) URL your receiver listens on). */
+  stateCallback?: string
+  log?: (line: string) => void
+}
+
+export async function walkThrough(opts: WalkThroughOptions): Promise<WalkThroughResult> {
   const log = opts.log ?? console.log
   const numbers = opts.numbers ?? ['+12025550100', '+12025550101']
 
@@ -75,7 +84,7 @@ export async function walkThrough(opts: { baseUrl: string; adminToken: string; n
   // platform answers 503 sip_unavailable, and says so at once.
   let originate: string
   try {
-    const call = await tenant.post('/v1/calls/originate', { body: { session_id: session.id, state_callback: 'https://example.com/call-events' } })
+    const call = await tenant.post('/v1/calls/originate', { body: { session_id: session.id, state_callback: opts.stateCallback ?? 'https://example.com/call-events' } })
     originate = call.status
     const record = await tenant.get('/v1/calls/{call_id}', { params: { path: { call_id: call.call_id } } })
     log(`call ${record.id}: ${record.status}, ${record.callbacks.length} callback deliveries`)
