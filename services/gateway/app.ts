@@ -20,7 +20,7 @@ import { healthRoutes } from './routes/health'
 import { sessionRoutes } from './routes/sessions'
 import { webhookSecretRoutes } from './routes/webhook-secret'
 import type { RouteSchemas } from './validation'
-import { docsAssets, scalarPageOptions } from './web/docs-assets'
+import { scalarPageOptions, webUi } from './web'
 
 export type { GatewayDeps } from './access'
 
@@ -56,7 +56,7 @@ export function createGatewayApp(deps: GatewayDeps) {
       deps.log.debug({ request_id: requestIdOf(set), method: request.method, route, status, ms: Math.round(seconds * 1000) }, 'request')
     })
     .use(openapi({ path: '/docs', specPath: '/openapi.json', documentation, exclude: { paths: ['/docs', '/openapi.json', '/ready', '/metrics'] }, scalar: scalarPageOptions as never }))
-    .use(docsAssets)
+    .use(webUi)
     .get(
       '/ready',
       async ({ set }) => {

@@ -30,6 +30,16 @@ export function backoffMs(attempt: number, baseDelayMs: number, maxDelayMs: numb
   return Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)))
 }
 
+/** A random UUID; browsers offer crypto.randomUUID only on https and localhost pages. */
+function randomKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
+  const b = crypto.getRandomValues(new Uint8Array(16))
+  b[6] = (b[6]! & 0x0f) | 0x40
+  b[8] = (b[8]! & 0x3f) | 0x80
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
 export function retryingFetch(opts: RetryOptions = {}): (request: Req) => Promise<Response> {
   const retries = opts.retries ?? 3
   const base = opts.baseDelayMs ?? 250
@@ -37,7 +47,7 @@ export function retryingFetch(opts: RetryOptions = {}): (request: Req) => Promis
   const doFetch = opts.fetch ?? ((r: Req) => fetch(r))
   const sleep = opts.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)))
   const random = opts.random ?? Math.random
-  const newKey = opts.newIdempotencyKey ?? (() => crypto.randomUUID())
+  const newKey = opts.newIdempotencyKey ?? randomKey
 
   return async (input: Req) => {
     let request = input
