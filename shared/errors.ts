@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  request_header_fields_too_large: 431,
   rate_limited: 429,
   // api keys
   api_key_not_found: 404,

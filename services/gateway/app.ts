@@ -9,7 +9,7 @@ import { httpRequests, registry } from '../../shared/metrics'
 import { readiness } from '../../shared/service'
 import { accessPlugin, requestIdOf, type GatewayDeps } from './access'
 import { appErrorOf, errorBody, requestIdOf as requestIdFrom } from './http-errors'
-import { readBody } from './input-guard'
+import { checkHeaderSize, readBody } from './input-guard'
 import { documentation } from './openapi-document'
 import { adminDidRoutes } from './routes/admin-dids'
 import { adminTenantRoutes } from './routes/admin-tenants'
@@ -37,6 +37,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     .onRequest(({ request, set }) => {
       started.set(request, performance.now())
       set.headers['x-request-id'] = requestIdFrom(request.headers)
+      checkHeaderSize(request)
     })
     .onParse(readBody)
     .onError(({ code, error, request, set, route, params, body }) => {

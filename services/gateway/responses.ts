@@ -44,7 +44,7 @@ export interface ErrorDoc {
 
 const example = (code: string, message: string, detail: unknown = message) => ({ error: { code, message, request_id: 'req_01KBMQ5B8C0D2E4F6G8H0J2K4P' }, detail })
 
-function errorSchema(status: number, d: ErrorDoc, headers: Record<string, TSchema>): TSchema {
+export function errorSchema(status: number, d: ErrorDoc, headers: Record<string, TSchema>): TSchema {
   const validation = status === 422 && d.codes.includes('validation_error')
   const detail = validation
     ? T.Union([T.Array(ValidationIssue), T.String()], { description: 'For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message.' })
@@ -67,6 +67,8 @@ const ACCESS_ERRORS: Record<Access['kind'], Record<number, ErrorDoc>> = {
 }
 
 const VALIDATION: ErrorDoc = { description: 'Validation error: every issue with the input at once.', codes: ['validation_error'] }
+/** Any request can carry oversize headers (Bun's own limit is raised above ours where we start it). */
+export const HEADERS_TOO_LARGE: ErrorDoc = { description: 'The request headers are larger than 8 KiB.', codes: ['request_header_fields_too_large'] }
 const PAYLOAD: Record<number, ErrorDoc> = {
   413: { description: 'The body is larger than 64 KiB.', codes: ['payload_too_large'] },
   415: { description: 'The body is not JSON.', codes: ['unsupported_media_type'] },
@@ -96,7 +98,7 @@ const headersOf = (access: Access, status: number) => ({
  * Typed as its 200 only: errors are thrown, never returned.
  */
 export function responses<K extends keyof Models>(ok: K, access: Access, own: Record<number, ErrorDoc> = {}, opts: { validates?: boolean; body?: boolean } = {}): { 200: Models[K] } {
-  const docs: Record<number, ErrorDoc> = { ...ACCESS_ERRORS[access.kind] }
+  const docs: Record<number, ErrorDoc> = { ...ACCESS_ERRORS[access.kind], 431: HEADERS_TOO_LARGE }
   if (opts.validates || opts.body) docs[422] = VALIDATION
   if (opts.body) Object.assign(docs, PAYLOAD)
   for (const [status, d] of Object.entries(own)) docs[Number(status)] = merge(docs[Number(status)], d)

@@ -42,16 +42,34 @@ export class SessionLifecycle {
     const requestId = ctx.requestId ?? ''
     const [sharing, held] = await Promise.all([this.settings.sharing(tenantId, requestId), this.directory.numbersOf(tenantId, requestId)])
     const exclusive = sharing === 'exclusive'
-    const row = c.masked
-      ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, true, 'whole', ctx), requestId)
-      : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held }, (e164) =>
-          this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx),
-        )
+    let row: SessionRow
+    try {
+      row = c.masked
+        ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, true, 'whole', ctx), requestId)
+        : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held }, (e164) =>
+            this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx),
+          )
+    } catch (e) {
+      throw await this.sessionExistsInstead(tenantId, c.orderId, e)
+    }
     sessionsCreated.inc()
     this.index.put(row)
     const session = toSession(row)
     this.bus.publish(contract.created, session, ctx)
     return session
+  }
+
+  /**
+   * A create that found no number (pool full, number busy or not this tenant's) while an open
+   * session holds its `order_id` is told about that session: it is what the client should use.
+   * Checked only on this error path, so a successful create pays nothing for it.
+   */
+  private async sessionExistsInstead(tenantId: string, orderId: string | null, e: unknown): Promise<unknown> {
+    const numberRefusal = isAppError(e) && ['no_masked_number_available', 'masked_number_busy', 'masked_number_not_assigned', 'masked_number_not_found'].includes(e.code)
+    if (!numberRefusal || !orderId) return e
+    const open = await this.store.openByOrder(tenantId, orderId)
+    if (!open || !isLive(open, new Date())) return e
+    return new AppError('session_exists', `an open session for order ${orderId} exists: ${open.id}`, { extra: { session_id: open.id } })
   }
 
   /** Explicit `masked_e164`: in the pool (404), actively this tenant's (403), free of live sessions (409). */
