@@ -473,16 +473,11 @@ export interface components {
          *     }
          */
         Health: {
-            /** @enum {string} */
             status: "ok" | "degraded";
             services: {
-                /** @enum {string} */
                 identity: "ok" | "unavailable";
-                /** @enum {string} */
                 did: "ok" | "unavailable";
-                /** @enum {string} */
                 sessions: "ok" | "unavailable";
-                /** @enum {string} */
                 call_control: "ok" | "unavailable";
             };
             version: string;
@@ -504,13 +499,9 @@ export interface components {
             /** @constant */
             status: "degraded";
             services: {
-                /** @enum {string} */
                 identity: "ok" | "unavailable";
-                /** @enum {string} */
                 did: "ok" | "unavailable";
-                /** @enum {string} */
                 sessions: "ok" | "unavailable";
-                /** @enum {string} */
                 call_control: "ok" | "unavailable";
             };
             version: string;
@@ -539,7 +530,6 @@ export interface components {
             driver_phone: string;
             customer_phone: string;
             masked_e164: string;
-            /** @enum {string} */
             status: "open" | "completed" | "expired";
             ttl_minutes: number;
             /**
@@ -552,13 +542,8 @@ export interface components {
              * @description RFC 3339 UTC
              */
             expires_at: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             ended_at: string | null;
-            /** @enum {string|null} */
-            end_reason: "completed" | "expired" | "number_released" | null;
+            end_reason: ("completed" | "expired" | "number_released") | null;
         };
         /**
          * @description A page of sessions, newest first.
@@ -592,7 +577,6 @@ export interface components {
                 driver_phone: string;
                 customer_phone: string;
                 masked_e164: string;
-                /** @enum {string} */
                 status: "open" | "completed" | "expired";
                 ttl_minutes: number;
                 /**
@@ -605,13 +589,8 @@ export interface components {
                  * @description RFC 3339 UTC
                  */
                 expires_at: string;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 ended_at: string | null;
-                /** @enum {string|null} */
-                end_reason: "completed" | "expired" | "number_released" | null;
+                end_reason: ("completed" | "expired" | "number_released") | null;
             }[];
             limit: number;
             offset: number;
@@ -641,7 +620,6 @@ export interface components {
             driver_phone: string;
             customer_phone: string;
             masked_e164: string;
-            /** @enum {string} */
             status: "open" | "completed" | "expired";
             ttl_minutes: number;
             /**
@@ -654,13 +632,8 @@ export interface components {
              * @description RFC 3339 UTC
              */
             expires_at: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             ended_at: string | null;
-            /** @enum {string|null} */
-            end_reason: "completed" | "expired" | "number_released" | null;
+            end_reason: ("completed" | "expired" | "number_released") | null;
             already_ended?: boolean;
         };
         /**
@@ -689,22 +662,13 @@ export interface components {
                 did_id: string;
                 e164: string;
                 country: string | null;
-                /** @enum {string} */
                 status: "active" | "released" | "suspended";
                 /**
                  * Format: date-time
                  * @description RFC 3339 UTC
                  */
                 assigned_at: string;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 released_at: string | null;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 suspended_at: string | null;
             }[];
             limit: number;
@@ -739,13 +703,9 @@ export interface components {
             id: string;
             tenant_id: string;
             session_id: string;
-            /** @enum {string} */
             direction: "inbound" | "originate";
-            /** @enum {string} */
             status: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled";
-            /** @enum {string} */
             from_party: "driver" | "customer";
-            /** @enum {string} */
             to_party: "driver" | "customer";
             from_phone: string;
             to_phone: string;
@@ -756,20 +716,8 @@ export interface components {
              * @description RFC 3339 UTC
              */
             created_at: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             ringing_at: string | null;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             answered_at: string | null;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             ended_at: string | null;
             duration_seconds: number | null;
             end_reason: string | null;
@@ -808,13 +756,9 @@ export interface components {
                 id: string;
                 tenant_id: string;
                 session_id: string;
-                /** @enum {string} */
                 direction: "inbound" | "originate";
-                /** @enum {string} */
                 status: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled";
-                /** @enum {string} */
                 from_party: "driver" | "customer";
-                /** @enum {string} */
                 to_party: "driver" | "customer";
                 from_phone: string;
                 to_phone: string;
@@ -825,20 +769,8 @@ export interface components {
                  * @description RFC 3339 UTC
                  */
                 created_at: string;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 ringing_at: string | null;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 answered_at: string | null;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 ended_at: string | null;
                 duration_seconds: number | null;
                 end_reason: string | null;
@@ -897,13 +829,9 @@ export interface components {
             id: string;
             tenant_id: string;
             session_id: string;
-            /** @enum {string} */
             direction: "inbound" | "originate";
-            /** @enum {string} */
             status: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled";
-            /** @enum {string} */
             from_party: "driver" | "customer";
-            /** @enum {string} */
             to_party: "driver" | "customer";
             from_phone: string;
             to_phone: string;
@@ -914,20 +842,8 @@ export interface components {
              * @description RFC 3339 UTC
              */
             created_at: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             ringing_at: string | null;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             answered_at: string | null;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             ended_at: string | null;
             duration_seconds: number | null;
             end_reason: string | null;
@@ -937,18 +853,9 @@ export interface components {
                 sequence: number;
                 event_id: string;
                 url: string;
-                /** @enum {string} */
                 status: "pending" | "delivered" | "failed";
                 attempts: number;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 next_attempt_at: string | null;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 delivered_at: string | null;
                 last_status_code: number | null;
                 last_error: string | null;
@@ -1006,20 +913,8 @@ export interface components {
                  * @description RFC 3339 UTC
                  */
                 created_at: string;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 expires_at: string | null;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 last_used_at: string | null;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 revoked_at: string | null;
                 is_active: boolean;
             }[];
@@ -1056,10 +951,6 @@ export interface components {
              * @description RFC 3339 UTC
              */
             created_at: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             expires_at: string | null;
         };
         /**
@@ -1093,10 +984,6 @@ export interface components {
              * @description RFC 3339 UTC
              */
             created_at: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             expires_at: string | null;
         };
         /**
@@ -1145,12 +1032,10 @@ export interface components {
             items: {
                 id: string;
                 tenant_id: string;
-                /** @enum {string} */
                 action: "key.created" | "key.rotated" | "key.revoked";
                 key_id: string;
                 key_prefix: string;
                 new_key_id: string | null;
-                /** @enum {string} */
                 actor_type: "api_key" | "operator";
                 actor_key_id: string | null;
                 actor_key_prefix: string | null;
@@ -1208,7 +1093,6 @@ export interface components {
             tenant: {
                 id: string;
                 name: string;
-                /** @enum {string} */
                 number_sharing: "exclusive" | "shared";
                 rate_limit_per_second: number | null;
                 /**
@@ -1235,10 +1119,6 @@ export interface components {
                  * @description RFC 3339 UTC
                  */
                 created_at: string;
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 expires_at: string | null;
             };
             webhook_secret: string;
@@ -1257,7 +1137,6 @@ export interface components {
         Tenant: {
             id: string;
             name: string;
-            /** @enum {string} */
             number_sharing: "exclusive" | "shared";
             rate_limit_per_second: number | null;
             /**
@@ -1293,7 +1172,6 @@ export interface components {
             items: {
                 id: string;
                 name: string;
-                /** @enum {string} */
                 number_sharing: "exclusive" | "shared";
                 rate_limit_per_second: number | null;
                 /**
@@ -1337,12 +1215,7 @@ export interface components {
                 e164: string;
                 country: string | null;
                 capabilities: string[];
-                /** @enum {string} */
                 status: "available" | "cooling_down" | "active" | "suspended";
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 available_at: string | null;
                 /**
                  * Format: date-time
@@ -1354,22 +1227,13 @@ export interface components {
                     did_id: string;
                     e164: string;
                     country: string | null;
-                    /** @enum {string} */
                     status: "active" | "released" | "suspended";
                     /**
                      * Format: date-time
                      * @description RFC 3339 UTC
                      */
                     assigned_at: string;
-                    /**
-                     * Format: date-time
-                     * @description RFC 3339 UTC
-                     */
                     released_at: string | null;
-                    /**
-                     * Format: date-time
-                     * @description RFC 3339 UTC
-                     */
                     suspended_at: string | null;
                     tenant_id: string;
                 } | null;
@@ -1379,12 +1243,7 @@ export interface components {
                 e164: string;
                 country: string | null;
                 capabilities: string[];
-                /** @enum {string} */
                 status: "available" | "cooling_down" | "active" | "suspended";
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 available_at: string | null;
                 /**
                  * Format: date-time
@@ -1396,22 +1255,13 @@ export interface components {
                     did_id: string;
                     e164: string;
                     country: string | null;
-                    /** @enum {string} */
                     status: "active" | "released" | "suspended";
                     /**
                      * Format: date-time
                      * @description RFC 3339 UTC
                      */
                     assigned_at: string;
-                    /**
-                     * Format: date-time
-                     * @description RFC 3339 UTC
-                     */
                     released_at: string | null;
-                    /**
-                     * Format: date-time
-                     * @description RFC 3339 UTC
-                     */
                     suspended_at: string | null;
                     tenant_id: string;
                 } | null;
@@ -1455,12 +1305,7 @@ export interface components {
                 e164: string;
                 country: string | null;
                 capabilities: string[];
-                /** @enum {string} */
                 status: "available" | "cooling_down" | "active" | "suspended";
-                /**
-                 * Format: date-time
-                 * @description RFC 3339 UTC
-                 */
                 available_at: string | null;
                 /**
                  * Format: date-time
@@ -1472,22 +1317,13 @@ export interface components {
                     did_id: string;
                     e164: string;
                     country: string | null;
-                    /** @enum {string} */
                     status: "active" | "released" | "suspended";
                     /**
                      * Format: date-time
                      * @description RFC 3339 UTC
                      */
                     assigned_at: string;
-                    /**
-                     * Format: date-time
-                     * @description RFC 3339 UTC
-                     */
                     released_at: string | null;
-                    /**
-                     * Format: date-time
-                     * @description RFC 3339 UTC
-                     */
                     suspended_at: string | null;
                     tenant_id: string;
                 } | null;
@@ -1515,22 +1351,13 @@ export interface components {
             did_id: string;
             e164: string;
             country: string | null;
-            /** @enum {string} */
             status: "active" | "released" | "suspended";
             /**
              * Format: date-time
              * @description RFC 3339 UTC
              */
             assigned_at: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             released_at: string | null;
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             */
             suspended_at: string | null;
             tenant_id: string;
         };
@@ -1560,6 +1387,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
                 };
             };
             /** @description A service is not answering: which one, in `services`. */
@@ -1691,6 +1539,30 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
                             message: string;
                             request_id: string;
                         } & {
@@ -1907,6 +1779,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     tenant_rotate_api_key_v1_api_keys__api_key_id__rotate_post: {
@@ -2075,6 +1971,30 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
                             message: string;
                             request_id: string;
                         } & {
@@ -2261,6 +2181,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     list_key_audit_events_v1_audit_events_get: {
@@ -2389,6 +2333,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     list_tenants_admin_v1_tenants_get: {
@@ -2459,6 +2427,27 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -2583,6 +2572,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     get_tenant_admin_v1_tenants__tenant_id__get: {
@@ -2673,6 +2683,27 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -2820,6 +2851,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     list_sessions_v1_sessions_get: {
@@ -2941,6 +2993,30 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
                             message: string;
                             request_id: string;
                         } & {
@@ -3200,6 +3276,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     get_session_v1_sessions__session_ref__get: {
@@ -3342,6 +3442,30 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
                             message: string;
                             request_id: string;
                         } & {
@@ -3495,6 +3619,30 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
                             message: string;
                             request_id: string;
                         } & {
@@ -3744,6 +3892,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
             /** @description No SIP server is connected (`sip_unavailable`), or a service is not answering. */
             503: {
                 headers: {
@@ -3889,6 +4061,30 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
                             message: string;
                             request_id: string;
                         } & {
@@ -4049,6 +4245,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     get_webhook_secret_v1_webhook_secret_get: {
@@ -4143,6 +4363,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     rotate_webhook_secret_v1_webhook_secret_rotate_post: {
@@ -4228,6 +4472,30 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
                             message: string;
                             request_id: string;
                         } & {
@@ -4366,6 +4634,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     list_dids_admin_v1_dids_get: {
@@ -4438,6 +4730,27 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -4557,6 +4870,27 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -4722,6 +5056,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     release_did_admin_v1_dids__e164__release_post: {
@@ -4833,6 +5188,27 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -4950,6 +5326,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
         };
     };
     resume_did_admin_v1_dids__e164__resume_post: {
@@ -5061,6 +5458,27 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
