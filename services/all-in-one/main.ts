@@ -25,5 +25,5 @@ if (!env.ADMIN_TOKEN) {
 }
 
 const platform = await startPlatform(ALL_SERVICES, env)
-process.stdout.write(`  Masking API on http://localhost:${platform.port}  (docs: /docs, OpenAPI: /openapi.json)\n\n`)
+process.stdout.write(`  Masking API on http://localhost:${platform.port}  (console: /console, docs: /docs, OpenAPI: /openapi.json)\n\n`)
 onShutdown(log, () => platform.stop())
