@@ -8,9 +8,9 @@
  */
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
+import { SERVICE_NAMES, type ServiceName } from '../shared/services'
 
-export const SERVICE_ORDER = ['identity', 'did', 'sessions', 'call-control', 'gateway'] as const
-export type ServiceName = (typeof SERVICE_ORDER)[number]
+export { SERVICE_NAMES, type ServiceName } from '../shared/services'
 
 const ROOT = join(import.meta.dir, '..')
 const DEFAULT_PORTS: Record<ServiceName, number> = { gateway: 8080, identity: 8081, did: 8082, sessions: 8083, 'call-control': 8084 }
@@ -28,7 +28,7 @@ export interface ServiceProcess {
 
 export interface LaunchOptions {
   env: Record<string, string | undefined>
-  /** How many instances of each service (default 1 each; services not present in SERVICE_ORDER's folders are skipped). */
+  /** How many instances of each service (default 1 each; services not present in SERVICE_NAMES's folders are skipped). */
   instances?: Partial<Record<ServiceName, number>>
   /** Only these services (default: every one that exists). */
   services?: ServiceName[]
@@ -85,14 +85,10 @@ async function pump(stream: ReadableStream<Uint8Array>, lines: string[], echo: s
   if (rest) lines.push(rest)
 }
 
-export function serviceExists(name: ServiceName): boolean {
-  return Bun.file(join(ROOT, 'services', name, 'main.ts')).size > 0
-}
-
 export async function launch(opts: LaunchOptions): Promise<Launched> {
   const processes: ServiceProcess[] = []
   const counts = new Map<ServiceName, number>()
-  const wanted = (opts.services ?? [...SERVICE_ORDER]).filter(serviceExists)
+  const wanted = opts.services ?? [...SERVICE_NAMES]
 
   async function start(name: ServiceName): Promise<ServiceProcess> {
     const index = counts.get(name) ?? 0

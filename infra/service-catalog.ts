@@ -9,10 +9,10 @@ import { join } from 'node:path'
 import { Type as T, type TObject } from '@sinclair/typebox'
 import { CommonConfig, parseConfig } from '../shared/config'
 import type { ServiceDefinition } from '../shared/service'
+import { SERVICE_NAMES, type ServiceName } from '../shared/services'
 
 export const ROOT = join(import.meta.dir, '..')
-export const SERVICE_NAMES = ['gateway', 'identity', 'did', 'sessions', 'call-control'] as const
-export type ServiceName = (typeof SERVICE_NAMES)[number]
+export { isServiceName, SERVICE_NAMES, type ServiceName } from '../shared/services'
 
 /** Read by the container, not by a service's config: the entry point and shared/version.ts. */
 export const RUNTIME_VARS = ['SERVICE', 'NODE_ENV', 'APP_VERSION'] as const
@@ -59,8 +59,4 @@ export async function loadServiceCatalog(): Promise<Map<ServiceName, ServiceInfo
     })
   }
   return out
-}
-
-export function isServiceName(v: unknown): v is ServiceName {
-  return typeof v === 'string' && (SERVICE_NAMES as readonly string[]).includes(v)
 }

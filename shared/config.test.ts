@@ -13,11 +13,13 @@ describe('config', () => {
     const c = parseConfig(Schema, { PORT: '9000', FLAG: 'true' })
     expect(c).toMatchObject({ PORT: 9000, FLAG: true, BUS_PREFIX: 'masking', BUS_TIMEOUT_MS: 2000, LOG_LEVEL: 'info' })
     expect(c.NATS_URL).toBeUndefined()
+    expect(parseConfig(Schema, { PORT: ' 81 ', FLAG: '0' })).toMatchObject({ PORT: 81, FLAG: false })
   })
 
   test.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '80.5' }, 'PORT'],
     [{ FLAG: 'maybe' }, 'FLAG'],
     [{ NATS_URL: 'http://x' }, 'NATS_URL'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],

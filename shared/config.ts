@@ -12,9 +12,6 @@ export class ConfigError extends Error {
   }
 }
 
-const truthy = new Set(['1', 'true', 'yes', 'on'])
-const falsy = new Set(['0', 'false', 'no', 'off'])
-
 function describe(schema: TSchema): string {
   const s = schema as Record<string, unknown>
   if (s.description) return String(s.description)
@@ -33,16 +30,14 @@ function describe(schema: TSchema): string {
   return 'is not valid'
 }
 
+/**
+ * TypeBox's own conversion ("true"/"1" → true, "42" → 42), plus the one check it lacks: it
+ * truncates "1.5" to the integer 1, and a bad value must stop the process instead.
+ */
 function convert(schema: TSchema, raw: string): unknown {
-  const s = schema as Record<string, unknown>
-  if (s.type === 'boolean') {
-    const v = raw.trim().toLowerCase()
-    if (truthy.has(v)) return true
-    if (falsy.has(v)) return false
-    return raw
-  }
-  if (s.type === 'integer' || s.type === 'number') return /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw
-  return raw
+  const text = raw.trim()
+  if ((schema as { type?: string }).type === 'integer' && !/^-?\d+$/.test(text)) return raw
+  return Value.Convert(schema, text)
 }
 
 export function parseConfig<S extends TObject>(schema: S, env: Record<string, string | undefined> = process.env): Static<S> {

@@ -3,7 +3,3 @@ export function iso(d: Date | string | null | undefined): string | null {
   if (d == null) return null
   return (typeof d === 'string' ? new Date(d) : d).toISOString()
 }
-
-export function isoNow(): string {
-  return new Date().toISOString()
-}

@@ -1,15 +1,19 @@
 import type { ServiceDefinition } from '../../shared/service'
+import { SERVICE_NAMES, type ServiceName } from '../../shared/services'
 import { callControlService } from '../call-control/service'
-import { gatewayService } from '../gateway/service'
 import { didService } from '../did/service'
+import { gatewayService } from '../gateway/service'
 import { identityService } from '../identity/service'
 import { sessionsService } from '../sessions/service'
 
-/** Every service, in start order: the gateway last, so it opens when the rest can answer. */
-export const ALL_SERVICES: ServiceDefinition[] = [
-  identityService,
-  didService as unknown as ServiceDefinition,
-  sessionsService as unknown as ServiceDefinition,
-  callControlService as unknown as ServiceDefinition,
-  gatewayService as unknown as ServiceDefinition,
-]
+// A definition's `start` is typed by its own config; the runner only passes each its own.
+const definitions: Record<ServiceName, ServiceDefinition> = {
+  identity: identityService,
+  did: didService as unknown as ServiceDefinition,
+  sessions: sessionsService as unknown as ServiceDefinition,
+  'call-control': callControlService as unknown as ServiceDefinition,
+  gateway: gatewayService as unknown as ServiceDefinition,
+}
+
+/** Every service, in start order (shared/services.ts). */
+export const ALL_SERVICES: ServiceDefinition[] = SERVICE_NAMES.map((name) => definitions[name])

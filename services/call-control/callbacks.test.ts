@@ -18,7 +18,7 @@ import { CallRecorder, type RecorderDeps } from './call-recorder'
 import { CallWriter } from './call-writer'
 import { registry } from '../../shared/metrics'
 import { metricValue } from '../../tests/support/metrics'
-import { verifySignature } from './callbacks/signature'
+import { verifySignature } from '../../shared/webhook-signature'
 import { CallbackWorker } from './callbacks/worker'
 import { callControlService } from './service'
 

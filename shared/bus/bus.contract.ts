@@ -75,6 +75,7 @@ export function busContractSuite(name: string, makeTransport: () => Promise<Tran
       const started = performance.now()
       const e = await client.request(nobody, {}).catch((err) => err)
       expect(e).toMatchObject({ code: 'service_unavailable', status: 503 })
+      expect(e.message).toContain('(no responders)')
       expect(performance.now() - started).toBeLessThan(2500)
     })
 
@@ -86,6 +87,7 @@ export function busContractSuite(name: string, makeTransport: () => Promise<Tran
       await Bun.sleep(50)
       const e = await client.request(slow, { ms: 1000 }).catch((err) => err)
       expect(e).toMatchObject({ code: 'service_unavailable', status: 503 })
+      expect(e.message).toContain('(timeout)')
       expect(await client.request(slow, { ms: 1 })).toEqual({ done: true })
     })
 

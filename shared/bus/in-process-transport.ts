@@ -68,10 +68,6 @@ export class InProcessTransport implements Transport {
 
   constructor(private readonly broker: Broker = defaultBroker) {}
 
-  static isolatedBroker(): Broker {
-    return new Broker()
-  }
-
   async request(subject: string, msg: RawMessage, timeoutMs: number): Promise<string> {
     if (this.closed) throw new TransportError('disconnected', subject)
     const [target] = this.broker.targets(subject)

@@ -1,6 +1,7 @@
 /** The NATS transport (@nats-io/transport-node, v3 API): plain subscriptions in queue groups. */
 import {
   connect,
+  errors,
   headers as natsHeaders,
   type Msg,
   type MsgHdrs,
@@ -171,9 +172,9 @@ export class NatsTransport implements Transport {
   }
 }
 
+/** nats.js v3 reports request failures as typed errors (a RequestError wraps the cause). */
 function classify(e: unknown): 'no_responders' | 'timeout' | 'disconnected' {
-  const text = `${(e as Error)?.name} ${(e as Error)?.message} ${String((e as { cause?: unknown })?.cause ?? '')}`.toLowerCase()
-  if (text.includes('no responders') || text.includes('norespondererror') || text.includes('503')) return 'no_responders'
-  if (text.includes('timeout')) return 'timeout'
+  if (e instanceof errors.NoRespondersError || (e instanceof errors.RequestError && e.isNoResponders())) return 'no_responders'
+  if (e instanceof errors.TimeoutError || (e as Error | undefined)?.cause instanceof errors.TimeoutError) return 'timeout'
   return 'disconnected'
 }

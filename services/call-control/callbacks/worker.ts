@@ -12,7 +12,7 @@ import type { Logger } from '../../../shared/log'
 import { callbackDeliveries } from '../db/schema'
 import { callbackAttempts } from '../metrics'
 import { MAX_ATTEMPTS, retryDelayMs } from './backoff'
-import { signatureHeader, SIGNATURE_HEADER } from './signature'
+import { signatureHeader, SIGNATURE_HEADER } from '../../../shared/webhook-signature'
 import { CallbackUrlError, checkCallbackTarget, parseCallbackUrl, type Resolver } from './ssrf-guard'
 import type { WebhookSecrets } from './webhook-secrets'
 

@@ -1,6 +1,7 @@
 /**
- * `X-Masking-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the tenant's
- * webhook secret. The timestamp is inside the MAC, so a receiver that rejects old `t` values
+ * The state-callback signature, a public contract between the platform (which signs) and
+ * receivers (which verify): `X-Masking-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+ * "<t>.<body>">` with the tenant's webhook secret. The timestamp is inside the MAC, so a receiver that rejects old `t` values
  * (5 minutes is usual) also rejects replays.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'

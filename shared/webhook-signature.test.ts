@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { describe, expect, test } from 'bun:test'
-import { signatureHeader, signatureOf, verifySignature } from './signature'
+import { signatureHeader, signatureOf, verifySignature } from './webhook-signature'
 
 const secret = 'whsec_test'
 const body = '{"event":"answered","sequence":2}'
