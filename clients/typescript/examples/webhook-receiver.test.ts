@@ -1,6 +1,6 @@
 /** The receiver example over real HTTP, fed callbacks signed by the platform's own signer. */
 import { afterAll, expect, test } from 'bun:test'
-import { signatureHeader } from '../../../services/call-control/callbacks/signature'
+import { signatureHeader } from '../../../shared/webhook-signature'
 import type { CallStateEvent } from '../src'
 import { callbackHandler } from './webhook-receiver'
 

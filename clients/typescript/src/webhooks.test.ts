@@ -1,6 +1,6 @@
 /** verifyWebhook against signatures made by the platform's own signer (call-control). */
 import { describe, expect, test } from 'bun:test'
-import { signatureHeader } from '../../../services/call-control/callbacks/signature'
+import { signatureHeader } from '../../../shared/webhook-signature'
 import { signWebhook, verifyWebhook, WebhookVerificationError } from './webhooks'
 
 const body = JSON.stringify({ event_id: 'evt_1', event: 'answered', sequence: 3, call_id: 'call_1', session_id: 'ses_1', status: 'answered' })

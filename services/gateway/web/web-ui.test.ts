@@ -1,6 +1,6 @@
 /** The gateway serves the console and the reference page's script itself (app.handle, no network). */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { gatewayApp } from '../../../tests/support/gateway-app'
+import { gatewayApp } from '../test-app'
 
 const gw = gatewayApp()
 afterAll(() => gw.stop())
