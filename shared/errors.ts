@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   // api keys
   api_key_not_found: 404,
   last_active_key: 409,
+  scope_not_held: 403,
   key_already_revoked: 409,
   // tenants
   tenant_not_found: 404,
@@ -42,14 +43,17 @@ export const ERROR_STATUS = {
   masked_number_not_assigned: 403,
   masked_number_busy: 409,
   no_masked_number_available: 409,
+  destination_not_allowed: 422,
   // calls
   call_not_found: 404,
   callback_url_refused: 422,
+  call_limit_exceeded: 429,
   // 5xx
   internal_error: 500,
   bad_gateway: 502,
   service_unavailable: 503,
   sip_unavailable: 503,
+  media_unavailable: 503,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS

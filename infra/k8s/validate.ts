@@ -36,7 +36,9 @@ export const MIN_REPLICAS: Partial<Record<ServiceName, number>> = { gateway: 3, 
 /** Workloads that must have a PodDisruptionBudget. */
 export const NEEDS_PDB: ServiceName[] = ['gateway', 'sessions']
 /** Variables that hold secrets: only ever from a Secret. */
-export const SECRET_VARS = new Set(['DATABASE_URL', 'ADMIN_TOKEN', 'DRACHTIO_SECRET'])
+export const SECRET_VARS = new Set(['DATABASE_URL', 'ADMIN_TOKEN', 'DRACHTIO_SECRET', 'SECRETS_KEY'])
+/** Valid stand-ins for secrets a service requires, for parsing the rest of its configuration. */
+const SECRET_SAMPLES: Record<string, string> = { SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=' }
 /** Files in this folder that are not applied by the kustomization. */
 const NOT_APPLIED = new Set(['kustomization.yaml', 'secret.example.yaml'])
 
@@ -296,12 +298,18 @@ function checkAppContainer(
   const port = Number(env.get('PORT')?.value ?? info.defaultPort)
   const cport = (c.ports ?? []).find((x: Doc) => x.containerPort === port)
   if (!cport) problem(`declares no containerPort ${port} (PORT or the service's default)`)
+  // The gateway's /ready and /metrics are on its OPS_PORT, off the public port.
+  const opsPort = service === 'gateway' ? Number(env.get('OPS_PORT')?.value ?? 9090) : port
+  const oport = (c.ports ?? []).find((x: Doc) => x.containerPort === opsPort)
+  if (!oport) problem(`declares no containerPort ${opsPort} (its ops port)`)
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
     const target = c[probe]?.httpGet?.port
-    if (target !== undefined && target !== port && target !== cport?.name) problem(`${probe} is not on the service's port ${port}`)
+    if (target !== undefined && target !== opsPort && target !== oport?.name) problem(`${probe} is not on the service's ops port ${opsPort}`)
   }
   // Literal and ConfigMap values must pass the service's own config parsing (secrets left out).
-  const values = Object.fromEntries([...env].filter(([, e]) => e.value !== undefined).map(([k, e]) => [k, e.value]))
+  const values: Record<string, string | undefined> = Object.fromEntries([...env].filter(([, e]) => e.value !== undefined).map(([k, e]) => [k, e.value]))
+  // Required secrets are checked for presence above; stand in for their values here.
+  for (const [k, e] of env) if (e.from === 'secret' && SECRET_SAMPLES[k]) values[k] = SECRET_SAMPLES[k]
   const bad = info.checkEnv(values)
   if (bad) problem(`its configuration does not parse: ${bad}`)
 }
@@ -328,6 +336,19 @@ function checkCallControlPod(
   const ccSecret = env.get('DRACHTIO_SECRET')?.source
   const dSecret = (d.env ?? []).find((e: Doc) => e.name === 'DRACHTIO_SECRET')?.valueFrom?.secretKeyRef
   if (!ccSecret || !dSecret || `${dSecret.name}/${dSecret.key}` !== ccSecret) problem('call-control and drachtio must both take DRACHTIO_SECRET from the same Secret key')
+  // Media: an rtpengine sidecar on the pod's host network, controlled over the node's loopback.
+  const rtpe = all.find((x) => imageName(x.image) === 'masking-rtpengine')
+  if (!rtpe) problem('a call-control pod must hold an rtpengine sidecar (every call is anchored through it)')
+  else {
+    if ((pod.initContainers ?? []).includes(rtpe) && rtpe.restartPolicy !== 'Always') problem('rtpengine as an init container must be a native sidecar (restartPolicy: Always)')
+    const args = (rtpe.args ?? []).map(String)
+    if (!args.some((a: string) => a.startsWith('--port-min=')) || !args.some((a: string) => a.startsWith('--port-max='))) problem('rtpengine has no RTP port range (--port-min/--port-max)')
+    const ng = args.find((a: string) => a.startsWith('--listen-ng='))?.slice('--listen-ng='.length)
+    if (!ng?.startsWith('127.0.0.1:')) problem(`rtpengine's ng control port should be on the node's loopback (got ${ng})`)
+    const urls = env.get('RTPENGINE_URLS')?.value ?? ''
+    if (!ng || !urls.split(',').map((u) => u.trim().replace(/^udp:(\/\/)?/, '')).includes(ng)) problem(`call-control's RTPENGINE_URLS should be the sidecar's ${ng} (got ${urls})`)
+    if (pod.hostNetwork !== true) problem('rtpengine needs the host network (an RTP port range cannot go through a Service)')
+  }
   // The call drain must fit in the grace period, with room for the rest of the shutdown.
   const drain = Number(env.get('SIP_DRAIN_TIMEOUT_S')?.value ?? 30)
   const grace = pod.terminationGracePeriodSeconds ?? 30

@@ -9,6 +9,7 @@ import { checkedString, ConfigError } from '../../shared/config'
 import type { ConfigOf } from '../../shared/service'
 import { parseCidrList } from './sip/trusted-sources'
 import { parseTrunk } from './sip/trunk'
+import { parseRtpengineUrls } from '../../shared/media/rtpengine-pool'
 
 const problemOf = (check: () => unknown) => () => {
   try {
@@ -22,7 +23,8 @@ const problemOf = (check: () => unknown) => () => {
 export const callControlConfig = {
   DRACHTIO_HOST: T.Optional(T.String({ minLength: 1, maxLength: 253 })),
   DRACHTIO_PORT: T.Integer({ default: 9022, minimum: 1, maximum: 65535 }),
-  DRACHTIO_SECRET: T.String({ default: 'cymru', minLength: 1, description: 'must not be empty' }),
+  // No default: drachtio-server's well-known sample secret would let anyone drive our SIP engine.
+  DRACHTIO_SECRET: T.Optional(T.String({ minLength: 1, description: 'must not be empty' })),
   SIP_OUTBOUND_TRUNK: T.Optional(checkedString((v) => problemOf(() => parseTrunk(v))())),
   SIP_TRUSTED_SOURCES: checkedString((v) => problemOf(() => parseCidrList(v))(), { default: '' }),
   RING_TIMEOUT_S: T.Integer({ default: 60, minimum: 1, maximum: 600 }),
@@ -30,6 +32,22 @@ export const callControlConfig = {
   /** How long a stopping instance waits for live calls to end before hanging them up. */
   SIP_DRAIN_TIMEOUT_S: T.Integer({ default: 30, minimum: 0, maximum: 86400 }),
   CALLBACK_ALLOW_PRIVATE: T.Boolean({ default: false }),
+  /** rtpengine ng addresses (udp:host:port, comma-separated); required with SIP: no call is bridged unanchored. */
+  RTPENGINE_URLS: checkedString((v) => problemOf(() => parseRtpengineUrls(v))(), { default: '' }),
+  /** Bound on each rtpengine request; an instance that misses it is marked down until it answers ping. */
+  RTPENGINE_TIMEOUT_MS: T.Integer({ default: 1000, minimum: 50, maximum: 30_000 }),
+  RTPENGINE_PING_INTERVAL_S: T.Integer({ default: 2, minimum: 1, maximum: 300 }),
+  /** Names this call-control instance's calls in rtpengine (`<id>~<call id>`), so a restart can delete what it left; stable across restarts (pod name). */
+  MEDIA_INSTANCE_ID: T.Optional(checkedString((v) => (/^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : 'must be 1-64 letters, digits, dot, dash or underscore'))),
+  /** An answered call with no media either way for this long is ended (end reason media_timeout); 0 turns it off. */
+  MEDIA_TIMEOUT_S: T.Integer({ default: 60, minimum: 0, maximum: 86400 }),
+  /** Live calls per tenant on this instance; 0 = no limit. */
+  TENANT_MAX_CONCURRENT_CALLS: T.Integer({ default: 200, minimum: 0, maximum: 1_000_000 }),
+  /** Calls started per tenant in any 60 s on this instance; 0 = no limit. */
+  TENANT_MAX_CALLS_PER_MINUTE: T.Integer({ default: 600, minimum: 0, maximum: 10_000_000 }),
+  /** Digest credentials for the trunk, used when it challenges our INVITEs (401/407). */
+  SIP_OUTBOUND_USERNAME: T.Optional(T.String({ minLength: 1, maxLength: 256 })),
+  SIP_OUTBOUND_PASSWORD: T.Optional(T.String({ minLength: 1, maxLength: 256 })),
   DEFAULT_REGION: T.Optional(
     checkedString((v) => (/^[A-Z]{2}$/.test(v) && isSupportedCountry(v) ? undefined : 'must be an ISO 3166 two-letter region code such as US or GB')),
   ),
@@ -38,8 +56,19 @@ export const callControlConfig = {
 export type CallControlConfig = ConfigOf<typeof callControlConfig>
 
 /** Checks that involve several variables (the per-variable ones ran at parse time). */
-export function checkSipConfig(c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK'>): void {
+export function checkSipConfig(
+  c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'DRACHTIO_SECRET' | 'SIP_OUTBOUND_USERNAME' | 'SIP_OUTBOUND_PASSWORD' | 'RTPENGINE_URLS'>,
+): void {
+  if (c.DRACHTIO_HOST && !c.DRACHTIO_SECRET) {
+    throw new ConfigError('DRACHTIO_SECRET', "is required when DRACHTIO_HOST is set (drachtio-server's shared secret)")
+  }
   if (c.DRACHTIO_HOST && !c.SIP_OUTBOUND_TRUNK) {
     throw new ConfigError('SIP_OUTBOUND_TRUNK', 'is required when DRACHTIO_HOST is set (host[:port][;transport=udp|tcp|tls])')
+  }
+  if (c.DRACHTIO_HOST && parseRtpengineUrls(c.RTPENGINE_URLS).length === 0) {
+    throw new ConfigError('RTPENGINE_URLS', 'is required when DRACHTIO_HOST is set (udp:host:port, comma-separated): calls are never bridged without media anchoring')
+  }
+  if (!c.SIP_OUTBOUND_USERNAME !== !c.SIP_OUTBOUND_PASSWORD) {
+    throw new ConfigError(c.SIP_OUTBOUND_USERNAME ? 'SIP_OUTBOUND_PASSWORD' : 'SIP_OUTBOUND_USERNAME', 'must be set together with the other of SIP_OUTBOUND_USERNAME / SIP_OUTBOUND_PASSWORD')
   }
 }

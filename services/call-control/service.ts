@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { failOnConfigError } from '../../shared/config'
 import { IdempotencyStore } from '../../shared/idempotency'
 import type { ServiceDefinition } from '../../shared/service'
+import { TenantCallLimits } from './call-limits'
 import { CallWriter } from './call-writer'
 import { CallbackWorker } from './callbacks/worker'
 import { WebhookSecrets } from './callbacks/webhook-secrets'
@@ -17,10 +18,13 @@ import { serveCalls } from './handlers/calls'
 import { countLiveCallsWith } from './metrics'
 import { SipAgent } from './sip/agent'
 import { CallRegistry } from './sip/call-registry'
-import { handleInboundInvite } from './sip/inbound'
+import { handleInboundInvite, regionWarning } from './sip/inbound'
 import { parseTrunk } from './sip/trunk'
 import { parseCidrList } from './sip/trusted-sources'
 import { StaleCallSweeper } from './stale-calls'
+import { hostname } from 'node:os'
+import { recoverMedia, RtpengineMediaPlane } from '../../shared/media/call-media'
+import { parseRtpengineUrls, RtpenginePool } from '../../shared/media/rtpengine-pool'
 
 export const callControlService: ServiceDefinition<typeof callControlConfig> = {
   name: 'call-control',
@@ -31,7 +35,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     if (!database) throw new Error('call-control needs a database')
     failOnConfigError(() => checkSipConfig(config))
     const { db } = database
-    const limits = { ringTimeoutMs: config.RING_TIMEOUT_S * 1000, maxCallMs: config.MAX_CALL_SECONDS * 1000 }
+    const limits = { ringTimeoutMs: config.RING_TIMEOUT_S * 1000, maxCallMs: config.MAX_CALL_SECONDS * 1000, mediaTimeoutMs: config.MEDIA_TIMEOUT_S * 1000 }
 
     const worker = new CallbackWorker({ database, secrets: new WebhookSecrets(bus), log, allowPrivate: config.CALLBACK_ALLOW_PRIVATE })
     worker.start()
@@ -41,20 +45,34 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     const recorder = { db, bus, log, writer }
     const idempotency = new IdempotencyStore(db, idempotencyKeys)
 
-    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk> } | undefined
+    const callLimits = new TenantCallLimits({ maxConcurrent: config.TENANT_MAX_CONCURRENT_CALLS, perMinute: config.TENANT_MAX_CALLS_PER_MINUTE })
+    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool } | undefined
     if (config.DRACHTIO_HOST) {
+      // Media first: with no rtpengine answering, calls are refused (503), never bridged unanchored.
+      const pool = new RtpenginePool(parseRtpengineUrls(config.RTPENGINE_URLS), { timeoutMs: config.RTPENGINE_TIMEOUT_MS, pingIntervalMs: config.RTPENGINE_PING_INTERVAL_S * 1000, log })
+      await pool.start()
+      const instanceId = config.MEDIA_INSTANCE_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64)
+      // Calls this instance left in rtpengine when it last stopped (crash): none of them is live now.
+      await recoverMedia(pool, instanceId, (id) => registry.has(id), log)
+      if (!pool.ready) log.warn('no rtpengine answers ping: calls are refused with 503 until one does')
+      const media = new RtpengineMediaPlane(pool, instanceId, log)
       const trunk = parseTrunk(config.SIP_OUTBOUND_TRUNK!)
       const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
       if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
+      const auth = config.SIP_OUTBOUND_USERNAME && config.SIP_OUTBOUND_PASSWORD ? { username: config.SIP_OUTBOUND_USERNAME, password: config.SIP_OUTBOUND_PASSWORD } : undefined
+      const warnNoRegion = regionWarning(log)
       const agent = new SipAgent({
         host: config.DRACHTIO_HOST,
         port: config.DRACHTIO_PORT,
-        secret: config.DRACHTIO_SECRET,
+        secret: config.DRACHTIO_SECRET!,
         log,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder }),
+        trusted,
+        auth,
+        draining: () => registry.draining,
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth, media }),
       })
       agent.start()
-      sip = { agent, trunk }
+      sip = { agent, trunk, media, pool }
     } else {
       log.warn('SIP is off: DRACHTIO_HOST is not set, so no calls are bridged and originate answers 503 sip_unavailable')
     }
@@ -70,12 +88,12 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       idempotency,
     })
     sweeper.start()
-    const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
+    const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, callLimits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
 
     let stopping: Promise<void> | undefined
     return {
       async ready(): Promise<Record<string, boolean>> {
-        return sip ? { sip: sip.agent.connected } : {}
+        return sip ? { sip: sip.agent.connected, rtpengine: sip.pool.ready } : {}
       },
       stop() {
         stopping ??= (async () => {
@@ -85,6 +103,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
           const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
           if (drained.waitedFor) log.info(drained, 'drained live calls')
           sip?.agent.stop()
+          sip?.pool.stop()
           await sweeper.stop()
           await writer.drain()
           await worker.stop()

@@ -11,7 +11,7 @@ import type { responseModels } from './models'
 
 export const requestIdHeader = { 'X-Request-Id': T.String({ description: 'The request id (yours if you sent a valid X-Request-Id, else ours); quoted in error bodies.' }) }
 const rateHeaders = {
-  'RateLimit-Limit': T.Integer({ description: 'Requests the key may burst (its bucket size).' }),
+  'RateLimit-Limit': T.Integer({ description: 'Requests the tenant may burst (its bucket size, shared by all its keys).' }),
   'RateLimit-Remaining': T.Integer({ description: 'Requests left in the bucket now.' }),
   'RateLimit-Reset': T.Integer({ description: 'Seconds until the bucket is full again.' }),
 }
@@ -60,10 +60,13 @@ const ACCESS_ERRORS: Record<Access['kind'], Record<number, ErrorDoc>> = {
   tenant: {
     401: { description: 'Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route).', codes: ['unauthorized'] },
     403: { description: 'The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`).', codes: ['insufficient_scope'] },
-    429: { description: 'Over the rate limit: retry after `Retry-After` seconds.', codes: ['rate_limited'] },
+    429: { description: "Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds.", codes: ['rate_limited'] },
   },
-  admin: { 401: { description: 'Missing or invalid operator token (or a tenant API key on an operator route).', codes: ['unauthorized'] } },
-  public: {},
+  admin: {
+    401: { description: 'Missing or invalid operator token (or a tenant API key on an operator route).', codes: ['unauthorized'] },
+    429: { description: 'Too many requests without a valid credential from your address: retry after `Retry-After` seconds.', codes: ['rate_limited'] },
+  },
+  public: { 429: { description: 'Too many unauthenticated requests from your address: retry after `Retry-After` seconds.', codes: ['rate_limited'] } },
 }
 
 const VALIDATION: ErrorDoc = { description: 'Validation error: every issue with the input at once.', codes: ['validation_error'] }
@@ -118,3 +121,16 @@ export const IdempotencyHeaders = T.Object({
     }),
   ),
 })
+
+/** What any route with `Idempotency-Key` can also answer. */
+export const idempotencyErrors: Record<number, ErrorDoc> = {
+  409: { description: 'A request with this Idempotency-Key is still running (`idempotency_key_in_use`).', codes: ['idempotency_key_in_use'] },
+  422: { description: 'The Idempotency-Key was used with another body (`idempotency_key_reused`).', codes: ['idempotency_key_reused'] },
+}
+
+/** Merges route errors (later ones add to earlier ones with the same status). */
+export function withErrors(...sets: Record<number, ErrorDoc>[]): Record<number, ErrorDoc> {
+  const out: Record<number, ErrorDoc> = {}
+  for (const set of sets) for (const [k, d] of Object.entries(set)) out[Number(k)] = merge(out[Number(k)], d)
+  return out
+}

@@ -7,6 +7,7 @@ import { Bus } from '../../shared/bus/bus'
 import { InProcessTransport } from '../../shared/bus/in-process-transport'
 import { serviceLogger } from '../../shared/log'
 import { createGatewayApp } from './app'
+import { parseTrustedProxies } from './client-address'
 import { KeyCache } from './key-cache'
 import { KeyUsageReporter } from './key-usage'
 import { RateLimiter } from './rate-limit'
@@ -18,7 +19,9 @@ export function gatewayApp(opts: { ratePerSecond?: number } = {}) {
   const log = serviceLogger('gateway', 'warn')
   const limiter = new RateLimiter({ ratePerSecond: opts.ratePerSecond ?? 1000, burst: (opts.ratePerSecond ?? 1000) * 2 })
   const usage = new KeyUsageReporter(bus, 60_000)
-  const app = createGatewayApp({ bus, log, keys: new KeyCache(5000), limiter, usage, adminToken: ADMIN_TOKEN, trustProxy: false })
+  const anonymousLimit = { ratePerSecond: 1000, burst: 2000 }
+  const anonymous = { limiter: new RateLimiter(anonymousLimit), limit: anonymousLimit }
+  const app = createGatewayApp({ bus, log, keys: new KeyCache(5000), limiter, anonymous, usage, adminToken: ADMIN_TOKEN, trustProxy: parseTrustedProxies('') })
   const call = (path: string, init: RequestInit & { key?: string; admin?: boolean; json?: unknown } = {}) => {
     const headers = new Headers(init.headers)
     if (init.key) headers.set('x-api-key', init.key)
@@ -37,6 +40,7 @@ export function gatewayApp(opts: { ratePerSecond?: number } = {}) {
     async stop() {
       usage.stop()
       limiter.stop()
+      anonymous.limiter.stop()
       await bus.drain()
     },
   }

@@ -1,15 +1,16 @@
 /** Tenants: created by operators with a first key (plaintext returned once) and a signing secret. */
 import { count, desc, eq, sql } from 'drizzle-orm'
 import type { Static } from '@sinclair/typebox'
-import { generateWebhookSecret } from '../../shared/api-key'
+import { isSupportedCountry } from 'libphonenumber-js'
 import { SCOPES, type Page } from '../../shared/contracts/common'
 import type { Tenant, TenantCreateInput, TenantPatchInput } from '../../shared/contracts/identity'
 import type { Db } from '../../shared/db/database'
-import { AppError } from '../../shared/errors'
+import { AppError, validationError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
 import { recordAudit } from './audit'
 import { tenants } from './db/schema'
 import { mintKey } from './keys'
+import type { WebhookSecretStore } from './webhook-secret-store'
 
 type TenantRow = typeof tenants.$inferSelect
 
@@ -19,14 +20,25 @@ export function toTenant(r: TenantRow): Tenant {
     name: r.name,
     number_sharing: r.numberSharing,
     rate_limit_per_second: r.rateLimitPerSecond,
+    allowed_countries: r.allowedCountries ?? null,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
   }
 }
 
-export async function createTenant(db: Db, input: Static<typeof TenantCreateInput>, requestId: string | null) {
+/** `allowed_countries`: codes libphonenumber knows (the schema checked the shape), sorted; null stays null. */
+export function checkCountries(list: string[] | null | undefined): string[] | null {
+  if (list === undefined || list === null) return null
+  const bad = list.findIndex((c) => !isSupportedCountry(c))
+  if (bad >= 0) {
+    throw validationError([{ loc: ['body', 'allowed_countries', bad], msg: 'Value should be an ISO 3166-1 alpha-2 country code with telephone numbers, e.g. US', type: 'value_error' }])
+  }
+  return [...list].sort()
+}
+
+export async function createTenant(db: Db, input: Static<typeof TenantCreateInput>, requestId: string | null, secrets: Pick<WebhookSecretStore, 'fresh'>) {
   return db.transaction(async (tx) => {
-    const webhookSecret = generateWebhookSecret()
+    const webhookSecret = secrets.fresh()
     const [row] = await tx
       .insert(tenants)
       .values({
@@ -34,7 +46,8 @@ export async function createTenant(db: Db, input: Static<typeof TenantCreateInpu
         name: input.name,
         numberSharing: input.number_sharing ?? 'exclusive',
         rateLimitPerSecond: input.rate_limit_per_second ?? null,
-        webhookSecret,
+        allowedCountries: checkCountries(input.allowed_countries),
+        webhookSecret: webhookSecret.sealed,
       })
       .returning()
     const tenant = row!
@@ -47,7 +60,7 @@ export async function createTenant(db: Db, input: Static<typeof TenantCreateInpu
       actor: { key_id: null, key_prefix: null, source_ip: null },
       requestId,
     })
-    return { tenant: toTenant(tenant), api_key: key, webhook_secret: webhookSecret }
+    return { tenant: toTenant(tenant), api_key: key, webhook_secret: webhookSecret.plaintext }
   })
 }
 
@@ -70,6 +83,7 @@ export async function updateTenant(db: Db, tenantId: string, patch: Static<typeo
   if (patch.name !== undefined) set.name = patch.name
   if (patch.number_sharing !== undefined) set.numberSharing = patch.number_sharing
   if (patch.rate_limit_per_second !== undefined) set.rateLimitPerSecond = patch.rate_limit_per_second
+  if (patch.allowed_countries !== undefined) set.allowedCountries = checkCountries(patch.allowed_countries)
   const [r] = await db
     .update(tenants)
     .set({ ...set, updatedAt: sql`now()` })

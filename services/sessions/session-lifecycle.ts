@@ -13,6 +13,7 @@ import type { Logger } from '../../shared/log'
 import { normalizeForMatch } from '../../shared/phone'
 import { NumberAllocator } from './allocate-number'
 import { checkCreate, type CheckedCreate } from './create-input'
+import { destinationNotAllowed, type Destinations } from './destinations'
 import { countEnded, sessionsCreated } from './metrics'
 import type { NumberDirectory } from './number-directory'
 import { decideRoute, isLive } from './route-decision'
@@ -32,6 +33,7 @@ export class SessionLifecycle {
     private readonly settings: TenantSettings,
     private readonly log: Logger,
     private readonly index: RouteIndex,
+    private readonly destinations: Destinations,
     private readonly defaultRegion?: string,
   ) {
     this.allocator = new NumberAllocator(store, (tenantId, e164) => this.heal(tenantId, e164))
@@ -40,14 +42,21 @@ export class SessionLifecycle {
   async create(tenantId: string, input: CreateSessionInput, ctx: Partial<BusContext>): Promise<Session> {
     const c = checkCreate(input)
     const requestId = ctx.requestId ?? ''
-    const [sharing, held] = await Promise.all([this.settings.sharing(tenantId, requestId), this.directory.numbersOf(tenantId, requestId)])
+    const [sharing, held, refusals] = await Promise.all([
+      this.settings.sharing(tenantId, requestId),
+      this.directory.numbersOf(tenantId, requestId),
+      this.destinations.refusals(tenantId, [c.driver, c.customer], requestId),
+    ])
+    const [driverRefusal, customerRefusal] = refusals
+    if (driverRefusal) throw destinationNotAllowed('driver_phone', driverRefusal)
+    if (customerRefusal) throw destinationNotAllowed('customer_phone', customerRefusal)
     const exclusive = sharing === 'exclusive'
     let row: SessionRow
     try {
       row = c.masked
-        ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, true, 'whole', ctx), requestId)
+        ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, true, 'whole', ctx, !exclusive), requestId)
         : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held }, (e164) =>
-            this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx),
+            this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx, !exclusive),
           )
     } catch (e) {
       throw await this.sessionExistsInstead(tenantId, c.orderId, e)
@@ -108,7 +117,8 @@ export class SessionLifecycle {
   }
 
   /** Inserts one session if the number is free for it (else undefined); an open session with the same order id is a 409 naming it. */
-  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: 'whole' | 'parties', ctx: Partial<BusContext>): Promise<SessionRow | undefined> {
+  /** `serialize`: the tenant shares numbers, so exclusive and shared creates may race on one number (session-store.ts). */
+  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: 'whole' | 'parties', ctx: Partial<BusContext>, serialize: boolean): Promise<SessionRow | undefined> {
     for (let attempt = 0; ; attempt++) {
       const now = new Date()
       const row: SessionRow = {
@@ -127,7 +137,7 @@ export class SessionLifecycle {
         endReason: null,
       }
       try {
-        return (await this.store.insertIfFree(row, guard)) ? row : undefined
+        return (await this.store.insertIfFree(row, guard, { serialize })) ? row : undefined
       } catch (e) {
         if (!(e instanceof ConflictError && e.conflict === 'order' && c.orderId)) throw e
         const open = await this.store.openByOrder(tenantId, c.orderId)
@@ -176,7 +186,24 @@ export class SessionLifecycle {
     return { ...toSession(current), already_ended: true }
   }
 
+  /**
+   * The routing decision, with the destination policy applied again to the party to be rung
+   * (defence in depth: the tenant's countries or the pool may have changed since the create).
+   */
   async route(req: { to: string; from: string }, ctx: Partial<BusContext>): Promise<RouteDecision> {
+    const d = await this.decide(req, ctx)
+    if (d.action !== 'bridge') return d
+    const [refusal] = await this.destinations.refusals(d.tenant_id, [d.target], ctx.requestId)
+    return refusal ? { action: 'refuse', reason: 'destination_not_allowed', sip_status: 403 } : d
+  }
+
+  /** Why each number may not be dialled for the tenant (originate checks both legs with this). */
+  async checkDestinations(tenantId: string, numbers: string[], ctx: Partial<BusContext>) {
+    const r = await this.destinations.refusals(tenantId, numbers, ctx.requestId)
+    return { refused: numbers.flatMap((e164, i) => (r[i] ? [{ e164, reason: r[i]! }] : [])) }
+  }
+
+  private async decide(req: { to: string; from: string }, ctx: Partial<BusContext>): Promise<RouteDecision> {
     const to = normalizeForMatch(req.to, this.defaultRegion)
     const from = normalizeForMatch(req.from, this.defaultRegion)
     const holder = await this.directory.holderOf(to, ctx.requestId)

@@ -104,10 +104,9 @@ export class SessionStore {
    * `parties` – no live exclusive session on it and neither phone a party of a live one (shared).
    * The check reads a snapshot; the unique indexes decide races (`ConflictError`).
    */
-  async insertIfFree(row: SessionRow, guard: 'whole' | 'parties'): Promise<boolean> {
+  async insertIfFree(row: SessionRow, guard: 'whole' | 'parties', opts: { serialize?: boolean } = {}): Promise<boolean> {
     const free = freeCondition(sql`${row.maskedE164}::text`, row.tenantId, guard, [row.driverPhone, row.customerPhone], row.createdAt)
-    try {
-      const [r] = await this.database.rows<{ n: number }>(sql`
+    const insert = sql`
         with s as (
           insert into ${sessions} (id, tenant_id, order_id, driver_phone, customer_phone, masked_e164, exclusive, status, ttl_minutes, created_at, expires_at)
           select ${row.id}, ${row.tenantId}, ${row.orderId}, ${row.driverPhone}, ${row.customerPhone}, ${row.maskedE164}, ${row.exclusive}, 'open',
@@ -120,8 +119,18 @@ export class SessionStore {
           union all
           select id, tenant_id, masked_e164, customer_phone, expires_at from s
         )
-        select count(*)::int as n from s`)
-      return (r?.n ?? 0) > 0
+        select count(*)::int as n from s`
+    try {
+      const count = (rows: unknown) => Number(((Array.isArray(rows) ? rows : (rows as { rows: { n: number }[] }).rows)[0] as { n: number } | undefined)?.n ?? 0)
+      if (!opts.serialize) return count(await this.database.rows<{ n: number }>(insert)) > 0
+      // Shared mode: an exclusive create (explicit number: "no open session on it") and a shared
+      // one ("no exclusive session, neither phone a party") each read a snapshot without the
+      // other's row, and no unique index spans both; in read committed both would commit. Taking
+      // the number's lock first (its own statement, so the insert's snapshot comes after) orders them.
+      return await this.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`sessions:number:${row.maskedE164}`}, 0))`)
+        return count(await tx.execute(insert)) > 0
+      })
     } catch (e) {
       const c = classify(e)
       if (c) throw new ConflictError(c)

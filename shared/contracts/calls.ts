@@ -31,6 +31,20 @@ export type CallDirection = Static<typeof CallDirection>
 export const CALLBACK_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const
 export type CallbackEvent = (typeof CALLBACK_EVENTS)[number]
 
+/** One direction of a call's media, as rtpengine counted it (named by who sent it). */
+export const MediaDirection = T.Object({
+  packets: T.Integer({ description: 'RTP packets rtpengine received from this party' }),
+  bytes: T.Integer(),
+  packets_lost: Nullable(T.Integer({ description: 'lost packets reported by the receiving side over RTCP' })),
+  loss: Nullable(T.Number({ description: 'loss ratio 0–1 from RTCP reports' })),
+  jitter_ms: Nullable(T.Number()),
+  mos: Nullable(T.Number({ description: 'average MOS 1–5 computed by rtpengine where RTCP allows' })),
+})
+
+/** A call's media figures from rtpengine at its end. */
+export const CallMediaStats = T.Object({ from_caller: MediaDirection, from_callee: MediaDirection })
+export type CallMediaStats = Static<typeof CallMediaStats>
+
 export const CallRecord = T.Object({
   id: T.String(),
   tenant_id: T.String(),
@@ -51,6 +65,8 @@ export const CallRecord = T.Object({
   duration_seconds: Nullable(T.Integer()),
   /** Why it ended, with the SIP cause where there was one, e.g. `callee_busy (SIP 486 Busy Here)`. */
   end_reason: Nullable(T.String()),
+  /** rtpengine's figures (packets, bytes, loss, jitter, MOS each way); null until the call ends or when it never had media. */
+  media: Nullable(CallMediaStats),
 })
 export type CallRecord = Static<typeof CallRecord>
 

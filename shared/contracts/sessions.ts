@@ -21,6 +21,7 @@ export const RouteRefusalReason = T.Union([
   T.Literal('unknown_caller'), // the caller is neither party of the number's open session (SIP 403)
   T.Literal('number_suspended'), // the masked number is suspended (SIP 403)
   T.Literal('number_not_assigned'), // not in the pool or not assigned to any tenant (SIP 404)
+  T.Literal('destination_not_allowed'), // the party to ring fails the destination policy (SIP 403)
 ])
 
 export const RouteDecision = T.Union([
@@ -98,6 +99,15 @@ const SessionRef = T.Object({ session_ref: T.String({ minLength: 1, maxLength: 1
 export const sessions = {
   ping: request('sessions.health.ping', Empty, Ping),
   route: request('sessions.route', RouteRequest, RouteDecision),
+  /**
+   * The destination policy for numbers the platform is about to dial for the calling tenant
+   * (tenant from the `tenant-id` header): which of them are refused, and why.
+   */
+  checkDestinations: request(
+    'sessions.destination.check',
+    T.Object({ numbers: T.Array(T.String({ maxLength: 20 }), { minItems: 1, maxItems: 10 }) }),
+    T.Object({ refused: T.Array(T.Object({ e164: T.String(), reason: T.String() })) }),
+  ),
   // tenant commands and queries (tenant from the `tenant-id` header)
   create: request('sessions.session.create', CreateSessionInput, Session),
   /** By session id, or by order_id (its newest session). */

@@ -19,8 +19,8 @@ describe.skipIf(!e2eAvailable)('e2e: api keys', () => {
     // Debug logging: every request is logged, so the no-plaintext-in-logs check has lines to read.
     e2e = await startE2E({ services: ['identity', 'gateway'], instances: { gateway: 2 }, env: { LOG_LEVEL: 'debug' } })
     ;[http, http2] = e2e.launched.gatewayUrls.map(client) as [Client, Client]
-  })
-  afterAll(() => e2e?.stop())
+  }, 60_000)
+  afterAll(() => e2e?.stop(), 30_000)
 
   describe('api keys: lifecycle', () => {
     test('create a tenant: first key shown once, list shows only its prefix', async () => {

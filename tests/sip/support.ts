@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import type { ServiceDefinition } from '../../shared/service'
 import { startTestPlatform, type TestPlatform } from '../support/platform'
+import { findRtpengine, removeRtpengine, startRtpengine, type Rtpengine } from '../support/rtpengine'
 
 /** The drachtio binary, or undefined (then the SIP tests are skipped, loudly). */
 export function findDrachtio(): string | undefined {
@@ -27,8 +28,14 @@ export function findSipp(): string | undefined {
 export function warnIfSkipped(file: string): boolean {
   const drachtio = findDrachtio()
   const sipp = findSipp()
-  if (drachtio && sipp) return false
-  const missing = [!drachtio && 'drachtio-server (set DRACHTIO_BIN or put `drachtio` on PATH)', !sipp && 'sipp (put it on PATH or set SIPP_BIN)'].filter(Boolean)
+  // Every SIP call is anchored through rtpengine: without it there is no SIP test to run.
+  const rtpengine = findRtpengine()
+  if (drachtio && sipp && rtpengine) return false
+  const missing = [
+    !drachtio && 'drachtio-server (set DRACHTIO_BIN or put `drachtio` on PATH)',
+    !sipp && 'sipp (put it on PATH or set SIPP_BIN)',
+    !rtpengine && 'rtpengine (apt install rtpengine-daemon or set RTPENGINE_BIN)',
+  ].filter(Boolean)
   console.warn(
     `\n${'!'.repeat(78)}\n!!! SIP TESTS SKIPPED (${file}): ${missing.join(' and ')} not found.\n` +
       `!!! These tests drive calls through a real drachtio-server with SIPp; they did NOT run.\n${'!'.repeat(78)}\n`,
@@ -67,16 +74,39 @@ export interface Drachtio {
  * Starts drachtio-server on 127.0.0.1 with a fresh minimal config (or on the ports of an earlier
  * one, to restart it); resolves once it accepts application connections.
  */
-export async function startDrachtio(bin: string, dir: string, again?: Pick<Drachtio, 'adminPort' | 'sipPort' | 'secret'>): Promise<Drachtio> {
+export async function startDrachtio(
+  bin: string,
+  dir: string,
+  again?: Pick<Drachtio, 'adminPort' | 'sipPort' | 'secret'>,
+  o: { /** A config file to run with (default: a minimal one at log level info). */ conf?: string } = {},
+): Promise<Drachtio> {
   const adminPort = again?.adminPort ?? (await freeTcpPort())
   const sipPort = again?.sipPort ?? (await freeUdpPort())
   const secret = again?.secret ?? `s${Math.random().toString(36).slice(2, 10)}`
-  const conf = join(dir, 'drachtio.conf.xml')
-  writeFileSync(conf, '<drachtio><admin/></drachtio>\n')
-  const logFile = join(dir, 'drachtio.log')
+  let conf = o.conf
+  if (!conf) {
+    conf = join(dir, 'drachtio.conf.xml')
+    writeFileSync(conf, '<drachtio><admin/></drachtio>\n')
+  }
+  const logFile = join(dir, `drachtio-${adminPort}.log`)
   const proc = Bun.spawn(
-    [bin, '-f', conf, '--address', '127.0.0.1', '--port', String(adminPort), '--secret', secret, '--contact', `sip:127.0.0.1:${sipPort};transport=udp`, '--loglevel', 'info', '--stdout'],
-    { stdout: Bun.file(logFile), stderr: 'pipe', stdin: 'ignore' },
+    [
+      bin,
+      '-f',
+      conf,
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(adminPort),
+      '--secret',
+      secret,
+      '--contact',
+      `sip:127.0.0.1:${sipPort};transport=udp`,
+      ...(o.conf ? [] : ['--loglevel', 'info']),
+      '--stdout',
+    ],
+    // drachtio logs to stderr: into the file (an unread pipe would fill up and stall the server).
+    { stdout: 'ignore', stderr: Bun.file(logFile), stdin: 'ignore' },
   )
   const deadline = Date.now() + 10_000
   while (!(await tcpOpen(adminPort))) {
@@ -106,9 +136,16 @@ async function stopProcess(proc: Pick<Subprocess, 'exitCode' | 'kill' | 'exited'
   await proc.exited
 }
 
+/** A temp dir for a test's files; SIP_KEEP_TMP=1 keeps it (SIPp traces, drachtio log) for a post-mortem. */
 export function tempDir(label: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `masking-${label}-`))
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    dir,
+    remove: () => {
+      if (process.env.SIP_KEEP_TMP === '1') console.log(`[sip] kept ${dir}`)
+      else rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 export interface SippResult {
@@ -236,11 +273,13 @@ export function scenarioFile(dir: string, name: string, xml: string): string {
  */
 export async function optionalSipEnv(): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
   const bin = findDrachtio()
-  if (!bin) return { env: {}, stop: async () => undefined }
+  if (!bin || !findRtpengine()) return { env: {}, stop: async () => undefined }
   const tmp = tempDir('sip-env')
   const dr = await startDrachtio(bin, tmp.dir)
+  const rtpe = await startRtpengine()
   return {
     env: {
+      RTPENGINE_URLS: rtpe.url,
       DRACHTIO_HOST: '127.0.0.1',
       DRACHTIO_PORT: String(dr.adminPort),
       DRACHTIO_SECRET: dr.secret,
@@ -251,6 +290,7 @@ export async function optionalSipEnv(): Promise<{ env: Record<string, string>; s
     },
     async stop() {
       await dr.stop()
+      await removeRtpengine(rtpe)
       tmp.remove()
     },
   }
@@ -262,6 +302,8 @@ export interface SipPlatform {
   tp: TestPlatform
   /** The UDP port the trunk (a SIPp UAS standing for the called party) listens on. */
   trunkPort: number
+  /** The platform's own rtpengine (absent when the test passed RTPENGINE_URLS itself). */
+  rtpengine?: Rtpengine
   stop(): Promise<void>
 }
 
@@ -269,11 +311,13 @@ export interface SipPlatform {
  * A drachtio-server on free ports and a test platform with SIP on it (trunk on a free local port,
  * 127.0.0.1 trusted unless `env` says otherwise); resolves once call-control is connected.
  */
-export async function startSipPlatform(label: string, services: ServiceDefinition[], env: Record<string, string> = {}): Promise<SipPlatform> {
+export async function startSipPlatform(label: string, services: ServiceDefinition[], env: Record<string, string> = {}, o: { drachtioConf?: string } = {}): Promise<SipPlatform> {
   const tmp = tempDir(label)
-  const dr = await startDrachtio(findDrachtio()!, tmp.dir)
+  const dr = await startDrachtio(findDrachtio()!, tmp.dir, undefined, { conf: o.drachtioConf })
   const trunkPort = await freeUdpPort()
+  const rtpengine = env.RTPENGINE_URLS ? undefined : await startRtpengine()
   const tp = await startTestPlatform(services, {
+    ...(rtpengine ? { RTPENGINE_URLS: rtpengine.url } : {}),
     DRACHTIO_HOST: '127.0.0.1',
     DRACHTIO_PORT: String(dr.adminPort),
     DRACHTIO_SECRET: dr.secret,
@@ -292,9 +336,11 @@ export async function startSipPlatform(label: string, services: ServiceDefinitio
     dr,
     tp,
     trunkPort,
+    ...(rtpengine ? { rtpengine } : {}),
     async stop() {
       await tp.stop()
       await dr.stop()
+      await removeRtpengine(rtpengine)
       tmp.remove()
     },
   }

@@ -1,7 +1,7 @@
 /** call-control's tables, in the `calls` Postgres schema that only this service touches. */
 import { sql } from 'drizzle-orm'
 import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
-import { CALL_STATUSES } from '../../../shared/contracts/calls'
+import { CALL_STATUSES, type CallMediaStats } from '../../../shared/contracts/calls'
 import { idempotencyTable } from '../../../shared/idempotency'
 
 export const callsSchema = pgSchema('calls')
@@ -37,6 +37,8 @@ export const calls = callsSchema.table(
     endedAt: ts('ended_at'),
     durationSeconds: integer('duration_seconds'),
     endReason: text('end_reason'),
+    /** rtpengine's figures for the call at its end (CallMediaStats), when it was anchored. */
+    media: jsonb('media').$type<CallMediaStats>(),
   },
   // No index covers a column a call's state changes touch (status, times, reason): every change
   // after the insert can then be a HOT update (no index writes; fillfactor leaves room, see

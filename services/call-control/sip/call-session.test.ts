@@ -9,7 +9,10 @@ import type { EndStatus } from '../call-state'
 import { CallRegistry } from './call-registry'
 import { CallSession } from './call-session'
 import { classifyFailure } from './failure'
-import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
+import { SipFailure, type Dialer, type InboundInvite, type InfoBody, type OfferMethod, type Progress, type SipLeg } from './legs'
+import type { CallMedia, MediaPlane, Side } from '../../../shared/media/call-media'
+import { MediaUnavailable } from '../../../shared/media/rtpengine-pool'
+import { RtpengineUnavailable } from '../../../shared/media/rtpengine-client'
 
 const log = createLogger({ level: 'silent' })
 
@@ -27,21 +30,55 @@ function deferred<T>() {
 class FakeLeg implements SipLeg {
   hungUp = 0
   reoffers: string[] = []
+  infos: InfoBody[] = []
+  acked = true
+  private ackCbs: (() => void)[] = []
   private hangupCb: (() => void) | undefined
-  private reofferCb: ((sdp: string) => Promise<string>) | undefined
+  private reofferCb: ((sdp: string, method: OfferMethod) => Promise<string>) | undefined
+  private offerRequestCb: (() => Promise<{ offer: string; answer(sdp: string): void }>) | undefined
+  private infoCb: ((i: InfoBody) => Promise<number>) | undefined
+  answers: string[] = []
   constructor(
     readonly callId: string,
     readonly log: string[],
   ) {}
+  onAck(cb: () => void) {
+    if (this.acked) cb()
+    else this.ackCbs.push(cb)
+  }
+  /** The far end ACKs our 200 OK. */
+  ack() {
+    this.acked = true
+    for (const cb of this.ackCbs.splice(0)) cb()
+  }
   onHangup(cb: () => void) {
     this.hangupCb = cb
   }
-  onReoffer(cb: (sdp: string) => Promise<string>) {
+  onReoffer(cb: (sdp: string, method: OfferMethod) => Promise<string>) {
     this.reofferCb = cb
   }
-  async reoffer(sdp: string) {
-    this.reoffers.push(sdp)
+  async reoffer(sdp: string, method: OfferMethod = 'INVITE') {
+    this.reoffers.push(`${method}:${sdp}`)
     return `answer-to(${sdp})`
+  }
+  onOfferRequest(cb: () => Promise<{ offer: string; answer(sdp: string): void }>) {
+    this.offerRequestCb = cb
+  }
+  async requestOffer() {
+    return { offer: `offer-of(${this.callId})`, answer: (sdp: string) => void this.answers.push(sdp) }
+  }
+  onInfo(cb: (i: InfoBody) => Promise<number>) {
+    this.infoCb = cb
+  }
+  async info(i: InfoBody) {
+    this.infos.push(i)
+    return 200
+  }
+  farOfferRequest() {
+    return this.offerRequestCb!()
+  }
+  farInfo(i: InfoBody) {
+    return this.infoCb!(i)
   }
   async hangup() {
     this.hungUp++
@@ -52,29 +89,33 @@ class FakeLeg implements SipLeg {
     this.log.push(`BYE←${this.callId}`)
     this.hangupCb?.()
   }
-  farReoffer(sdp: string) {
-    return this.reofferCb!(sdp)
+  farReoffer(sdp: string, method: OfferMethod = 'INVITE') {
+    return this.reofferCb!(sdp, method)
   }
 }
 
 class Report implements CallReport {
   events: string[] = []
   end: { status: EndStatus; reason: string } | undefined
+  media: unknown
   ringing() {
     this.events.push('ringing')
   }
   answered() {
     this.events.push('answered')
   }
-  ended(status: EndStatus, reason: string) {
+  ended(status: EndStatus, reason: string, _at?: Date, media?: unknown) {
     this.events.push(`ended:${status}`)
     this.end = { status, reason }
+    this.media = media
   }
 }
 
 /** An inbound INVITE whose bridge the test resolves. */
 class FakeInvite implements InboundInvite {
   readonly callId = 'in-1'
+  sdp = 'caller-offer'
+  bridgeOpts: { sdp?: string; answer?: (sdp: string) => Promise<string> } | undefined
   rejected: number[] = []
   cancels = 0
   bridgeCalls: { uri: string; callingNumber: string }[] = []
@@ -84,11 +125,16 @@ class FakeInvite implements InboundInvite {
   reject(status: number) {
     this.rejected.push(status)
   }
+  abandon(status: number) {
+    this.rejected.push(status)
+  }
   onCallerCancel(cb: () => void) {
     this.cancelCb = cb
   }
-  async bridge(uri: string, opts: { callingNumber: string }, progress: Progress) {
-    this.bridgeCalls.push({ uri, ...opts })
+  async bridge(uri: string, opts: { callingNumber: string; sdp?: string; answer?: (sdp: string) => Promise<string> }, progress: Progress) {
+    const { callingNumber, ...media } = opts
+    this.bridgeCalls.push({ uri, callingNumber })
+    this.bridgeOpts = { ...(media.sdp !== undefined ? { sdp: media.sdp } : {}), ...(media.answer ? { answer: media.answer } : {}) }
     this.progress = progress
     progress.onSent?.(() => {
       this.cancels++
@@ -248,14 +294,68 @@ describe('call session: inbound bridge', () => {
     expect(report.end).toEqual({ status: 'canceled', reason: 'caller_canceled' })
   })
 
-  test('re-INVITEs pass through to the other leg', async () => {
+  test('re-INVITEs and UPDATEs pass through to the other leg by the same method; so do offer requests and INFO', async () => {
     const c = inbound()
     c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
     await c.run
     expect(await c.caller.farReoffer('hold-offer')).toBe('answer-to(hold-offer)')
-    expect(c.callee.reoffers).toEqual(['hold-offer'])
+    expect(await c.callee.farReoffer('codec-offer', 'UPDATE')).toBe('answer-to(codec-offer)')
+    expect(c.callee.reoffers).toEqual(['INVITE:hold-offer'])
+    expect(c.caller.reoffers).toEqual(['UPDATE:codec-offer'])
+    // A re-INVITE without SDP: the other leg is asked for an offer; the answer in the ACK goes back to it.
+    const asked = await c.caller.farOfferRequest()
+    expect(asked.offer).toBe('offer-of(callee)')
+    asked.answer('caller-answer')
+    expect(c.callee.answers).toEqual(['caller-answer'])
+    expect(await c.caller.farInfo({ contentType: 'application/dtmf-relay', body: 'Signal=5' })).toBe(200)
+    expect(c.callee.infos).toEqual([{ contentType: 'application/dtmf-relay', body: 'Signal=5' }])
     c.caller.bye()
     await c.session.done
+  })
+
+  test('a caller that hangs up without ever ACKing our 200 OK: failed, never answered', async () => {
+    const c = inbound()
+    c.caller.acked = false
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    c.caller.bye() // what drachtio reports when the ACK never came
+    await c.session.done
+    expect(c.callee.hungUp).toBe(1)
+    expect(c.report.events).toEqual(['ended:failed'])
+    expect(c.report.end).toEqual({ status: 'failed', reason: 'caller_no_ack' })
+  })
+
+  test('the ACK marks the call answered when it comes after the bridge', async () => {
+    const c = inbound()
+    c.caller.acked = false
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    expect(c.report.events).toEqual([])
+    c.caller.ack()
+    expect(c.report.events).toEqual(['answered'])
+    c.caller.bye()
+    await c.session.done
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'caller_hangup' })
+  })
+
+  test('shutdown with a callee that never answers our CANCEL is bounded: the caller gets 503, the record closes', async () => {
+    const report = new Report()
+    const invite = new FakeInvite()
+    // This callee's INVITE never resolves, CANCEL or not.
+    invite.bridge = async (_uri, _opts, progress) => {
+      progress.onSent?.(() => undefined)
+      return new Promise(() => undefined)
+    }
+    const session = new CallSession('call_stuck', report, limits, log)
+    void session.runInbound(invite, { uri: 'sip:x@t' }, '+1')
+    await tick()
+    const t0 = performance.now()
+    await session.shutdown(50)
+    expect(performance.now() - t0).toBeLessThan(1000)
+    await session.done
+    expect(invite.rejected).toEqual([503])
+    expect(report.end?.status).toBe('failed')
+    expect(report.end?.reason).toStartWith('shutdown')
   })
 
   test('the post-dial hook fires once, when the outgoing INVITE is sent', async () => {
@@ -409,5 +509,197 @@ describe('failure classification', () => {
     expect(classifyFailure({ leg: 'callee', status: 404 })).toMatchObject({ status: 'failed', reason: 'callee_failed (SIP 404 Not Found)', callerResponse: 404 })
     expect(classifyFailure({ leg: 'callee' })).toMatchObject({ status: 'failed', callerResponse: 500 })
     expect(classifyFailure({ leg: 'callee', status: 487, shutdown: true })).toMatchObject({ status: 'failed', callerResponse: 503 })
+    // A trunk challenge we cannot answer is our failure: the caller hears 503, never a bare 407.
+    expect(classifyFailure({ leg: 'callee', status: 407 })).toEqual({ status: 'failed', reason: 'trunk_auth_failed (SIP 407 Proxy Authentication Required)', callerResponse: 503 })
+    expect(classifyFailure({ leg: 'caller', status: 401 })).toMatchObject({ status: 'failed', callerResponse: 503 })
+    // The far end's own reason text is not recorded.
+    expect(classifyFailure({ leg: 'callee', status: 486, reasonPhrase: 'Busy at +14155550002 (Bob iPhone)' }).reason).toBe('callee_busy (SIP 486 Busy Here)')
+  })
+})
+
+/** A scripted media plane: offers and answers come back tagged with who they are for. */
+class FakeMedia implements CallMedia, MediaPlane {
+  log: string[] = []
+  ends = 0
+  down = false
+  failAnswer = false
+  activity: number | 'gone' | undefined = Date.now()
+  open() {
+    if (this.down) throw new MediaUnavailable('every instance is down')
+    return this
+  }
+  async offer(from: Side, sdp: string) {
+    this.log.push(`offer ${from}: ${sdp}`)
+    return `anchored(${sdp})`
+  }
+  async answer(from: Side, sdp: string) {
+    this.log.push(`answer ${from}: ${sdp}`)
+    if (this.failAnswer) throw new RtpengineUnavailable('rtpe', 'no reply')
+    return `anchored(${sdp})`
+  }
+  lastSentTo(side: Side) {
+    return `last-sent-to-${side}`
+  }
+  async lastActivity() {
+    return this.activity
+  }
+  async end() {
+    this.ends++
+    return { from_caller: { packets: 1, bytes: 172, packets_lost: null, loss: null, jitter_ms: null, mos: null }, from_callee: { packets: 2, bytes: 344, packets_lost: null, loss: null, jitter_ms: null, mos: null } }
+  }
+}
+
+function anchoredInbound(media: FakeMedia, l: typeof limits & { mediaTimeoutMs?: number } = limits) {
+  const report = new Report()
+  const invite = new FakeInvite()
+  const session = new CallSession(`call_${++seq}`, report, l, log, media)
+  const wire: string[] = []
+  const caller = new FakeLeg('caller', wire)
+  const callee = new FakeLeg('callee', wire)
+  const run = session.runInbound(invite, { uri: 'sip:+12025550111@trunk' }, '+12025550100')
+  return { report, invite, session, caller, callee, run, wire }
+}
+
+describe('call session: media anchoring', () => {
+  test("inbound: the callee is offered rtpengine's version of the caller's SDP, and the caller answered with rtpengine's version of the callee's", async () => {
+    const m = new FakeMedia()
+    const c = anchoredInbound(m)
+    await tick()
+    expect(c.invite.bridgeOpts?.sdp).toBe('anchored(caller-offer)')
+    expect(await c.invite.bridgeOpts!.answer!('callee-answer')).toBe('anchored(callee-answer)')
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    expect(m.log).toEqual(['offer caller: caller-offer', 'answer callee: callee-answer'])
+    c.caller.bye()
+    await c.session.done
+    expect(m.ends).toBe(1)
+    expect(c.report.media).toMatchObject({ from_caller: { packets: 1 }, from_callee: { packets: 2 } })
+  })
+
+  test('no rtpengine available: the caller hears 503, nobody is rung, the record says media_unavailable', async () => {
+    const m = new FakeMedia()
+    m.down = true
+    const c = anchoredInbound(m)
+    await c.run
+    await c.session.done
+    expect(c.invite.rejected).toEqual([503])
+    expect(c.invite.bridgeCalls).toEqual([])
+    expect(c.report.end?.status).toBe('failed')
+    expect(c.report.end?.reason).toMatch(/^media_unavailable/)
+  })
+
+  test("rtpengine fails on the callee's answer: the caller hears 503 (never bridged unanchored) and the media is deleted", async () => {
+    const m = new FakeMedia()
+    m.failAnswer = true
+    const c = anchoredInbound(m)
+    await tick()
+    const answered = c.invite.bridgeOpts!.answer!('callee-answer').catch((e) => e)
+    expect(await answered).toBeInstanceOf(Error)
+    c.invite.outcome.reject(new Error('localSdpA failed'))
+    await c.run
+    await c.session.done
+    expect(c.invite.rejected).toEqual([503])
+    expect(c.report.end?.reason).toMatch(/^media_unavailable/)
+    expect(m.ends).toBe(1)
+  })
+
+  test('re-offers (re-INVITE, UPDATE) from either side and offer requests go through rtpengine both ways', async () => {
+    const m = new FakeMedia()
+    const c = anchoredInbound(m)
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    m.log = []
+    expect(await c.callee.farReoffer('hold')).toBe('anchored(answer-to(anchored(hold)))')
+    expect(await c.caller.farReoffer('codec', 'UPDATE')).toBe('anchored(answer-to(anchored(codec)))')
+    expect(c.caller.reoffers).toEqual(['INVITE:anchored(hold)'])
+    expect(c.callee.reoffers).toEqual(['UPDATE:anchored(codec)'])
+    expect(m.log).toEqual(['offer callee: hold', 'answer caller: answer-to(anchored(hold))', 'offer caller: codec', 'answer callee: answer-to(anchored(codec))'])
+    // A re-INVITE without SDP from the caller: the callee is asked for an offer, which reaches the
+    // caller through rtpengine; the caller's answer (its ACK) reaches the callee the same way.
+    m.log = []
+    const req = await c.caller.farOfferRequest()
+    expect(req.offer).toBe('anchored(offer-of(callee))')
+    req.answer('caller-ack-answer')
+    await tick()
+    expect(m.log).toEqual(['offer callee: offer-of(callee)', 'answer caller: caller-ack-answer'])
+    expect(c.callee.answers).toEqual(['anchored(caller-ack-answer)'])
+    c.callee.bye()
+    await c.session.done
+  })
+
+  test('media stopped both ways for MEDIA_TIMEOUT_S: both legs hung up, end reason media_timeout', async () => {
+    const m = new FakeMedia()
+    m.activity = Date.now() - 60_000
+    const c = anchoredInbound(m, { ...limits, mediaTimeoutMs: 300 })
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    await c.session.done
+    expect(c.caller.hungUp).toBe(1)
+    expect(c.callee.hungUp).toBe(1)
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'media_timeout' })
+    expect(m.ends).toBe(1)
+  })
+
+  test('media still flowing: no timeout; rtpengine unreachable is not taken for stopped media', async () => {
+    const m = new FakeMedia()
+    const c = anchoredInbound(m, { ...limits, mediaTimeoutMs: 1000 })
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    const keepAlive = setInterval(() => (m.activity = Date.now()), 20)
+    await Bun.sleep(1300)
+    clearInterval(keepAlive)
+    m.activity = undefined
+    await Bun.sleep(1300)
+    expect(c.session.state).toBe('answered')
+    m.activity = 'gone' // rtpengine dropped the call
+    await c.session.done
+    expect(c.report.end?.reason).toBe('media_timeout')
+  })
+
+  test('originate: caller offer → rtpengine → callee; callee answer → rtpengine → ACK to the caller', async () => {
+    const m = new FakeMedia()
+    const report = new Report()
+    const dialer = new FakeDialer()
+    const session = new CallSession('call_om', report, limits, log, m)
+    const run = session.runOriginate(dialer, { uri: 'sip:A@trunk' }, { uri: 'sip:B@trunk' }, '+12025550100')
+    dialer.first.resolve('offerA')
+    await tick()
+    dialer.second.resolve('answerB')
+    await run
+    expect(dialer.wire).toContain('INVITE→sip:B@trunk from=+12025550100 sdp=anchored(offerA)')
+    expect(dialer.wire).toContain('ACK→A answer=anchored(answerB)')
+    dialer.callerLeg.bye()
+    await session.done
+    expect(m.ends).toBe(1)
+  })
+
+  test('originate with no rtpengine: nobody is rung, the record says media_unavailable', async () => {
+    const m = new FakeMedia()
+    m.down = true
+    const report = new Report()
+    const dialer = new FakeDialer()
+    const session = new CallSession('call_om2', report, limits, log, m)
+    await session.runOriginate(dialer, { uri: 'sip:A@trunk' }, { uri: 'sip:B@trunk' }, '+12025550100')
+    await session.done
+    expect(dialer.wire).toEqual([])
+    expect(report.end?.reason).toMatch(/^media_unavailable/)
+  })
+
+  test('every end path deletes the media once: busy, cancel, ring timeout, shutdown', async () => {
+    for (const end of ['busy', 'cancel', 'timeout', 'shutdown'] as const) {
+      const m = new FakeMedia()
+      const c = anchoredInbound(m, end === 'timeout' ? { ringTimeoutMs: 30, maxCallMs: 60_000 } : limits)
+      await tick()
+      if (end === 'busy') c.invite.outcome.reject(new SipFailure(486, 'Busy Here'))
+      if (end === 'cancel') c.invite.callerCancels()
+      if (end === 'shutdown') {
+        c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+        await c.run
+        await c.session.shutdown()
+      }
+      await c.run
+      await c.session.done
+      expect({ end, ends: m.ends }).toEqual({ end, ends: 1 })
+    }
   })
 })

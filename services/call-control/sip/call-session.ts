@@ -8,8 +8,12 @@
 import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
+import type { CallMedia, MediaPlane, Side } from '../../../shared/media/call-media'
+import type { MediaSummary } from '../../../shared/media/media-stats'
+import { mediaTimeouts } from '../../../shared/media/metrics'
+import { RtpengineError } from '../../../shared/media/rtpengine-client'
 import { classifyFailure } from './failure'
-import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
+import { CallerGone, SipFailure, type Dialer, type InboundInvite, type OfferMethod, type Progress, type SipLeg } from './legs'
 
 export type SessionState = 'setup' | 'ringing' | 'answered' | 'ended'
 
@@ -18,12 +22,37 @@ export interface SessionLimits {
   ringTimeoutMs: number
   /** An answered call is cut after this (MAX_CALL_SECONDS). */
   maxCallMs: number
+  /** An answered call whose media stopped both ways this long is ended (MEDIA_TIMEOUT_S); 0: never. */
+  mediaTimeoutMs?: number
+}
+
+/** The media plane refused or failed: the call is refused (503), never bridged unanchored. */
+class MediaFailure extends Error {
+  constructor(
+    readonly status: number,
+    cause: unknown,
+  ) {
+    super(`media: ${(cause as Error)?.message ?? String(cause)}`)
+    this.name = 'MediaFailure'
+  }
+  static from(e: unknown): MediaFailure {
+    // rtpengine refusing an SDP is the offer's fault (488); anything else is ours (503).
+    return e instanceof MediaFailure ? e : new MediaFailure(e instanceof RtpengineError ? 488 : 503, e)
+  }
 }
 
 export interface Endpoint {
   /** Request-URI of the party's leg (through the trunk). */
   uri: string
+  /** Max-Forwards for the outgoing INVITE (the incoming one's, decremented). */
+  maxForwards?: number
 }
+
+/**
+ * How long a shutdown waits for a leg to end after our CANCEL or BYE before giving up on it (a
+ * far end that never answers must not hold the process).
+ */
+export const SHUTDOWN_GRACE_MS = 2000
 
 /** One outgoing INVITE's ring: the timeout timer and the means to cancel it. */
 class Ring {
@@ -71,6 +100,14 @@ export class CallSession {
   private maxTimer: ReturnType<typeof setTimeout> | undefined
   private shuttingDown = false
   private callerCanceled = false
+  private media: CallMedia | undefined
+  /** Set when the media plane failed during setup (the answer of a bridge). */
+  private mediaFailure: MediaFailure | undefined
+  private mediaTimer: ReturnType<typeof setInterval> | undefined
+  /** The record's end (after the media statistics are in); hangups run meanwhile. */
+  private closing: Promise<void> = Promise.resolve()
+  /** Answers a still-waiting inbound caller when the call is given up (shutdown bound). */
+  private abandonCaller: (() => void) | undefined
   /** Told once, when the first outgoing INVITE is on its way (post-dial delay). */
   private onInviteSent: (() => void) | undefined
 
@@ -79,8 +116,39 @@ export class CallSession {
     private readonly report: CallReport,
     private readonly limits: SessionLimits,
     private readonly log: Logger,
+    /** Where the call's media is anchored; absent only in unit tests of the signalling rules. */
+    private readonly mediaPlane?: MediaPlane,
   ) {
     this.done = new Promise((r) => (this.resolveDone = r))
+  }
+
+  /** Opens the call's media on rtpengine (throws MediaFailure 503 when none is available). */
+  private openMedia(): CallMedia | undefined {
+    if (!this.mediaPlane) return undefined
+    try {
+      return (this.media = this.mediaPlane.open(this.id))
+    } catch (e) {
+      throw new MediaFailure(503, e)
+    }
+  }
+
+  /** `from`'s offer as the other party is to receive it (unchanged without a media plane). */
+  private async offerFrom(from: Side, sdp: string): Promise<string> {
+    if (!this.media) return sdp
+    try {
+      return await this.media.offer(from, sdp)
+    } catch (e) {
+      throw MediaFailure.from(e)
+    }
+  }
+
+  private async answerFrom(from: Side, sdp: string): Promise<string> {
+    if (!this.media) return sdp
+    try {
+      return await this.media.answer(from, sdp)
+    } catch (e) {
+      throw (this.mediaFailure = MediaFailure.from(e))
+    }
   }
 
   /** Inbound: ring the other party and bridge the caller to it. */
@@ -92,6 +160,7 @@ export class CallSession {
   ): Promise<void> {
     const alreadyCanceled = opts.alreadyCanceled ?? false
     this.onInviteSent = opts.onInviteSent
+    this.abandonCaller = () => invite.abandon(503)
     invite.onCallerCancel(() => {
       this.callerCanceled = true
       this.ring?.abort()
@@ -100,13 +169,27 @@ export class CallSession {
       invite.reject(alreadyCanceled ? 487 : 503)
       return this.finish(alreadyCanceled ? 'canceled' : 'failed', alreadyCanceled ? 'caller_canceled' : 'shutdown')
     }
+    let offer: string | undefined
+    try {
+      this.openMedia()
+      if (this.media) offer = await this.offerFrom('caller', invite.sdp)
+    } catch (e) {
+      return this.refuseForMedia(invite, e)
+    }
+    if (this.callerCanceled || this.shuttingDown) {
+      invite.reject(this.callerCanceled ? 487 : 503)
+      return this.finish(this.callerCanceled ? 'canceled' : 'failed', this.callerCanceled ? 'caller_canceled' : 'shutdown')
+    }
     const ring = (this.ring = new Ring(this.limits.ringTimeoutMs))
     try {
-      const { caller, callee } = await invite.bridge(target.uri, { callingNumber }, this.progress(ring))
+      const media = this.media ? { sdp: offer, answer: (sdp: string) => this.answerFrom('callee', sdp) } : {}
+      const { caller, callee } = await invite.bridge(target.uri, { callingNumber, maxForwards: target.maxForwards, ...media }, this.progress(ring))
       ring.done()
       this.connected(caller, callee)
     } catch (e) {
       ring.done()
+      if (e instanceof CallerGone) return this.finish('canceled', 'caller_canceled (the CANCEL crossed the answer)')
+      if (this.mediaFailure) return this.refuseForMedia(invite, this.mediaFailure)
       const f = SipFailure.from(e)
       const out = classifyFailure({
         leg: 'callee',
@@ -129,6 +212,11 @@ export class CallSession {
   async runOriginate(dialer: Dialer, caller: Endpoint, callee: Endpoint, callingNumber: string, opts: { onInviteSent?: () => void } = {}): Promise<void> {
     this.onInviteSent = opts.onInviteSent
     if (this.shuttingDown) return this.finish('failed', 'shutdown')
+    try {
+      this.openMedia()
+    } catch (e) {
+      return this.finish('failed', `media_unavailable (${(e as Error).message})`)
+    }
     const ringA = (this.ring = new Ring(this.limits.ringTimeoutMs))
     let first: Awaited<ReturnType<Dialer['inviteWithoutOffer']>>
     try {
@@ -143,10 +231,17 @@ export class CallSession {
       return this.finish('failed', 'shutdown')
     }
 
+    let offerForCallee: string
+    try {
+      offerForCallee = await this.offerFrom('caller', first.offer)
+    } catch (e) {
+      await first.abandon()
+      return this.finish('failed', `media_unavailable (${(e as Error).message})`)
+    }
     const ringB = (this.ring = new Ring(this.limits.ringTimeoutMs))
     let second: Awaited<ReturnType<Dialer['invite']>>
     try {
-      second = await dialer.invite(callee.uri, { callingNumber, sdp: first.offer }, this.progress(ringB))
+      second = await dialer.invite(callee.uri, { callingNumber, sdp: offerForCallee }, this.progress(ringB))
     } catch (e) {
       ringB.done()
       // Release the caller, who answered and is waiting: ACK then BYE.
@@ -155,9 +250,16 @@ export class CallSession {
     }
     ringB.done()
 
+    let answerForCaller: string
+    try {
+      answerForCaller = await this.answerFrom('callee', second.answer)
+    } catch (e) {
+      await Promise.all([first.abandon(), second.leg.hangup()])
+      return this.finish('failed', `media_unavailable (${(e as Error).message})`)
+    }
     let callerLeg: SipLeg
     try {
-      callerLeg = await first.ack(second.answer)
+      callerLeg = await first.ack(answerForCaller)
     } catch (e) {
       await second.leg.hangup()
       return this.finish('failed', `caller_ack_failed (${(e as Error).message})`)
@@ -165,12 +267,23 @@ export class CallSession {
     this.connected(callerLeg, second.leg)
   }
 
-  /** Ends the call now (drain timeout, shutdown): cancels a ringing leg, hangs up answered ones. */
-  async shutdown(): Promise<void> {
+  /**
+   * Ends the call now (drain timeout, shutdown): cancels a ringing leg, hangs up answered ones.
+   * Bounded: a far end that answers neither our CANCEL nor our BYE within `graceMs` is given up
+   * on, and the record is closed anyway.
+   */
+  async shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     this.shuttingDown = true
-    if (this.state === 'answered') await this.hangupAll('shutdown')
+    if (this.state === 'answered') void this.hangupAll('shutdown')
     else this.ring?.abort()
-    await this.done
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const ended = await Promise.race([this.done.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))])
+    clearTimeout(timer)
+    if (ended) return
+    this.abandonCaller?.()
+    this.finish('failed', 'shutdown (the far end answered neither CANCEL nor BYE)')
+    await this.closing
+    this.resolveDone()
   }
 
   private progress(ring: Ring): Progress {
@@ -203,28 +316,94 @@ export class CallSession {
   private connected(caller: SipLeg, callee: SipLeg): void {
     this.legs = [caller, callee]
     this.state = 'answered'
-    this.report.answered()
-    caller.onHangup(() => void this.hangupOther('caller_hangup', callee))
-    callee.onHangup(() => void this.hangupOther('callee_hangup', caller))
-    // Re-INVITEs (hold, codec change) pass through to the other party.
-    caller.onReoffer((sdp) => callee.reoffer(sdp))
-    callee.onReoffer((sdp) => caller.reoffer(sdp))
+    // The call counts as answered once the caller ACKs our 200 OK (at once for originate's legs).
+    caller.onAck(() => {
+      if (this.state === 'answered') this.report.answered()
+    })
+    // A caller that hangs up before it ever ACKed our 200 OK never had a call.
+    caller.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : caller.acked ? 'caller_hangup' : 'caller_no_ack', callee, caller.acked ? 'completed' : 'failed'))
+    callee.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : 'callee_hangup', caller))
+    // In-dialog requests pass through to the other party: new offers (hold, codec change) in
+    // re-INVITE or UPDATE and offer requests (re-INVITE without SDP, answer in the ACK), each
+    // offer and answer through rtpengine; INFO (DTMF) as it is.
+    for (const [side, from, to] of [
+      ['caller', caller, callee],
+      ['callee', callee, caller],
+    ] as const) {
+      from.onReoffer((sdp, method) => this.relayOffer(side, sdp, to, method))
+      from.onOfferRequest(() => this.relayOfferRequest(side, to))
+      from.onInfo((info) => to.info(info))
+    }
     this.maxTimer = setTimeout(() => void this.hangupAll('max_duration'), this.limits.maxCallMs)
+    this.watchMedia()
     // A shutdown that raced the answer still ends the call.
     if (this.shuttingDown) void this.hangupAll('shutdown')
   }
 
-  private async hangupOther(reason: string, other: SipLeg): Promise<void> {
+  private async relayOffer(from: Side, sdp: string, to: SipLeg, method: OfferMethod): Promise<string> {
+    const offer = await this.offerFrom(from, sdp)
+    const answer = await to.reoffer(offer, method)
+    return this.answerFrom(from === 'caller' ? 'callee' : 'caller', answer)
+  }
+
+  /**
+   * A re-INVITE without an offer from `side`: the other party is asked for an offer the same way;
+   * its offer reaches `side` through rtpengine, and `side`'s answer (in its ACK) goes back through
+   * rtpengine to the other party's ACK.
+   */
+  private async relayOfferRequest(side: Side, to: SipLeg): Promise<{ offer: string; answer(sdp: string): void }> {
+    const asked = await to.requestOffer()
+    if (!this.media) return asked
+    const offer = await this.offerFrom(side === 'caller' ? 'callee' : 'caller', asked.offer)
+    return {
+      offer,
+      answer: (sdp) => {
+        this.answerFrom(side, sdp).then(
+          (a) => asked.answer(a),
+          (err) => this.log.warn({ call_id: this.id, err }, 'the answer to an offer request could not be anchored'),
+        )
+      },
+    }
+  }
+
+  /** Ends the call when rtpengine saw no packet either way for MEDIA_TIMEOUT_S (or dropped the call). */
+  private watchMedia(): void {
+    const timeout = this.limits.mediaTimeoutMs ?? 0
+    const media = this.media
+    if (!media || timeout <= 0) return
+    const since = Date.now()
+    let checking = false
+    this.mediaTimer = setInterval(
+      async () => {
+        if (checking || this.state !== 'answered') return
+        checking = true
+        try {
+          const last = await media.lastActivity()
+          // Unanswerable (rtpengine unreachable): not proof that media stopped; ask again later.
+          if (last === undefined || this.state !== 'answered') return
+          if (last === 'gone' || Date.now() - Math.max(last, since) >= timeout) {
+            mediaTimeouts.inc()
+            await this.hangupAll('media_timeout')
+          }
+        } finally {
+          checking = false
+        }
+      },
+      Math.max(250, Math.min(10_000, timeout / 4)),
+    )
+  }
+
+  private async hangupOther(reason: string, other: SipLeg, status: EndStatus = 'completed'): Promise<void> {
     if (this.state === 'ended') return
-    this.close('completed', reason)
-    await other.hangup()
+    this.close(status, reason)
+    await Promise.all([other.hangup(), this.closing])
     this.resolveDone()
   }
 
   private async hangupAll(reason: string): Promise<void> {
     if (this.state === 'ended') return
     this.close('completed', reason)
-    await Promise.all(this.legs.map((l) => l.hangup()))
+    await Promise.all([...this.legs.map((l) => l.hangup()), this.closing])
     this.resolveDone()
   }
 
@@ -232,14 +411,30 @@ export class CallSession {
   private finish(status: EndStatus, reason: string): void {
     if (this.state === 'ended') return
     this.close(status, reason)
-    this.resolveDone()
+    void this.closing.then(() => this.resolveDone())
+  }
+
+  /** Refuses the inbound call because the media plane failed (503, or 488 for an SDP rtpengine refused). */
+  private refuseForMedia(invite: InboundInvite, e: unknown): void {
+    const f = MediaFailure.from(e)
+    this.log.warn({ call_id: this.id, err: f.message }, 'call refused: media not anchored')
+    invite.reject(f.status)
+    this.finish('failed', `media_unavailable (${f.message})`)
   }
 
   private close(status: EndStatus, reason: string): void {
     this.state = 'ended'
+    const at = new Date()
     clearTimeout(this.maxTimer)
+    clearInterval(this.mediaTimer)
     this.ring?.done()
-    this.report.ended(status, reason)
     this.log.debug({ call_id: this.id, status, reason }, 'call ended')
+    // Every end path deletes the call in rtpengine; its statistics go on the record.
+    const media = this.media
+    if (!media) return this.report.ended(status, reason, at)
+    this.closing = media.end().then(
+      (summary: MediaSummary | undefined) => this.report.ended(status, reason, at, summary),
+      () => this.report.ended(status, reason, at),
+    )
   }
 }

@@ -11,7 +11,13 @@ export const tenants = identitySchema.table('tenants', {
   name: text('name').notNull(),
   numberSharing: text('number_sharing', { enum: ['exclusive', 'shared'] }).notNull().default('exclusive'),
   rateLimitPerSecond: integer('rate_limit_per_second'),
+  /** Countries the tenant's parties may be in; null = those of its masked numbers. */
+  allowedCountries: text('allowed_countries').array(),
+  /** Sealed (shared/secret-box.ts), never plaintext. */
   webhookSecret: text('webhook_secret').notNull(),
+  /** The secret before the last rotation, sealed; valid until `previous_webhook_secret_expires_at`. */
+  previousWebhookSecret: text('previous_webhook_secret'),
+  previousWebhookSecretExpiresAt: ts('previous_webhook_secret_expires_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })

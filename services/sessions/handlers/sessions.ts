@@ -15,4 +15,5 @@ export function serveSessions(bus: Bus, life: SessionLifecycle, idem: Idempotenc
     return idem.run({ tenantId, key: ctx.idempotencyKey, operation: sessions.complete.subject, request: { session_ref } }, () => life.complete(tenantId, session_ref, ctx))
   })
   bus.serve(sessions.route, (req, ctx) => life.route(req, ctx))
+  bus.serve(sessions.checkDestinations, ({ numbers }, ctx) => life.checkDestinations(requireTenant(ctx), numbers, ctx))
 }
