@@ -129,7 +129,7 @@ export interface paths {
         put?: never;
         /**
          * Create Tenant
-         * @description Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret.
+         * @description Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret. `allowed_countries` lists the countries its sessions' parties may be in (null, the default: the countries of its masked numbers).
          */
         post: operations["create_tenant_admin_v1_tenants_post"];
         delete?: never;
@@ -157,9 +157,29 @@ export interface paths {
         head?: never;
         /**
          * Update Tenant
-         * @description Changes `name`, `number_sharing` or `rate_limit_per_second` (null restores the default limit).
+         * @description Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit) or `allowed_countries` (null: the countries of its masked numbers).
          */
         patch: operations["update_tenant_admin_v1_tenants__tenant_id__patch"];
+        trace?: never;
+    };
+    "/admin/v1/tenants/{tenant_id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint Tenant Api Key
+         * @description Mints an API key for a tenant (e.g. one locked out because its keys expired). The plaintext is shown once; the tenant's audit log records it as created by the operator. Optional `scopes` (default: all) and `expires_in_days`.
+         */
+        post: operations["mint_tenant_api_key_admin_v1_tenants__tenant_id__api_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/sessions": {
@@ -295,7 +315,7 @@ export interface paths {
         };
         /**
          * Get Webhook Secret
-         * @description The secret your state callbacks are signed with. Verify a callback by computing HMAC-SHA256 of `"<t>.<raw body>"` with it and comparing to `v1` in `X-Masking-Signature: t=<unix>,v1=<hex>` (and refuse a `t` far from now).
+         * @description The secret your state callbacks are signed with. Verify a callback by computing HMAC-SHA256 of `"<t>.<raw body>"` with it and comparing to a `v1` in `X-Masking-Signature: t=<unix>,v1=<hex>[,v1=<hex>]` (and refuse a `t` far from now). After a rotation `previous_webhook_secret` stays valid until `previous_expires_at`, and callbacks carry one `v1` per valid secret.
          */
         get: operations["get_webhook_secret_v1_webhook_secret_get"];
         put?: never;
@@ -317,7 +337,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate Webhook Secret
-         * @description Replaces the signing secret at once and returns the new one; callbacks sent from now on are signed with it. A retried rotation rotates again: use the secret from the last answer (or read it with GET).
+         * @description Replaces the signing secret and returns the new one. The one it replaces stays valid for a grace period (24 h by default, `previous_expires_at`): meanwhile every callback carries a `v1=` signature with each, so your receiver can switch over. With the same `Idempotency-Key` a retried rotation rotates once and answers the current secrets.
          */
         post: operations["rotate_webhook_secret_v1_webhook_secret_rotate_post"];
         delete?: never;
@@ -721,6 +741,26 @@ export interface components {
             ended_at: string | null;
             duration_seconds: number | null;
             end_reason: string | null;
+            media: {
+                from_caller: {
+                    /** @description RTP packets rtpengine received from this party */
+                    packets: number;
+                    bytes: number;
+                    packets_lost: number | null;
+                    loss: number | null;
+                    jitter_ms: number | null;
+                    mos: number | null;
+                };
+                from_callee: {
+                    /** @description RTP packets rtpengine received from this party */
+                    packets: number;
+                    bytes: number;
+                    packets_lost: number | null;
+                    loss: number | null;
+                    jitter_ms: number | null;
+                    mos: number | null;
+                };
+            } | null;
         };
         /**
          * @description A page of call records, newest first.
@@ -774,6 +814,26 @@ export interface components {
                 ended_at: string | null;
                 duration_seconds: number | null;
                 end_reason: string | null;
+                media: {
+                    from_caller: {
+                        /** @description RTP packets rtpengine received from this party */
+                        packets: number;
+                        bytes: number;
+                        packets_lost: number | null;
+                        loss: number | null;
+                        jitter_ms: number | null;
+                        mos: number | null;
+                    };
+                    from_callee: {
+                        /** @description RTP packets rtpengine received from this party */
+                        packets: number;
+                        bytes: number;
+                        packets_lost: number | null;
+                        loss: number | null;
+                        jitter_ms: number | null;
+                        mos: number | null;
+                    };
+                } | null;
             }[];
             limit: number;
             offset: number;
@@ -847,6 +907,26 @@ export interface components {
             ended_at: string | null;
             duration_seconds: number | null;
             end_reason: string | null;
+            media: {
+                from_caller: {
+                    /** @description RTP packets rtpengine received from this party */
+                    packets: number;
+                    bytes: number;
+                    packets_lost: number | null;
+                    loss: number | null;
+                    jitter_ms: number | null;
+                    mos: number | null;
+                };
+                from_callee: {
+                    /** @description RTP packets rtpengine received from this party */
+                    packets: number;
+                    bytes: number;
+                    packets_lost: number | null;
+                    loss: number | null;
+                    jitter_ms: number | null;
+                    mos: number | null;
+                };
+            } | null;
             callbacks: {
                 id: string;
                 event: string;
@@ -1052,15 +1132,19 @@ export interface components {
             total: number;
         };
         /**
-         * @description The secret that signs your state callbacks.
+         * @description The secret that signs your state callbacks; after a rotation, also the one it replaced, valid until `previous_expires_at`.
          * @example {
          *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
-         *       "webhook_secret": "whsec_5a0c2f0e9d8b7a6c5e4f3a2b1c0d9e8f"
+         *       "webhook_secret": "whsec_5a0c2f0e9d8b7a6c5e4f3a2b1c0d9e8f",
+         *       "previous_webhook_secret": null,
+         *       "previous_expires_at": null
          *     }
          */
         WebhookSecret: {
             tenant_id: string;
             webhook_secret: string;
+            previous_webhook_secret: string | null;
+            previous_expires_at: string | null;
         };
         /**
          * @description The tenant, its first API key (plaintext shown once) and its webhook signing secret.
@@ -1095,6 +1179,7 @@ export interface components {
                 name: string;
                 number_sharing: "exclusive" | "shared";
                 rate_limit_per_second: number | null;
+                allowed_countries: string[] | null;
                 /**
                  * Format: date-time
                  * @description RFC 3339 UTC
@@ -1139,6 +1224,7 @@ export interface components {
             name: string;
             number_sharing: "exclusive" | "shared";
             rate_limit_per_second: number | null;
+            allowed_countries: string[] | null;
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -1174,6 +1260,7 @@ export interface components {
                 name: string;
                 number_sharing: "exclusive" | "shared";
                 rate_limit_per_second: number | null;
+                allowed_countries: string[] | null;
                 /**
                  * Format: date-time
                  * @description RFC 3339 UTC
@@ -1523,7 +1610,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -1754,7 +1841,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -1955,7 +2042,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -2156,7 +2243,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -2308,7 +2395,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -2430,6 +2517,28 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
             /** @description The request headers are larger than 8 KiB. */
             431: {
                 headers: {
@@ -2456,7 +2565,9 @@ export interface operations {
     create_tenant_admin_v1_tenants_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2467,6 +2578,8 @@ export interface operations {
                     /** @enum {string} */
                     number_sharing?: "exclusive" | "shared";
                     rate_limit_per_second?: number | null;
+                    /** @description Countries the tenant's parties may be in; null = the countries of its masked numbers */
+                    allowed_countries?: string[] | null;
                 };
             };
         };
@@ -2493,6 +2606,27 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
+            409: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "idempotency_key_in_use";
                             message: string;
                             request_id: string;
                         } & {
@@ -2544,7 +2678,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation error: every issue with the input at once. */
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -2554,8 +2688,8 @@ export interface operations {
                     "application/json": {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
-                            /** @constant */
-                            code: "validation_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
                             message: string;
                             request_id: string;
                         } & {
@@ -2569,6 +2703,28 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -2686,6 +2842,28 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
             /** @description The request headers are larger than 8 KiB. */
             431: {
                 headers: {
@@ -2725,6 +2903,8 @@ export interface operations {
                     /** @enum {string} */
                     number_sharing?: "exclusive" | "shared";
                     rate_limit_per_second?: number | null;
+                    /** @description Countries the tenant's parties may be in; null = the countries of its masked numbers */
+                    allowed_countries?: string[] | null;
                 };
             };
         };
@@ -2848,6 +3028,237 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    mint_tenant_api_key_admin_v1_tenants__tenant_id__api_keys_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    label?: string | null;
+                    scopes?: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+                    expires_in_days?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The new key: `api_key` is its plaintext, shown only in this reply. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Missing or invalid operator token (or a tenant API key on an operator route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such tenant (`tenant_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "tenant_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
+            409: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "idempotency_key_in_use";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -2977,7 +3388,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -3251,7 +3662,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -3426,7 +3837,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -3603,7 +4014,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -3867,7 +4278,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -3916,7 +4327,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No SIP server is connected (`sip_unavailable`), or a service is not answering. */
+            /** @description No SIP server is connected (`sip_unavailable`), no media server (rtpengine) answers (`media_unavailable`), or a service is not answering. */
             503: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -3930,7 +4341,7 @@ export interface operations {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
                             /** @enum {string} */
-                            code: "sip_unavailable" | "service_unavailable";
+                            code: "sip_unavailable" | "media_unavailable" | "service_unavailable";
                             message: string;
                             request_id: string;
                         } & {
@@ -4045,7 +4456,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -4220,7 +4631,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -4280,7 +4691,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The secret that signs your state callbacks. */
+            /** @description The secret that signs your state callbacks; after a rotation, also the one it replaced, valid until `previous_expires_at`. */
             200: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -4338,7 +4749,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -4392,13 +4803,15 @@ export interface operations {
     rotate_webhook_secret_v1_webhook_secret_rotate_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The secret that signs your state callbacks. */
+            /** @description The secret that signs your state callbacks; after a rotation, also the one it replaced, valid until `previous_expires_at`. */
             200: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -4456,7 +4869,55 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
+            409: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "idempotency_key_in_use";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The Idempotency-Key was used with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "idempotency_key_reused";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -4609,7 +5070,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Over the rate limit: retry after `Retry-After` seconds. */
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -4733,6 +5194,28 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
             /** @description The request headers are larger than 8 KiB. */
             431: {
                 headers: {
@@ -4759,7 +5242,9 @@ export interface operations {
     import_dids_admin_v1_dids_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4794,6 +5279,27 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
+            409: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "idempotency_key_in_use";
                             message: string;
                             request_id: string;
                         } & {
@@ -4845,7 +5351,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation error: every issue with the input at once. */
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -4855,8 +5361,8 @@ export interface operations {
                     "application/json": {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
-                            /** @constant */
-                            code: "validation_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
                             message: string;
                             request_id: string;
                         } & {
@@ -4870,6 +5376,28 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -4899,7 +5427,9 @@ export interface operations {
     assign_did_admin_v1_dids__e164__assign_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path: {
                 e164: string;
             };
@@ -4965,7 +5495,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Assigned already, or cooling down after a release (`did_not_available`, with `available_at`). */
+            /** @description Assigned already, or cooling down after a release (`did_not_available`, with `available_at`). Or: A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
             409: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -4975,8 +5505,8 @@ export interface operations {
                     "application/json": {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
-                            /** @constant */
-                            code: "did_not_available";
+                            /** @enum {string} */
+                            code: "did_not_available" | "idempotency_key_in_use";
                             message: string;
                             request_id: string;
                         } & {
@@ -5028,7 +5558,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation error: every issue with the input at once. */
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -5038,8 +5568,8 @@ export interface operations {
                     "application/json": {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
-                            /** @constant */
-                            code: "validation_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
                             message: string;
                             request_id: string;
                         } & {
@@ -5053,6 +5583,28 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -5082,7 +5634,9 @@ export interface operations {
     release_did_admin_v1_dids__e164__release_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path: {
                 e164: string;
             };
@@ -5142,7 +5696,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The number is not in a state that allows this (`did_not_assigned`, `did_not_suspended`). */
+            /** @description The number is not in a state that allows this (`did_not_assigned`, `did_not_suspended`). Or: A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
             409: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -5153,7 +5707,7 @@ export interface operations {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
                             /** @enum {string} */
-                            code: "did_not_assigned" | "did_not_suspended";
+                            code: "did_not_assigned" | "did_not_suspended" | "idempotency_key_in_use";
                             message: string;
                             request_id: string;
                         } & {
@@ -5163,7 +5717,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation error: every issue with the input at once. */
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -5173,8 +5727,8 @@ export interface operations {
                     "application/json": {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
-                            /** @constant */
-                            code: "validation_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
                             message: string;
                             request_id: string;
                         } & {
@@ -5188,6 +5742,28 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -5217,7 +5793,9 @@ export interface operations {
     suspend_did_admin_v1_dids__e164__suspend_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path: {
                 e164: string;
             };
@@ -5277,7 +5855,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The number is not in a state that allows this (`did_not_assigned`, `did_not_suspended`). */
+            /** @description The number is not in a state that allows this (`did_not_assigned`, `did_not_suspended`). Or: A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
             409: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -5288,7 +5866,7 @@ export interface operations {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
                             /** @enum {string} */
-                            code: "did_not_assigned" | "did_not_suspended";
+                            code: "did_not_assigned" | "did_not_suspended" | "idempotency_key_in_use";
                             message: string;
                             request_id: string;
                         } & {
@@ -5298,7 +5876,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation error: every issue with the input at once. */
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -5308,8 +5886,8 @@ export interface operations {
                     "application/json": {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
-                            /** @constant */
-                            code: "validation_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
                             message: string;
                             request_id: string;
                         } & {
@@ -5323,6 +5901,28 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
@@ -5352,7 +5952,9 @@ export interface operations {
     resume_did_admin_v1_dids__e164__resume_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path: {
                 e164: string;
             };
@@ -5412,7 +6014,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The number is not in a state that allows this (`did_not_assigned`, `did_not_suspended`). */
+            /** @description The number is not in a state that allows this (`did_not_assigned`, `did_not_suspended`). Or: A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
             409: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -5423,7 +6025,7 @@ export interface operations {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
                             /** @enum {string} */
-                            code: "did_not_assigned" | "did_not_suspended";
+                            code: "did_not_assigned" | "did_not_suspended" | "idempotency_key_in_use";
                             message: string;
                             request_id: string;
                         } & {
@@ -5433,7 +6035,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation error: every issue with the input at once. */
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
             422: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -5443,8 +6045,8 @@ export interface operations {
                     "application/json": {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
-                            /** @constant */
-                            code: "validation_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
                             message: string;
                             request_id: string;
                         } & {
@@ -5458,6 +6060,28 @@ export interface operations {
                             /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
                             type: string;
                         }[] | string;
+                    };
+                };
+            };
+            /** @description Too many requests without a valid credential from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
                     };
                 };
             };
