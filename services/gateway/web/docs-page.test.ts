@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import { gatewayApp } from '../../services/gateway/test-app'
-import { browserMissing, launchBrowser, offlinePage } from '../support/browser'
+import { gatewayApp } from '../test-app'
+import { browserMissing, launchBrowser, offlinePage } from '../../../tests/support/browser'
 
-const skip = browserMissing('tests/browser/docs.test.ts')
+const skip = browserMissing('services/gateway/web/docs-page.test.ts')
 
 describe.skipIf(skip)('browser: /docs offline', () => {
   // The real gateway app on an in-process bus: the page and the document need no other service.
