@@ -2,12 +2,7 @@
  * Loaded before every test file (bunfig.toml). Checks for the real NATS and PostgreSQL once and
  * says what the run uses. Under CI=true both must be there: the suite never falls back in CI.
  */
-import { setDefaultTimeout } from 'bun:test'
 import { IN_CI, NATS_URL, PG_ADMIN_URL, probeInfra } from './infra'
-
-// bun test does not read a timeout from bunfig.toml: without this every test and hook (an e2e
-// beforeAll starting five processes on a busy 2-core machine) gets Bun's 5 s default.
-setDefaultTimeout(30_000)
 
 const g = globalThis as { __maskingInfraReported?: boolean }
 if (!g.__maskingInfraReported) {
