@@ -67,6 +67,10 @@ export const call = {
   ended_at: '2026-12-03T10:07:06Z',
   duration_seconds: 120,
   end_reason: 'hangup',
+  media: {
+    from_caller: { packets: 6000, bytes: 1032000, packets_lost: 3, loss: 0.0005, jitter_ms: 2.1, mos: 4.3 },
+    from_callee: { packets: 5990, bytes: 1030280, packets_lost: 0, loss: 0, jitter_ms: 1.4, mos: 4.4 },
+  },
 }
 
 export const callback = {
@@ -141,6 +145,7 @@ export const tenant = {
   name: 'Acme Rides',
   number_sharing: 'exclusive',
   rate_limit_per_second: null,
+  allowed_countries: ['US'],
   created_at: '2026-12-01T08:00:00Z',
   updated_at: '2026-12-01T08:00:00Z',
 }

@@ -46,7 +46,7 @@ export const responseModels = {
   SessionList: doc(sessions.list.reply, 'A page of sessions, newest first.', list(ex.session)),
   CompletedSession: doc(sessions.complete.reply, 'The session as it now is; `already_ended` when it had ended before.', { ...ex.session, status: 'completed', ended_at: '2026-12-03T10:20:00Z', end_reason: 'completed' }),
   AssignmentList: doc(did.listAssignments.reply, "A page of the tenant's DID assignments.", list(ex.assignment)),
-  OriginatedCall: doc(calls.originate.reply, 'The call record at once (`status: initiated`); the call runs asynchronously.', { call_id: ex.call.id, ...ex.call, status: 'initiated', ringing_at: null, answered_at: null, ended_at: null, duration_seconds: null, end_reason: null }),
+  OriginatedCall: doc(calls.originate.reply, 'The call record at once (`status: initiated`); the call runs asynchronously.', { call_id: ex.call.id, ...ex.call, status: 'initiated', ringing_at: null, answered_at: null, ended_at: null, duration_seconds: null, end_reason: null, media: null }),
   CallList: doc(calls.list.reply, 'A page of call records, newest first.', list(ex.call)),
   Call: doc(calls.get.reply, 'A call record with each of its state-callback deliveries and their attempts.', { ...ex.call, callbacks: [ex.callback] }),
   ApiKeyList: doc(identity.listKeys.reply, "The tenant's API keys, newest first, by prefix only (never the plaintext).", { tenant_id: ex.tenantId, ...list(ex.apiKey) }),
