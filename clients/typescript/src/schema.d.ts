@@ -715,7 +715,8 @@ export interface components {
          *       "answered_at": null,
          *       "ended_at": null,
          *       "duration_seconds": null,
-         *       "end_reason": null
+         *       "end_reason": null,
+         *       "media": null
          *     }
          */
         OriginatedCall: {
@@ -783,7 +784,25 @@ export interface components {
          *           "answered_at": "2026-12-03T10:05:06Z",
          *           "ended_at": "2026-12-03T10:07:06Z",
          *           "duration_seconds": 120,
-         *           "end_reason": "hangup"
+         *           "end_reason": "hangup",
+         *           "media": {
+         *             "from_caller": {
+         *               "packets": 6000,
+         *               "bytes": 1032000,
+         *               "packets_lost": 3,
+         *               "loss": 0.0005,
+         *               "jitter_ms": 2.1,
+         *               "mos": 4.3
+         *             },
+         *             "from_callee": {
+         *               "packets": 5990,
+         *               "bytes": 1030280,
+         *               "packets_lost": 0,
+         *               "loss": 0,
+         *               "jitter_ms": 1.4,
+         *               "mos": 4.4
+         *             }
+         *           }
          *         }
          *       ],
          *       "limit": 50,
@@ -859,6 +878,24 @@ export interface components {
          *       "ended_at": "2026-12-03T10:07:06Z",
          *       "duration_seconds": 120,
          *       "end_reason": "hangup",
+         *       "media": {
+         *         "from_caller": {
+         *           "packets": 6000,
+         *           "bytes": 1032000,
+         *           "packets_lost": 3,
+         *           "loss": 0.0005,
+         *           "jitter_ms": 2.1,
+         *           "mos": 4.3
+         *         },
+         *         "from_callee": {
+         *           "packets": 5990,
+         *           "bytes": 1030280,
+         *           "packets_lost": 0,
+         *           "loss": 0,
+         *           "jitter_ms": 1.4,
+         *           "mos": 4.4
+         *         }
+         *       },
          *       "callbacks": [
          *         {
          *           "id": "cbd_01KBMQ4F2A4B6C8D0E2F4G6H8J",
@@ -1154,6 +1191,9 @@ export interface components {
          *         "name": "Acme Rides",
          *         "number_sharing": "exclusive",
          *         "rate_limit_per_second": null,
+         *         "allowed_countries": [
+         *           "US"
+         *         ],
          *         "created_at": "2026-12-01T08:00:00Z",
          *         "updated_at": "2026-12-01T08:00:00Z"
          *       },
@@ -1215,6 +1255,9 @@ export interface components {
          *       "name": "Acme Rides",
          *       "number_sharing": "exclusive",
          *       "rate_limit_per_second": null,
+         *       "allowed_countries": [
+         *         "US"
+         *       ],
          *       "created_at": "2026-12-01T08:00:00Z",
          *       "updated_at": "2026-12-01T08:00:00Z"
          *     }
@@ -1245,6 +1288,9 @@ export interface components {
          *           "name": "Acme Rides",
          *           "number_sharing": "exclusive",
          *           "rate_limit_per_second": null,
+         *           "allowed_countries": [
+         *             "US"
+         *           ],
          *           "created_at": "2026-12-01T08:00:00Z",
          *           "updated_at": "2026-12-01T08:00:00Z"
          *         }
