@@ -47,6 +47,8 @@ export const ERROR_STATUS = {
   // calls
   call_not_found: 404,
   callback_url_refused: 422,
+  // prompts
+  prompt_not_found: 404,
   call_limit_exceeded: 429,
   // 5xx
   internal_error: 500,

@@ -32,6 +32,13 @@ export const callControlConfig = {
   /** How long a stopping instance waits for live calls to end before hanging them up. */
   SIP_DRAIN_TIMEOUT_S: T.Integer({ default: 30, minimum: 0, maximum: 86400 }),
   CALLBACK_ALLOW_PRIVATE: T.Boolean({ default: false }),
+  /** Where this instance hears rtpengine's DTMF events (rtpengine runs with `--dtmf-log-dest=<this>`); only the RTPENGINE_URLS hosts are believed. */
+  DTMF_EVENTS_LISTEN: checkedString((v) => (/^[A-Za-z0-9.:-]+:\d{1,5}$/.test(v) ? undefined : 'must be host:port'), { default: '127.0.0.1:9124' }),
+  /** PIN entry: seconds for the first digit, and between digits. */
+  PIN_FIRST_DIGIT_S: T.Integer({ default: 10, minimum: 1, maximum: 120 }),
+  PIN_INTER_DIGIT_S: T.Integer({ default: 4, minimum: 1, maximum: 60 }),
+  /** Where prompts are written for rtpengine to play (built-in ones generated under builtin/ at first start); rtpengine must read the same path. */
+  PROMPTS_DIR: T.String({ default: './data/prompts', minLength: 1, description: 'must be a directory path' }),
   /** rtpengine ng addresses (udp:host:port, comma-separated); required with SIP: no call is bridged unanchored. */
   RTPENGINE_URLS: checkedString((v) => problemOf(() => parseRtpengineUrls(v))(), { default: '' }),
   /** Bound on each rtpengine request; an instance that misses it is marked down until it answers ping. */

@@ -15,6 +15,9 @@ import { WebhookSecrets } from './callbacks/webhook-secrets'
 import { callControlConfig, checkSipConfig } from './config'
 import { idempotencyKeys } from './db/schema'
 import { serveCalls } from './handlers/calls'
+import { servePrompts } from './handlers/prompts'
+import { PromptStore } from './prompts/prompt-store'
+import { ensureBuiltinPrompts, type BuiltinPromptName, type PromptFile } from '../../shared/prompts/builtin'
 import { countLiveCallsWith } from './metrics'
 import { SipAgent } from './sip/agent'
 import { CallRegistry } from './sip/call-registry'
@@ -25,6 +28,13 @@ import { StaleCallSweeper } from './stale-calls'
 import { hostname } from 'node:os'
 import { recoverMedia, RtpengineMediaPlane } from '../../shared/media/call-media'
 import { parseRtpengineUrls, RtpenginePool } from '../../shared/media/rtpengine-pool'
+import { DtmfListener } from '../../shared/media/dtmf-events'
+import { parseNgUrl } from '../../shared/media/rtpengine-client'
+
+const splitHostPort = (v: string): [string, number] => {
+  const i = v.lastIndexOf(':')
+  return [v.slice(0, i), Number(v.slice(i + 1))]
+}
 
 export const callControlService: ServiceDefinition<typeof callControlConfig> = {
   name: 'call-control',
@@ -45,6 +55,23 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     const recorder = { db, bus, log, writer }
     const idempotency = new IdempotencyStore(db, idempotencyKeys)
 
+    let builtin = new Map<BuiltinPromptName, PromptFile>()
+    try {
+      builtin = await ensureBuiltinPrompts(config.PROMPTS_DIR)
+    } catch (e) {
+      // The API still works; calls that would hear a built-in prompt get today's SIP refusals instead.
+      log.error({ err: (e as Error).message }, 'built-in prompts unavailable (install espeak-ng and sox)')
+    }
+    const promptStore = new PromptStore(db, config.PROMPTS_DIR, builtin)
+    servePrompts(bus, promptStore, idempotency)
+    // A deleted prompt's audio outlives any call that could still be playing it.
+    const purgeGraceMs = limits.maxCallMs + 2 * limits.ringTimeoutMs + 300_000
+    const purgeTimer = setInterval(() => {
+      promptStore.purge(new Date(Date.now() - purgeGraceMs)).catch((e) => log.warn({ err: (e as Error).message }, 'prompt purge failed'))
+    }, 600_000)
+    purgeTimer.unref?.()
+
+    let digits: DtmfListener | undefined
     const callLimits = new TenantCallLimits({ maxConcurrent: config.TENANT_MAX_CONCURRENT_CALLS, perMinute: config.TENANT_MAX_CALLS_PER_MINUTE })
     let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool } | undefined
     if (config.DRACHTIO_HOST) {
@@ -56,6 +83,15 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       await recoverMedia(pool, instanceId, (id) => registry.has(id), log)
       if (!pool.ready) log.warn('no rtpengine answers ping: calls are refused with 503 until one does')
       const media = new RtpengineMediaPlane(pool, instanceId, log)
+      const [dtmfHost, dtmfPort] = splitHostPort(config.DTMF_EVENTS_LISTEN)
+      const rtpengineHosts = parseRtpengineUrls(config.RTPENGINE_URLS).map((u) => parseNgUrl(u).host)
+      try {
+        digits = await DtmfListener.start(dtmfHost, dtmfPort, rtpengineHosts, log)
+      } catch (e) {
+        // Calls still work; only PIN entry does not (PIN numbers answer 480 until this is fixed).
+        log.error({ err: (e as Error).message, listen: config.DTMF_EVENTS_LISTEN }, 'cannot listen for DTMF events: PIN sessions are unavailable')
+      }
+      const pinTiming = { attempts: 3, firstDigitMs: config.PIN_FIRST_DIGIT_S * 1000, interDigitMs: config.PIN_INTER_DIGIT_S * 1000 }
       const trunk = parseTrunk(config.SIP_OUTBOUND_TRUNK!)
       const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
       if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
@@ -69,7 +105,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         trusted,
         auth,
         draining: () => registry.draining,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth, media }),
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth, media, prompts: promptStore, digits, pinTiming }),
       })
       agent.start()
       sip = { agent, trunk, media, pool }
@@ -92,6 +128,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
 
     let stopping: Promise<void> | undefined
     return {
+      prompts: promptStore,
       async ready(): Promise<Record<string, boolean>> {
         return sip ? { sip: sip.agent.connected, rtpengine: sip.pool.ready } : {}
       },
@@ -99,10 +136,12 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         stopping ??= (async () => {
           // Originate requests go to the other instances from here on (this one leaves the queue
           // group); new inbound calls are refused; live ones get the drain bound, then are hung up.
+          clearInterval(purgeTimer)
           await served.stopOriginate()
           const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
           if (drained.waitedFor) log.info(drained, 'drained live calls')
           sip?.agent.stop()
+          digits?.close()
           sip?.pool.stop()
           await sweeper.stop()
           await writer.drain()

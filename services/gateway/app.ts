@@ -17,7 +17,9 @@ import { apiKeyRoutes } from './routes/api-keys'
 import { callRoutes } from './routes/calls'
 import { didRoutes } from './routes/dids'
 import { healthRoutes } from './routes/health'
+import { promptRoutes } from './routes/prompts'
 import { sessionRoutes } from './routes/sessions'
+import { settingsRoutes } from './routes/settings'
 import { webhookSecretRoutes } from './routes/webhook-secret'
 import type { RouteSchemas } from './validation'
 import { scalarPageOptions, webUi } from './web'
@@ -62,6 +64,8 @@ export function createGatewayApp(deps: GatewayDeps) {
     .use(apiKeyRoutes(access))
     .use(adminTenantRoutes(access))
     .use(sessionRoutes(access))
+    .use(promptRoutes(access))
+    .use(settingsRoutes(access))
     .use(callRoutes(access))
     .use(webhookSecretRoutes(access))
     .use(didRoutes(access))

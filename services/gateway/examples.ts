@@ -23,7 +23,29 @@ export const session = {
   expires_at: '2026-12-03T11:30:00Z',
   ended_at: null,
   end_reason: null,
+  pin_required: false,
+  pin_length: null,
+  driver_pin: null,
+  customer_pin: null,
+  call_time_limit_seconds: null,
+  ring_timeout_seconds: null,
+  greeting_prompt: null,
 }
+
+export const pinSession = { ...session, pin_required: true, pin_length: 6, driver_pin: '482913', customer_pin: '730164', call_time_limit_seconds: 900, greeting_prompt: 'builtin:connecting' }
+
+export const prompt = {
+  id: 'prm_01KBMQ5C2D4E6F8G0H2J4K6M8N',
+  tenant_id: tenantId,
+  name: 'trip-ended',
+  encoding: 'pcm16',
+  sample_rate: 8000,
+  duration_ms: 2400,
+  size_bytes: 38444,
+  created_at: '2026-12-03T09:00:00Z',
+}
+
+export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id, unmatched_callback_url: 'https://example.com/unmatched-calls' }
 
 export const assignment = {
   id: assignmentId,
@@ -145,6 +167,9 @@ export const tenant = {
   name: 'Acme Rides',
   number_sharing: 'exclusive',
   rate_limit_per_second: null,
+  no_session_prompt: null,
+  not_a_party_prompt: null,
+  unmatched_callback_url: null,
   allowed_countries: ['US'],
   created_at: '2026-12-01T08:00:00Z',
   updated_at: '2026-12-01T08:00:00Z',

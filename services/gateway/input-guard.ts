@@ -19,11 +19,56 @@ export class RawBody {
 }
 
 /**
+ * A raw upload (`audio/wav` and the like), read up to MAX_UPLOAD_BYTES; `overLimit` when there was
+ * more (not read further). Only routes that take one accept it (`uploadOf`); elsewhere it is a 415.
+ */
+export class RawBytes {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly overLimit: false | string,
+  ) {}
+}
+
+/** The largest upload any route takes (prompt WAVs). */
+export const MAX_UPLOAD_BYTES = 512 * 1024
+export const UPLOAD_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'application/octet-stream']
+
+async function readBytes(request: Request): Promise<RawBytes> {
+  const declared = Number(request.headers.get('content-length') ?? 0)
+  if (declared > MAX_UPLOAD_BYTES) return new RawBytes(new Uint8Array(), String(declared))
+  const chunks: Uint8Array[] = []
+  let total = 0
+  const reader = request.body?.getReader()
+  for (;;) {
+    const r = await reader?.read()
+    if (!r || r.done) break
+    total += r.value.byteLength
+    if (total > MAX_UPLOAD_BYTES) {
+      await reader!.cancel().catch(() => {})
+      return new RawBytes(new Uint8Array(), `more than ${MAX_UPLOAD_BYTES}`)
+    }
+    chunks.push(r.value)
+  }
+  return new RawBytes(Buffer.concat(chunks), false)
+}
+
+/** The upload of a route that takes one: its bytes, or a 422 naming the size (after access was checked), or 415 for anything else. */
+export function uploadOf(body: unknown, maxBytes: number): Uint8Array {
+  if (!(body instanceof RawBytes)) throw new AppError('unsupported_media_type', `send the file as the body with Content-Type: ${UPLOAD_TYPES[0]}`)
+  const size = body.overLimit || (body.bytes.length > maxBytes ? String(body.bytes.length) : false)
+  if (size) throw validationError([{ loc: ['body', 'size'], msg: `the file is ${size} bytes; at most ${maxBytes} bytes are accepted`, type: 'prompt_size' }])
+  return body.bytes
+}
+
+/**
  * Elysia `onParse` hook: read at most 64 KiB, streaming, and stop there. Bun's own body limit is
  * set far above this (service.ts) because Bun answers it with an empty 413 of its own; ours has
- * the documented shape and never holds more than 64 KiB of a body.
+ * the documented shape and never holds more than 64 KiB of a body. An upload (RawBytes) is read
+ * the same way up to MAX_UPLOAD_BYTES.
  */
-export async function readBody({ request }: { request: Request }): Promise<RawBody> {
+export async function readBody({ request }: { request: Request }): Promise<RawBody | RawBytes> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (UPLOAD_TYPES.includes(type)) return readBytes(request)
   if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) throw tooLarge()
   if (!request.body) return new RawBody('')
   const reader = request.body.getReader()
@@ -99,7 +144,11 @@ interface GuardedContext {
   params: Record<string, string>
   query: Record<string, unknown>
   request: Request
+  route?: string
 }
+
+/** The routes that take an upload (RawBytes) as their body. */
+export const UPLOAD_ROUTES = new Set(['POST /v1/prompts'])
 
 /** Decodes the body in place and refuses NUL and over-deep input (throws a 422). */
 export function guardInput(c: GuardedContext): void {
@@ -107,6 +156,8 @@ export function guardInput(c: GuardedContext): void {
   if (c.body instanceof RawBody) {
     c.body = decode(c.body, c.request.headers.get('content-type'))
     walk(c.body, ['body'], issues)
+  } else if (c.body instanceof RawBytes) {
+    if (!UPLOAD_ROUTES.has(`${c.request.method} ${c.route}`)) throw new AppError('unsupported_media_type', 'send the body as JSON (Content-Type: application/json)')
   } else if (Number(c.request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) {
     throw tooLarge()
   }

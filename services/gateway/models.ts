@@ -7,7 +7,7 @@ import { Type as T, type TSchema } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import { calls } from '../../shared/contracts/calls'
 import { did } from '../../shared/contracts/did'
-import { identity } from '../../shared/contracts/identity'
+import { identity, TenantSettingsView } from '../../shared/contracts/identity'
 import { sessions } from '../../shared/contracts/sessions'
 import * as ex from './examples'
 
@@ -42,9 +42,13 @@ export const responseModels = {
     },
     { description: 'A service is not answering: which one, in `services`.', examples: [{ ...ex.health, status: 'degraded', services: { ...ex.health.services, sessions: 'unavailable' } }] },
   ),
-  Session: doc(sessions.create.reply, 'A session: two parties and the masked number that connects them.', ex.session),
+  Session: doc(sessions.create.reply, 'A session: two parties and the masked number that connects them (a PIN session also carries one PIN per party).', ex.pinSession),
   SessionList: doc(sessions.list.reply, 'A page of sessions, newest first.', list(ex.session)),
   CompletedSession: doc(sessions.complete.reply, 'The session as it now is; `already_ended` when it had ended before.', { ...ex.session, status: 'completed', ended_at: '2026-12-03T10:20:00Z', end_reason: 'completed' }),
+  Prompt: doc(calls.createPrompt.reply, 'One of your prompts (its audio is not returned).', ex.prompt),
+  PromptList: doc(calls.listPrompts.reply, 'A page of your prompts, newest first.', list(ex.prompt)),
+  DeletedPrompt: doc(calls.deletePrompt.reply, 'The prompt is gone for new calls; calls already playing it finish.', { id: ex.prompt.id, deleted: true }),
+  Settings: doc(TenantSettingsView, 'What callers hear when they cannot be bridged (null = the SIP refusal).', ex.settings),
   AssignmentList: doc(did.listAssignments.reply, "A page of the tenant's DID assignments.", list(ex.assignment)),
   OriginatedCall: doc(calls.originate.reply, 'The call record at once (`status: initiated`); the call runs asynchronously.', { call_id: ex.call.id, ...ex.call, status: 'initiated', ringing_at: null, answered_at: null, ended_at: null, duration_seconds: null, end_reason: null, media: null }),
   CallList: doc(calls.list.reply, 'A page of call records, newest first.', list(ex.call)),

@@ -33,6 +33,7 @@ export const documentation = {
   servers: [{ url: 'http://127.0.0.1:8080', description: 'All-in-one (`bun start`) or a local gateway' }],
   tags: [
     { name: 'sessions', description: 'Sessions: two parties and the masked number that connects them.' },
+    { name: 'prompts', description: 'Announcements: your uploaded prompts, and what callers hear when they cannot be bridged.' },
     { name: 'calls', description: 'Originate calls and read call records with their state callbacks.' },
     { name: 'numbers', description: 'The masked numbers (DIDs) assigned to your tenant.' },
     { name: 'api-keys', description: 'Your API keys (create, rotate, revoke) and their audit log.' },

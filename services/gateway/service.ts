@@ -13,6 +13,7 @@ import { UsageGossip } from './usage-gossip'
 
 const BUN_BODY_LIMIT = 2 ** 31 - 1
 
+
 export const gatewayConfig = {
   ADMIN_TOKEN: T.Optional(T.String({ minLength: 16, description: 'must be at least 16 characters' })),
   RATE_LIMIT_PER_SECOND: T.Integer({ default: 20, minimum: 1, maximum: 100000 }),

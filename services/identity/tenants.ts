@@ -20,6 +20,9 @@ export function toTenant(r: TenantRow): Tenant {
     name: r.name,
     number_sharing: r.numberSharing,
     rate_limit_per_second: r.rateLimitPerSecond,
+    no_session_prompt: r.noSessionPrompt,
+    not_a_party_prompt: r.notAPartyPrompt,
+    unmatched_callback_url: r.unmatchedCallbackUrl,
     allowed_countries: r.allowedCountries ?? null,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
@@ -83,6 +86,9 @@ export async function updateTenant(db: Db, tenantId: string, patch: Static<typeo
   if (patch.name !== undefined) set.name = patch.name
   if (patch.number_sharing !== undefined) set.numberSharing = patch.number_sharing
   if (patch.rate_limit_per_second !== undefined) set.rateLimitPerSecond = patch.rate_limit_per_second
+  if (patch.no_session_prompt !== undefined) set.noSessionPrompt = patch.no_session_prompt
+  if (patch.not_a_party_prompt !== undefined) set.notAPartyPrompt = patch.not_a_party_prompt
+  if (patch.unmatched_callback_url !== undefined) set.unmatchedCallbackUrl = patch.unmatched_callback_url
   if (patch.allowed_countries !== undefined) set.allowedCountries = checkCountries(patch.allowed_countries)
   const [r] = await db
     .update(tenants)

@@ -1,10 +1,10 @@
 /**
- * A tenant's settings that sessions applies (number sharing, allowed countries), from identity
- * (`identity.tenant.get`), cached briefly and dropped as soon as `identity.tenant.updated` says
- * they changed.
+ * A tenant's settings that sessions applies (number sharing, allowed countries, what unmatched
+ * callers hear), from identity (`identity.tenant.get`), cached briefly and dropped as soon as
+ * `identity.tenant.updated` says they changed.
  */
 import type { Bus } from '../../shared/bus/bus'
-import { identity } from '../../shared/contracts/identity'
+import { identity, type Tenant } from '../../shared/contracts/identity'
 
 export type NumberSharing = 'exclusive' | 'shared'
 
@@ -15,8 +15,8 @@ export interface TenantPolicy {
 }
 
 export class TenantSettings {
-  private readonly cache = new Map<string, { policy: TenantPolicy; at: number }>()
-  private readonly inflight = new Map<string, Promise<TenantPolicy>>()
+  private readonly cache = new Map<string, { tenant: Tenant; at: number }>()
+  private readonly inflight = new Map<string, Promise<Tenant>>()
   /** Bumped on invalidation, so a fetch that overlapped a change is not cached. */
   private generation = 0
 
@@ -26,21 +26,32 @@ export class TenantSettings {
   ) {}
 
   async sharing(tenantId: string, requestId = ''): Promise<NumberSharing> {
-    return (await this.of(tenantId, requestId)).sharing
+    return (await this.tenant(tenantId, requestId)).number_sharing
+  }
+
+  /** What the tenant wants for a caller it cannot bridge: a prompt (else the SIP refusal) and a callback URL (else none). */
+  async unmatched(tenantId: string, reason: 'no_session' | 'unknown_caller' | 'wrong_pin', requestId = ''): Promise<{ prompt: string | null; callbackUrl: string | null }> {
+    const t = await this.tenant(tenantId, requestId)
+    const prompt = reason === 'no_session' ? t.no_session_prompt : reason === 'unknown_caller' ? t.not_a_party_prompt : 'builtin:wrong_pin'
+    return { prompt: prompt ?? null, callbackUrl: t.unmatched_callback_url ?? null }
   }
 
   async of(tenantId: string, requestId = ''): Promise<TenantPolicy> {
+    const t = await this.tenant(tenantId, requestId)
+    return { sharing: t.number_sharing, allowedCountries: t.allowed_countries }
+  }
+
+  private async tenant(tenantId: string, requestId: string): Promise<Tenant> {
     const hit = this.cache.get(tenantId)
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.policy
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.tenant
     let p = this.inflight.get(tenantId)
     if (!p) {
       const gen = this.generation
       p = this.bus
         .request(identity.getTenant, { tenant_id: tenantId }, { requestId })
         .then((t) => {
-          const policy: TenantPolicy = { sharing: t.number_sharing, allowedCountries: t.allowed_countries }
-          if (gen === this.generation) this.cache.set(tenantId, { policy, at: Date.now() })
-          return policy
+          if (gen === this.generation) this.cache.set(tenantId, { tenant: t, at: Date.now() })
+          return t
         })
         .finally(() => this.inflight.delete(tenantId))
       this.inflight.set(tenantId, p)

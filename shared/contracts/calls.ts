@@ -4,7 +4,7 @@
  */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Empty, listOf, Nullable, NullableTimestamp, Ping, Timestamp } from './common'
+import { Empty, listOf, Nullable, NullableTimestamp, Page, Ping, Timestamp } from './common'
 import { Party } from './sessions'
 
 export const CALL_STATUSES = ['initiated', 'ringing', 'answered', 'completed', 'busy', 'no_answer', 'failed', 'canceled'] as const
@@ -48,13 +48,14 @@ export type CallMediaStats = Static<typeof CallMediaStats>
 export const CallRecord = T.Object({
   id: T.String(),
   tenant_id: T.String(),
-  session_id: T.String(),
+  /** Null for an unmatched call: the caller matched no session (or typed no valid PIN), heard a prompt and was hung up. */
+  session_id: Nullable(T.String()),
   direction: CallDirection,
   status: CallStatusSchema,
-  from_party: Party,
-  to_party: Party,
+  from_party: Nullable(Party),
+  to_party: Nullable(Party),
   from_phone: T.String(),
-  to_phone: T.String(),
+  to_phone: Nullable(T.String()),
   masked_e164: T.String(),
   bill_id: Nullable(T.String()),
   created_at: Timestamp,
@@ -120,11 +121,41 @@ export const CallListQuery = T.Object({
   status: T.Optional(T.Union([CallStatusSchema, T.Literal('all')])),
 })
 
+/** A tenant's uploaded prompt (its audio is not in this view). */
+export const Prompt = T.Object({
+  id: T.String(),
+  tenant_id: T.String(),
+  name: T.String(),
+  /** `pcm16` or `mulaw`. */
+  encoding: T.String(),
+  sample_rate: T.Integer(),
+  duration_ms: T.Integer(),
+  size_bytes: T.Integer(),
+  created_at: Timestamp,
+})
+export type Prompt = Static<typeof Prompt>
+
+/** An upload as it travels to call-control: the WAV's bytes, base64 (the gateway bounds its size first). */
+export const PromptUpload = T.Object({
+  name: T.String({ minLength: 1, maxLength: 80 }),
+  audio_base64: T.String({ maxLength: 800_000 }),
+})
+
+const PromptRefParam = T.Object({ prompt_id: T.String({ maxLength: 64 }) })
+
+/** A call the platform answered only to tell the caller it cannot be bridged (per-tenant prompt), for the `call.unmatched` callback. */
+export const UnmatchedReason = T.Union([T.Literal('no_session'), T.Literal('unknown_caller'), T.Literal('wrong_pin')])
+
 export const calls = {
   ping: request('calls.health.ping', Empty, Ping),
   originate: request('calls.call.originate', OriginateInput, OriginateReply),
   get: request('calls.call.get', T.Object({ call_id: T.String({ maxLength: 64 }) }), CallWithCallbacks),
   list: request('calls.call.list', CallListQuery, listOf(CallRecord)),
+  // tenant prompts (tenant from the `tenant-id` header)
+  createPrompt: request('calls.prompt.create', PromptUpload, Prompt),
+  listPrompts: request('calls.prompt.list', Page, listOf(Prompt)),
+  getPrompt: request('calls.prompt.get', PromptRefParam, Prompt),
+  deletePrompt: request('calls.prompt.delete', PromptRefParam, T.Object({ id: T.String(), deleted: T.Literal(true) })),
 }
 
 /** `calls.call.<status>`: one event per state change, carrying the record as it now is. */

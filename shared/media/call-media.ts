@@ -38,7 +38,38 @@ export interface CallMedia {
   lastActivity(): Promise<number | 'gone' | undefined>
   /** Deletes the call in rtpengine (once) and resolves with its statistics, if rtpengine gave any. */
   end(): Promise<MediaSummary | undefined>
+  /** rtpengine's call-id for this call (DTMF events name it). */
+  readonly mediaCallId: string
+  /** Plays a WAV to `to`; resolves with its duration in ms once rtpengine started it (the end is ours to time). */
+  play(to: Side, file: string): Promise<number>
+  /** Stops a prompt playing to `to` (nothing when none plays). */
+  stopPlay(to: Side): Promise<void>
+  /** Drops (or again forwards) the media `from` sends: the other party hears nothing of it meanwhile. */
+  blockMedia(from: Side, on: boolean): Promise<void>
+  /** Drops (or again forwards) the RFC 4733 digits `from` sends; they are still reported as DTMF events. */
+  blockDtmf(from: Side, on: boolean): Promise<void>
 }
+
+/**
+ * An answer for the callee side before any callee exists (a prompt or PIN entry first): rtpengine
+ * answers the caller from its own port and sends nothing anywhere useful (the discard port on
+ * loopback). The real callee's answer replaces it later under the same tag (port latching keeps
+ * the caller's port, so the caller needs no re-INVITE).
+ */
+export const PLACEHOLDER_SDP = [
+  'v=0',
+  'o=- 1 1 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 9 RTP/AVP 0 8 101',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-16',
+  'a=sendrecv',
+  '',
+].join('\r\n')
 
 /** Opens a call's media on a healthy instance; throws MediaUnavailable when there is none. */
 export interface MediaPlane {
@@ -85,9 +116,31 @@ class RtpengineCallMedia implements CallMedia {
     private readonly log: Logger,
   ) {}
 
+  get mediaCallId(): string {
+    return this.callId
+  }
+
+  async play(to: Side, file: string): Promise<number> {
+    const r = await this.call('play media', () => this.instance.client.playMedia({ 'call-id': this.callId, 'from-tag': to, file }))
+    return Number(r.duration ?? 0)
+  }
+
+  async stopPlay(to: Side): Promise<void> {
+    await this.call('stop media', () => this.instance.client.stopMedia({ 'call-id': this.callId, 'from-tag': to })).catch(() => undefined)
+  }
+
+  async blockMedia(from: Side, on: boolean): Promise<void> {
+    await this.call(on ? 'block media' : 'unblock media', () => this.instance.client.blockMedia({ 'call-id': this.callId, 'from-tag': from }, on))
+  }
+
+  async blockDtmf(from: Side, on: boolean): Promise<void> {
+    await this.call(on ? 'block DTMF' : 'unblock DTMF', () => this.instance.client.blockDtmf({ 'call-id': this.callId, 'from-tag': from }, on))
+  }
+
   async offer(from: Side, sdp: string): Promise<string> {
     const first = !this.offered
     this.offered = true
+    const tried = new Set<RtpengineInstance>()
     for (;;) {
       try {
         const r = await this.call('offer', () =>
@@ -96,8 +149,9 @@ class RtpengineCallMedia implements CallMedia {
         return this.shown[other(from)].present(r.sdp)
       } catch (e) {
         // A call not anchored yet moves to another healthy instance when its first one does not
-        // answer (the failure marked that one down); once anchored, a call stays where it is.
-        const next = first && e instanceof RtpengineUnavailable ? this.pool.healthy().find((i) => i !== this.instance) : undefined
+        // answer; once anchored, a call stays where it is.
+        tried.add(this.instance)
+        const next = first && e instanceof RtpengineUnavailable ? this.pool.healthy().find((i) => !tried.has(i)) : undefined
         if (!next) throw e
         this.log.warn({ from: this.instance.name, to: next.name, media_call_id: this.callId }, 'rtpengine did not answer; anchoring the new call elsewhere')
         this.instance.calls--
@@ -154,6 +208,7 @@ class RtpengineCallMedia implements CallMedia {
     try {
       const r = await run()
       mediaRequests.observe({ command, outcome: 'ok' }, (performance.now() - started) / 1000)
+      this.pool.succeeded(this.instance)
       return r
     } catch (e) {
       mediaRequests.observe({ command, outcome: e instanceof RtpengineUnavailable ? 'timeout' : 'error' }, (performance.now() - started) / 1000)

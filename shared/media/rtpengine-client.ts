@@ -139,6 +139,25 @@ export class RtpengineClient {
     return this.send('query', opts) as Promise<Reply & CallStats>
   }
 
+  /** Plays a file to the party `from-tag` names; the reply's `duration` is its length in ms (no event marks the end). */
+  playMedia(opts: { 'call-id': string; 'from-tag': string; file: string; [k: string]: unknown }): Promise<Reply & { duration?: number }> {
+    return this.send('playMedia', opts) as Promise<Reply & { duration?: number }>
+  }
+
+  stopMedia(opts: { 'call-id': string; 'from-tag': string }): Promise<Reply> {
+    return this.send('stopMedia', opts)
+  }
+
+  /** Drops the media `from-tag` sends (the other party hears nothing from it) until unblocked. */
+  blockMedia(opts: { 'call-id': string; 'from-tag': string }, on: boolean): Promise<Reply> {
+    return this.send(on ? 'blockMedia' : 'unblockMedia', opts)
+  }
+
+  /** Drops the RFC 4733 events `from-tag` sends (default `drop` mode), still reporting them to `--dtmf-log-dest`. */
+  blockDtmf(opts: { 'call-id': string; 'from-tag': string }, on: boolean): Promise<Reply> {
+    return this.send(on ? 'blockDTMF' : 'unblockDTMF', opts)
+  }
+
   /** The call-ids rtpengine holds. */
   async list(limit = 100_000): Promise<string[]> {
     const r = await this.send('list', { limit })

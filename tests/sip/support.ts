@@ -285,6 +285,7 @@ export async function optionalSipEnv(): Promise<{ env: Record<string, string>; s
       DRACHTIO_SECRET: dr.secret,
       SIP_OUTBOUND_TRUNK: `127.0.0.1:${await freeUdpPort()}`,
       SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+      DTMF_EVENTS_LISTEN: '127.0.0.1:0',
       RING_TIMEOUT_S: '3',
       SIP_DRAIN_TIMEOUT_S: '2',
     },
@@ -323,6 +324,8 @@ export async function startSipPlatform(label: string, services: ServiceDefinitio
     DRACHTIO_SECRET: dr.secret,
     SIP_OUTBOUND_TRUNK: `127.0.0.1:${trunkPort}`,
     SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+    // A port of its own (rtpengine's --dtmf-log-dest must name it where DTMF matters).
+    DTMF_EVENTS_LISTEN: '127.0.0.1:0',
     ...env,
   })
   const cc = tp.platform.running.get('call-control')!

@@ -13,15 +13,16 @@ export const calls = callsSchema.table(
   {
     id: text('id').primaryKey(),
     tenantId: text('tenant_id').notNull(),
-    sessionId: text('session_id').notNull(),
+    /** Null for an unmatched call (no session: the caller heard the tenant's prompt and was hung up). */
+    sessionId: text('session_id'),
     /** The session's order id at call time, for callback payloads. */
     orderId: text('order_id'),
     direction: text('direction', { enum: ['inbound', 'originate'] }).notNull(),
     status: text('status', { enum: CALL_STATUSES }).notNull(),
-    fromParty: text('from_party', { enum: ['driver', 'customer'] }).notNull(),
-    toParty: text('to_party', { enum: ['driver', 'customer'] }).notNull(),
+    fromParty: text('from_party', { enum: ['driver', 'customer'] }),
+    toParty: text('to_party', { enum: ['driver', 'customer'] }),
     fromPhone: text('from_phone').notNull(),
-    toPhone: text('to_phone').notNull(),
+    toPhone: text('to_phone'),
     maskedE164: text('masked_e164').notNull(),
     billId: text('bill_id'),
     /** Where state callbacks go (originate only), and which events. */
@@ -76,6 +77,29 @@ export const callbackDeliveries = callsSchema.table(
     uniqueIndex('callback_deliveries_call_seq_idx').on(t.callId, t.sequence),
     index('callback_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
   ],
+)
+
+/**
+ * Tenants' uploaded prompts. The audio is kept here (base64 of the validated WAV) so every
+ * call-control instance can write it where rtpengine reads it. A deleted prompt is only marked
+ * (`deleted_at`): no new call picks it, and its audio stays until no live call can still be
+ * playing it (`PromptStore.purge`).
+ */
+export const prompts = callsSchema.table(
+  'prompts',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    encoding: text('encoding').notNull(),
+    sampleRate: integer('sample_rate').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    audioBase64: text('audio_base64').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('prompts_tenant_idx').on(t.tenantId, t.id)],
 )
 
 /** `Idempotency-Key` records of originate requests (shared/idempotency.ts). */

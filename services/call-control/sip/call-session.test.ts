@@ -125,6 +125,12 @@ class FakeInvite implements InboundInvite {
   reject(status: number) {
     this.rejected.push(status)
   }
+  answeredWith: string[] = []
+  readonly callerLeg = new FakeLeg('in-1', [])
+  async answer(sdp: string) {
+    this.answeredWith.push(sdp)
+    return this.callerLeg
+  }
   abandon(status: number) {
     this.rejected.push(status)
   }
@@ -543,6 +549,22 @@ class FakeMedia implements CallMedia, MediaPlane {
   async lastActivity() {
     return this.activity
   }
+  readonly mediaCallId = 'fake-media-call'
+  /** Duration each prompt reports (ms). */
+  promptMs = 50
+  async play(to: Side, file: string) {
+    this.log.push(`play ${to}: ${file}`)
+    return this.promptMs
+  }
+  async stopPlay(to: Side) {
+    this.log.push(`stop ${to}`)
+  }
+  async blockMedia(from: Side, on: boolean) {
+    this.log.push(`${on ? 'block' : 'unblock'} media ${from}`)
+  }
+  async blockDtmf(from: Side, on: boolean) {
+    this.log.push(`${on ? 'block' : 'unblock'} dtmf ${from}`)
+  }
   async end() {
     this.ends++
     return { from_caller: { packets: 1, bytes: 172, packets_lost: null, loss: null, jitter_ms: null, mos: null }, from_callee: { packets: 2, bytes: 344, packets_lost: null, loss: null, jitter_ms: null, mos: null } }
@@ -702,4 +724,112 @@ describe('call session: media anchoring', () => {
       expect({ end, ends: m.ends }).toEqual({ end, ends: 1 })
     }
   })
+})
+
+/** Digits the test types, as rtpengine's DTMF events would deliver them. */
+class FakeDigits {
+  private cb: ((digit: string, tag: string) => void) | undefined
+  subscribedTo: string | undefined
+  subscribe(id: string, cb: (digit: string, tag: string) => void) {
+    this.subscribedTo = id
+    this.cb = cb
+    return () => (this.cb = undefined)
+  }
+  type(digits: string, tag = 'caller') {
+    for (const d of digits) this.cb?.(d, tag)
+  }
+}
+
+const prompt = (path: string) => ({ path, durationMs: 50 })
+
+describe('call session: answered by us first (prompts, digits), then maybe the callee', () => {
+  function answered(media: FakeMedia, l = limits) {
+    const report = new Report()
+    const invite = new FakeInvite()
+    const dialer = new FakeDialer()
+    const digits = new FakeDigits()
+    const session = new CallSession(`call_${++seq}`, { ringing() {}, answered() {}, ended() {} }, l, log, media)
+    return { report, invite, dialer, digits, session }
+  }
+
+  test('the caller is answered with rtpengine’s answer to a placeholder; a prompt plays; the call ends with the script’s reason on the record', async () => {
+    const m = new FakeMedia()
+    const c = answered(m)
+    await c.session.runAnsweredInbound(c.invite, c.dialer, c.digits, async (ivr) => {
+      await ivr.play(prompt('/p/session_ended.wav'))
+      return { kind: 'end', reason: 'unmatched_no_session', report: c.report }
+    })
+    await c.session.done
+    expect(m.log[0]).toBe('offer caller: caller-offer')
+    expect(m.log[1]).toMatch(/^answer callee: v=0/) // the placeholder, under the callee's tag
+    expect(c.invite.answeredWith).toEqual([`anchored(${m.log[1]!.slice('answer callee: '.length)})`])
+    expect(m.log).toContain('block dtmf caller')
+    expect(m.log).toContain('play caller: /p/session_ended.wav')
+    expect(c.report.events).toEqual(['answered', 'ended:completed'])
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'unmatched_no_session' })
+    expect(c.invite.callerLeg.hungUp).toBe(1) // we hung up
+    expect(c.dialer.wire).toEqual([]) // nobody was rung
+    expect(m.ends).toBe(1)
+  })
+
+  test('digits: only the caller’s, until #; then the callee gets the caller’s offer again and is bridged, digits unblocked', async () => {
+    const m = new FakeMedia()
+    const c = anchoredFlow(m)
+    await tick()
+    c.digits.type('99', 'callee') // not the caller's: ignored
+    c.digits.type('12#')
+    await c.collected
+    expect(await c.collected).toBe('12')
+    await tick()
+    expect(c.dialer.wire[0]).toBe('INVITE→sip:+14155550002@trunk from=+12025550100 sdp=anchored(caller-offer)')
+    c.dialer.second.resolve('callee-answer')
+    await c.run
+    expect(m.log.slice(-2)).toEqual(['answer callee: callee-answer', 'unblock dtmf caller'])
+    expect(c.session.state).toBe('answered')
+    expect(c.report.events).toEqual(['answered'])
+    c.invite.callerLeg.bye()
+    await c.session.done
+    expect(c.dialer.calleeLeg.hungUp).toBe(1)
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'caller_hangup' })
+  })
+
+  test('the caller hangs up while the callee rings: the ring is cancelled, the record says caller_canceled', async () => {
+    const m = new FakeMedia()
+    const c = anchoredFlow(m)
+    await tick()
+    c.digits.type('#')
+    await c.collected
+    await tick()
+    await tick()
+    c.invite.callerLeg.bye()
+    await c.run
+    await c.session.done
+    expect(c.dialer.wire).toContain('CANCEL→B')
+    expect(c.report.end).toEqual({ status: 'canceled', reason: 'caller_canceled (SIP 487 Request Terminated)' })
+  })
+
+  test('the session’s limits apply from the bridge on: its shorter call time limit cuts the call', async () => {
+    const m = new FakeMedia()
+    const c = anchoredFlow(m, { maxCallMs: 30 })
+    await tick()
+    c.digits.type('#')
+    await tick()
+    await tick()
+    c.dialer.second.resolve('callee-answer')
+    await c.run
+    await c.session.done
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'max_duration' })
+  })
+
+  function anchoredFlow(media: FakeMedia, sessionLimits: { maxCallMs?: number } = {}) {
+    const c = answered(media)
+    let collected!: Promise<string>
+    let got!: (s: string) => void
+    collected = new Promise((r) => (got = r))
+    const run = c.session.runAnsweredInbound(c.invite, c.dialer, c.digits, async (ivr) => {
+      got(await ivr.collectDigits({ max: 8, firstDigitMs: 5000, interDigitMs: 5000 }))
+      return { kind: 'bridge', target: { uri: 'sip:+14155550002@trunk' }, callingNumber: '+12025550100', report: c.report, limits: sessionLimits }
+    })
+    return { ...c, run, collected }
+  }
 })

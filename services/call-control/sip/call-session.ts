@@ -8,7 +8,8 @@
 import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
-import type { CallMedia, MediaPlane, Side } from '../../../shared/media/call-media'
+import { PLACEHOLDER_SDP, type CallMedia, type MediaPlane, type Side } from '../../../shared/media/call-media'
+import type { DigitSource } from '../../../shared/media/dtmf-events'
 import type { MediaSummary } from '../../../shared/media/media-stats'
 import { mediaTimeouts } from '../../../shared/media/metrics'
 import { RtpengineError } from '../../../shared/media/rtpengine-client'
@@ -53,6 +54,32 @@ export interface Endpoint {
  * far end that never answers must not hold the process).
  */
 export const SHUTDOWN_GRACE_MS = 2000
+
+/** A prompt ready to play: the file rtpengine reads and how long it lasts. */
+export interface PlayablePrompt {
+  path: string
+  durationMs: number
+}
+
+/** What a script can do with a caller who is connected to the media plane only (no callee yet). */
+export interface Ivr {
+  /** Plays to the caller and waits for its end; earlier if the caller hangs up or, with `bargeIn`, types a digit. */
+  play(prompt: PlayablePrompt, opts?: { bargeIn?: boolean }): Promise<void>
+  /** Digits the caller types, until `#` (not included), `max` digits, `interDigitMs` after the last, or `firstDigitMs` with none. */
+  collectDigits(o: { max: number; firstDigitMs: number; interDigitMs: number }): Promise<string>
+  /** Forgets digits typed so far (before asking again). */
+  clearDigits(): void
+  /** The caller hung up (or the call is being shut down): the script should stop. */
+  readonly gone: boolean
+}
+
+/** How a script ends: bridge the caller to a callee (with the record to keep), or hang up. */
+export type IvrOutcome =
+  | { kind: 'bridge'; target: Endpoint; callingNumber: string; report: CallReport; limits?: Partial<SessionLimits> }
+  | { kind: 'end'; reason: string; report?: CallReport }
+
+/** A report that writes nothing (a call whose record starts later, or never). */
+const nowhere: CallReport = { ringing() {}, answered() {}, ended() {} }
 
 /** One outgoing INVITE's ring: the timeout timer and the means to cancel it. */
 class Ring {
@@ -108,13 +135,21 @@ export class CallSession {
   private closing: Promise<void> = Promise.resolve()
   /** Answers a still-waiting inbound caller when the call is given up (shutdown bound). */
   private abandonCaller: (() => void) | undefined
+  /** Per sender: an answer from its last ACK still being relayed (its next INFO waits for it). */
+  private readonly answering: Record<Side, Promise<void>> = { caller: Promise.resolve(), callee: Promise.resolve() }
   /** Told once, when the first outgoing INVITE is on its way (post-dial delay). */
   private onInviteSent: (() => void) | undefined
 
+  /** The caller's leg while it is connected to the media plane only (answered by us, no callee yet). */
+  private ivrLeg: SipLeg | undefined
+  private callerGone = false
+  private readonly digits: string[] = []
+  private wakeUp: (() => void) | undefined
+
   constructor(
     readonly id: string,
-    private readonly report: CallReport,
-    private readonly limits: SessionLimits,
+    private report: CallReport,
+    private limits: SessionLimits,
     private readonly log: Logger,
     /** Where the call's media is anchored; absent only in unit tests of the signalling rules. */
     private readonly mediaPlane?: MediaPlane,
@@ -268,12 +303,190 @@ export class CallSession {
   }
 
   /**
+   * Inbound with the media plane before the callee (a greeting, PIN entry, or a prompt for a caller
+   * who cannot be bridged): the caller's offer goes to rtpengine, which is answered with a
+   * placeholder under the callee's tag, and we answer the caller with rtpengine's SDP. The script
+   * plays prompts and reads digits (rtpengine's DTMF events; the caller's digits are blocked from
+   * the callee side meanwhile). If it says bridge, the caller's SDP is offered again and goes to
+   * the callee; the callee's answer replaces the placeholder under the same tag (port latching
+   * keeps the caller's port: no re-INVITE to the caller).
+   */
+  async runAnsweredInbound(invite: InboundInvite, dialer: Dialer, digitsFrom: DigitSource | undefined, script: (ivr: Ivr) => Promise<IvrOutcome>): Promise<void> {
+    invite.onCallerCancel(() => {
+      this.callerCanceled = true
+      this.wake()
+    })
+    if (this.shuttingDown) {
+      invite.reject(503)
+      return this.finish('failed', 'shutdown')
+    }
+    let forCaller: string
+    try {
+      const media = this.openMedia()
+      if (!media) throw new MediaFailure(503, new Error('no media plane: prompts need rtpengine'))
+      await this.offerFrom('caller', invite.sdp)
+      forCaller = await this.answerFrom('callee', PLACEHOLDER_SDP)
+    } catch (e) {
+      return this.refuseForMedia(invite, e)
+    }
+    if (this.callerCanceled) {
+      invite.reject(487)
+      return this.finish('canceled', 'caller_canceled')
+    }
+    let caller: SipLeg
+    try {
+      caller = await invite.answer(forCaller)
+    } catch (e) {
+      const f = SipFailure.from(e)
+      return this.finish(this.callerCanceled ? 'canceled' : 'failed', this.callerCanceled ? 'caller_canceled' : `caller_answer_failed (SIP ${f.status})`)
+    }
+    this.ivrLeg = caller
+    caller.onHangup(() => {
+      if (this.state === 'answered') return // connected() handles it from here
+      this.callerGone = true
+      this.callerCanceled = true // a callee being rung is cancelled, and the record says the caller gave up
+      this.ring?.abort()
+      this.wake()
+    })
+    const media = this.media!
+    const unsubscribe = digitsFrom?.subscribe(media.mediaCallId, (digit, tag) => {
+      if (tag !== 'caller') return
+      this.digits.push(digit)
+      this.wake()
+    })
+    let outcome: IvrOutcome
+    try {
+      // Nothing the caller types here may reach anyone: its digits are dropped (still reported to us).
+      await media.blockDtmf('caller', true)
+      outcome = await script(this.ivr())
+    } catch (e) {
+      this.log.warn({ call_id: this.id, err: (e as Error).message }, 'prompt script failed')
+      outcome = { kind: 'end', reason: `media_failed (${(e as Error).message})` }
+    } finally {
+      unsubscribe?.()
+    }
+    if (this.callerGone || this.shuttingDown || outcome.kind === 'end') {
+      if (outcome.kind === 'end') this.report = outcome.report ?? nowhere
+      else this.report = outcome.report
+      // The platform answered the caller: the record counts from there.
+      this.report.answered()
+      const reason = outcome.kind === 'end' ? outcome.reason : this.shuttingDown ? 'shutdown' : 'caller_hangup'
+      this.close('completed', reason)
+      await Promise.all([this.callerGone ? undefined : caller.hangup(), this.closing])
+      this.resolveDone()
+      return
+    }
+    this.report = outcome.report
+    this.limits = { ...this.limits, ...outcome.limits }
+    await this.dialCallee(caller, dialer, outcome.target, outcome.callingNumber, invite.sdp)
+  }
+
+  /** After the script: the callee is rung with the caller's offer (again through rtpengine) and, when it answers, bridged. */
+  private async dialCallee(caller: SipLeg, dialer: Dialer, target: Endpoint, callingNumber: string, callerSdp: string): Promise<void> {
+    const ring = (this.ring = new Ring(this.limits.ringTimeoutMs))
+    let callee: Awaited<ReturnType<Dialer['invite']>>
+    try {
+      const offer = await this.offerFrom('caller', callerSdp)
+      callee = await dialer.invite(target.uri, { callingNumber, sdp: offer }, this.progress(ring))
+    } catch (e) {
+      ring.done()
+      const f = e instanceof MediaFailure ? new SipFailure(500, e.message) : SipFailure.from(e)
+      const out = classifyFailure({ leg: 'callee', status: f.status, reasonPhrase: f.reason, ringTimedOut: ring.timedOut, callerCanceled: this.callerCanceled, shutdown: this.shuttingDown })
+      this.close(out.status, out.reason)
+      await Promise.all([this.callerGone ? undefined : caller.hangup(), this.closing])
+      this.resolveDone()
+      return
+    }
+    ring.done()
+    try {
+      // The callee's answer replaces the placeholder; what rtpengine sends the caller does not change.
+      await this.answerFrom('callee', callee.answer)
+      await this.media!.blockDtmf('caller', false)
+    } catch (e) {
+      this.close('failed', `media_unavailable (${(e as Error).message})`)
+      await Promise.all([caller.hangup(), callee.leg.hangup(), this.closing])
+      this.resolveDone()
+      return
+    }
+    if (this.callerGone) {
+      this.close('canceled', 'caller_canceled')
+      await Promise.all([callee.leg.hangup(), this.closing])
+      this.resolveDone()
+      return
+    }
+    this.connected(caller, callee.leg)
+  }
+
+  private wake(): void {
+    const w = this.wakeUp
+    this.wakeUp = undefined
+    w?.()
+  }
+
+  /** Waits up to `ms`, or less when woken (a digit, the caller hanging up, a shutdown). */
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, Math.max(0, ms))
+      const prev = this.wakeUp
+      function done() {
+        clearTimeout(t)
+        resolve()
+      }
+      this.wakeUp = () => {
+        prev?.()
+        done()
+      }
+    })
+  }
+
+  private ivr(): Ivr {
+    const session = this
+    const gone = () => this.callerGone || this.shuttingDown
+    return {
+      get gone() {
+        return gone()
+      },
+      clearDigits: () => void this.digits.splice(0),
+      play: async (prompt, opts = {}) => {
+        if (gone()) return
+        const ms = await this.media!.play('caller', prompt.path)
+        // rtpengine reports no end of playback: we time it from its own duration (or the file's).
+        const until = Date.now() + (ms > 0 ? ms : prompt.durationMs)
+        while (!gone() && Date.now() < until) {
+          if (opts.bargeIn && this.digits.length) {
+            await this.media!.stopPlay('caller')
+            return
+          }
+          await this.nap(until - Date.now())
+        }
+      },
+      async collectDigits(o) {
+        let out = ''
+        let deadline = Date.now() + o.firstDigitMs
+        while (!gone()) {
+          while (session.digits.length) {
+            const d = session.digits.shift()!
+            if (d === '#') return out
+            out += d
+            if (out.length >= o.max) return out
+            deadline = Date.now() + o.interDigitMs
+          }
+          if (Date.now() >= deadline) return out
+          await session.nap(deadline - Date.now())
+        }
+        return out
+      },
+    }
+  }
+
+  /**
    * Ends the call now (drain timeout, shutdown): cancels a ringing leg, hangs up answered ones.
    * Bounded: a far end that answers neither our CANCEL nor our BYE within `graceMs` is given up
    * on, and the record is closed anyway.
    */
   async shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     this.shuttingDown = true
+    this.wake()
     if (this.state === 'answered') void this.hangupAll('shutdown')
     else this.ring?.abort()
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -332,7 +545,12 @@ export class CallSession {
     ] as const) {
       from.onReoffer((sdp, method) => this.relayOffer(side, sdp, to, method))
       from.onOfferRequest(() => this.relayOfferRequest(side, to))
-      from.onInfo((info) => to.info(info))
+      // An INFO waits for the answer its sender put in an ACK just before it: the other party must
+      // get that ACK first (the answer may still be on its way through rtpengine).
+      from.onInfo(async (info) => {
+        await this.answering[side]
+        return to.info(info)
+      })
     }
     this.maxTimer = setTimeout(() => void this.hangupAll('max_duration'), this.limits.maxCallMs)
     this.watchMedia()
@@ -358,7 +576,7 @@ export class CallSession {
     return {
       offer,
       answer: (sdp) => {
-        this.answerFrom(side, sdp).then(
+        this.answering[side] = this.answerFrom(side, sdp).then(
           (a) => asked.answer(a),
           (err) => this.log.warn({ call_id: this.id, err }, 'the answer to an offer request could not be anchored'),
         )

@@ -48,6 +48,7 @@ interface UacOptions {
 type UacResult3pcc = { sdp: string; res: Srf.SipMessage; ack(sdp: string): Promise<Dialog>; destroy(): Promise<void> }
 
 interface SrfLike {
+  createUAS(req: Srf.SrfRequest, res: SrfResponse, opts: { localSdp: string; headers?: Record<string, string> }): Promise<Dialog>
   createUAC(uri: string, opts: UacOptions, progress: object): Promise<Dialog | UacResult3pcc>
   createB2BUA(req: Srf.SrfRequest, res: SrfResponse, uri: string, opts: UacOptions, progress: object): Promise<{ uas: Dialog; uac: Dialog }>
 }
@@ -233,6 +234,13 @@ export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse, a
     reject,
     abandon: (status) => reject(status),
     onCallerCancel: (cb) => void onCancel.push(cb),
+    async answer(sdp) {
+      try {
+        return legOf(await srfOf(srf).createUAS(req, res, { localSdp: sdp }))
+      } catch (e) {
+        throw SipFailure.from(e)
+      }
+    },
     async bridge(uri, opts, progress) {
       let calleeAnswered = false
       try {

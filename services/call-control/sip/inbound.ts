@@ -6,7 +6,7 @@
  */
 import type Srf from 'drachtio-srf'
 import type { Bus } from '../../../shared/bus/bus'
-import { sessions } from '../../../shared/contracts/sessions'
+import { sessions, type RouteDecision } from '../../../shared/contracts/sessions'
 import { newId } from '../../../shared/ids'
 import type { Logger } from '../../../shared/log'
 import { CallRecorder, type RecorderDeps } from '../call-recorder'
@@ -15,7 +15,11 @@ import type { TenantCallLimits } from '../call-limits'
 import { postDialDelay, sipCalls, sipCallsLimited } from '../metrics'
 import { CallSession, type SessionLimits } from './call-session'
 import type { CallRegistry } from './call-registry'
-import { inboundInvite, unfoldHeaders, type TrunkAuth } from './drachtio-port'
+import { drachtioDialer, inboundInvite, unfoldHeaders, type TrunkAuth } from './drachtio-port'
+import { bridgeAfterGreeting, DEFAULT_PIN_TIMING, limitsFor, pinScript, unmatchedScript, type Bridge, type BridgeDeps, type PinTiming } from './answered-calls'
+import type { PlayablePrompt } from './call-session'
+import type { DigitSource } from '../../../shared/media/dtmf-events'
+import type { PromptStore } from '../prompts/prompt-store'
 import { isNationalForm, numberFromHeader } from './sip-number'
 import { trunkUri, type Trunk } from './trunk'
 import type { MediaPlane } from '../../../shared/media/call-media'
@@ -37,7 +41,16 @@ export interface InboundDeps {
   auth?: TrunkAuth
   /** Says once that national-format numbers arrive while DEFAULT_REGION is unset. */
   warnNoRegion?: () => void
+  /** Prompts (built-in and tenants'); without them every unmatched caller gets the SIP refusal. */
+  prompts?: PromptStore
+  /** rtpengine's DTMF events (PIN entry). */
+  digits?: DigitSource
+  pinTiming?: PinTiming
 }
+
+/** The built-in stand-in when a tenant's prompt was deleted or cannot be read. */
+const FALLBACK: Record<string, string> = { no_session: 'builtin:session_ended', unknown_caller: 'builtin:not_a_party', wrong_pin: 'builtin:wrong_pin' }
+const UNMATCHED_REASON: Record<string, string> = { no_session: 'unmatched_no_session', unknown_caller: 'unmatched_not_a_party', wrong_pin: 'wrong_pin' }
 
 export interface InviteHeaders {
   requestUri: string
@@ -110,12 +123,10 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     invite.reject(503)
     return
   }
-  if (decision.action === 'refuse') {
-    sipCalls.inc({ direction: 'inbound', outcome: String(decision.sip_status) })
-    deps.log.info({ sip_call_id: sipCallId, to: verdict.to, status: decision.sip_status, why: decision.reason }, 'inbound call refused')
-    invite.reject(decision.sip_status)
-    return
-  }
+  const dialer = drachtioDialer(srf, deps.auth)
+  const ctx = { srf, deps, received, sipCallId, caller: verdict.from, masked: verdict.to }
+  if (decision.action === 'refuse') return refuse(ctx, invite, decision)
+  if (decision.action === 'collect_pin') return collectPin(ctx, invite, dialer, decision)
 
   // Defence in depth: whatever sessions decided, a costly number type is never dialled.
   if (classifyNumber(decision.target).typeRefusal) {
@@ -135,27 +146,142 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
 
   sipCalls.inc({ direction: 'inbound', outcome: 'bridged' })
   const callId = newId('call')
-  const recorder = CallRecorder.begin(deps.recorder, {
-    id: callId,
-    tenantId: decision.tenant_id,
-    sessionId: decision.session_id,
-    orderId: decision.order_id,
-    direction: 'inbound',
-    status: 'initiated',
-    fromParty: decision.from_party,
-    toParty: decision.to_party,
-    fromPhone: verdict.from,
-    toPhone: decision.target,
-    maskedE164: decision.caller_id,
-    sipCallId,
-  })
-  const session = new CallSession(callId, recorder, deps.limits, deps.log, deps.media)
+  const recorder = beginRecord(ctx, callId, decision)
+  const session = new CallSession(callId, recorder, limitsFor(deps.limits, decision), deps.log, deps.media)
   deps.registry.add(session, () => recorder.flushed())
   void session.done.finally(slot.release)
+  const greeting = decision.greeting_prompt ? await resolvePrompt(ctx, decision.tenant_id, decision.greeting_prompt) : undefined
+  if (greeting) {
+    // The greeting plays to the caller before the other party is rung.
+    await session.runAnsweredInbound(invite, dialer, deps.digits, (ivr) => bridgeAfterGreeting(ivr, decision, { ...bridgeDeps(ctx, () => recorder), greeting: async () => greeting }))
+    return
+  }
   await session.runInbound(invite, { uri: trunkUri(deps.trunk, decision.target), maxForwards: verdict.maxForwards }, decision.caller_id, {
     alreadyCanceled: invite.canceled,
     onInviteSent: () => postDialDelay.observe({ direction: 'inbound' }, (performance.now() - received) / 1000),
   })
+}
+
+interface CallContext {
+  srf: Srf
+  deps: InboundDeps
+  received: number
+  sipCallId: string
+  caller: string
+  masked: string
+}
+
+type Refusal = Extract<RouteDecision, { action: 'refuse' }>
+type CollectPin = Extract<RouteDecision, { action: 'collect_pin' }>
+
+/** The record of a call bridged to a session's party. */
+function beginRecord(c: CallContext, callId: string, d: Bridge): CallRecorder {
+  return CallRecorder.begin(c.deps.recorder, {
+    id: callId,
+    tenantId: d.tenant_id,
+    sessionId: d.session_id,
+    orderId: d.order_id,
+    direction: 'inbound',
+    status: 'initiated',
+    fromParty: d.from_party,
+    toParty: d.to_party,
+    fromPhone: c.caller,
+    toPhone: d.target,
+    maskedE164: d.caller_id,
+    sipCallId: c.sipCallId,
+  })
+}
+
+/** The record of a call that matched no session; its end sends `call.unmatched` to `callbackUrl`. */
+function beginUnmatchedRecord(c: CallContext, callId: string, tenantId: string, callbackUrl: string | null | undefined): CallRecorder {
+  return CallRecorder.begin(c.deps.recorder, {
+    id: callId,
+    tenantId,
+    sessionId: null,
+    orderId: null,
+    direction: 'inbound',
+    status: 'initiated',
+    fromParty: null,
+    toParty: null,
+    fromPhone: c.caller,
+    toPhone: null,
+    maskedE164: c.masked,
+    sipCallId: c.sipCallId,
+    stateCallback: callbackUrl ?? null,
+  })
+}
+
+function bridgeDeps(c: CallContext, report: (d: Bridge) => CallRecorder): Omit<BridgeDeps, 'greeting'> & { greeting: BridgeDeps['greeting'] } {
+  return {
+    report,
+    endpoint: (target) => ({ uri: trunkUri(c.deps.trunk, target) }),
+    platformLimits: c.deps.limits,
+    greeting: async (d) => (d.greeting_prompt ? resolvePrompt(c, d.tenant_id, d.greeting_prompt) : undefined),
+  }
+}
+
+/** A prompt's file for a new call, or the built-in stand-in (or nothing) when it is gone. */
+async function resolvePrompt(c: CallContext, tenantId: string, ref: string, fallback?: string): Promise<PlayablePrompt | undefined> {
+  if (!c.deps.prompts) return undefined
+  for (const r of fallback && fallback !== ref ? [ref, fallback] : [ref]) {
+    try {
+      return await c.deps.prompts.resolve(tenantId, r)
+    } catch (err) {
+      c.deps.log.warn({ err: (err as Error).message, sip_call_id: c.sipCallId, prompt: r }, 'prompt unavailable')
+    }
+  }
+  return undefined
+}
+
+/** A caller who cannot be bridged: the tenant's prompt (answer, play, hang up) or the SIP refusal; recorded and reported when the tenant asked. */
+async function refuse(c: CallContext, invite: ReturnType<typeof inboundInvite>, d: Refusal): Promise<void> {
+  const { deps } = c
+  const prompt = d.prompt && d.tenant_id && deps.media ? await resolvePrompt(c, d.tenant_id, d.prompt, FALLBACK[d.reason]) : undefined
+  const reason = UNMATCHED_REASON[d.reason] ?? d.reason
+  if (!prompt) {
+    sipCalls.inc({ direction: 'inbound', outcome: String(d.sip_status) })
+    deps.log.info({ sip_call_id: c.sipCallId, to: c.masked, status: d.sip_status, why: d.reason }, 'inbound call refused')
+    invite.reject(d.sip_status)
+    if (d.tenant_id && d.callback_url) beginUnmatchedRecord(c, newId('call'), d.tenant_id, d.callback_url).ended('failed', `${reason} (SIP ${d.sip_status})`)
+    return
+  }
+  sipCalls.inc({ direction: 'inbound', outcome: 'prompt' })
+  deps.log.info({ sip_call_id: c.sipCallId, to: c.masked, why: d.reason }, 'unmatched caller hears a prompt')
+  const callId = newId('call')
+  const record = beginUnmatchedRecord(c, callId, d.tenant_id!, d.callback_url)
+  const session = new CallSession(callId, record, deps.limits, deps.log, deps.media)
+  deps.registry.add(session, () => record.flushed())
+  await session.runAnsweredInbound(invite, drachtioDialer(c.srf, c.deps.auth), deps.digits, (ivr) => unmatchedScript(ivr, prompt, reason, record))
+}
+
+/** A number carrying PIN sessions: the caller types a PIN, which names the session and who is calling. */
+async function collectPin(c: CallContext, invite: ReturnType<typeof inboundInvite>, dialer: ReturnType<typeof drachtioDialer>, d: CollectPin): Promise<void> {
+  const { deps } = c
+  const [enterPin, wrongPin] = await Promise.all([resolvePrompt(c, d.tenant_id, 'builtin:enter_pin'), resolvePrompt(c, d.tenant_id, 'builtin:wrong_pin')])
+  if (!deps.media || !deps.digits || !enterPin || !wrongPin) {
+    // PIN entry needs the media plane (prompts and RFC 4733 digits): without it the number is unavailable.
+    sipCalls.inc({ direction: 'inbound', outcome: '480' })
+    deps.log.warn({ sip_call_id: c.sipCallId, to: c.masked, status: 480, why: 'pin_needs_media' }, 'inbound call refused')
+    invite.reject(480)
+    return
+  }
+  sipCalls.inc({ direction: 'inbound', outcome: 'pin' })
+  const callId = newId('call')
+  let record: CallRecorder | undefined
+  const session = new CallSession(callId, { ringing() {}, answered() {}, ended() {} }, deps.limits, deps.log, deps.media)
+  deps.registry.add(session, () => record?.flushed() ?? Promise.resolve())
+  await session.runAnsweredInbound(invite, dialer, deps.digits, (ivr) =>
+    pinScript(ivr, {
+      ...bridgeDeps(c, (b) => (record = beginRecord(c, callId, b))),
+      enterPin,
+      wrongPin,
+      // The PIN travels to sessions only; it is never logged here or there.
+      routePin: (pin) => deps.bus.request(sessions.routePin, { to: c.masked, from: c.caller, pin }, { requestId: c.sipCallId }),
+      unmatchedReport: () => (record = beginUnmatchedRecord(c, callId, d.tenant_id, d.callback_url)),
+      timing: deps.pinTiming ?? DEFAULT_PIN_TIMING,
+      maxDigits: d.max_digits,
+    }),
+  )
 }
 
 /** A warning said once per process: national-format numbers arrive and DEFAULT_REGION is unset. */

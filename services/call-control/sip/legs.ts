@@ -94,6 +94,8 @@ export interface InboundInvite {
    * the caller with `answer(callee's SDP)` (back-to-back; 183 early media too). Rejects with a
    * SipFailure; the caller's final response is then ours to send.
    */
+  /** Answers the caller ourselves (200 OK with `sdp`, before any callee exists); resolves with its leg once confirmed. */
+  answer(sdp: string): Promise<SipLeg>
   bridge(
     uri: string,
     opts: { callingNumber: string; maxForwards?: number; sdp?: string; answer?: (sdp: string) => Promise<string> },

@@ -4,6 +4,7 @@ import { Elysia } from 'elysia'
 import { identity, KeyCreateInput, TenantCreateInput, TenantPatchInput } from '../../../shared/contracts/identity'
 import { admin, type AccessPlugin } from '../access'
 import { models } from '../models'
+import { checkSettingsPrompts } from './settings'
 import { choice, query } from '../params'
 import { IdempotencyHeaders, idempotencyErrors, responses, withErrors } from '../responses'
 
@@ -44,7 +45,13 @@ export const adminTenantRoutes = (access: AccessPlugin) =>
       response: responses('Tenant', admin, noTenant, { validates: true }),
       detail: { tags: ['operator'], summary: 'Get Tenant', operationId: 'get_tenant_admin_v1_tenants__tenant_id__get', description: 'One tenant and its settings.' },
     })
-    .patch('/admin/v1/tenants/:tenant_id', ({ bus, ctx, params, body }) => bus.request(identity.updateTenant, { tenant_id: params.tenant_id, patch: body }, ctx), {
+    .patch(
+      '/admin/v1/tenants/:tenant_id',
+      async ({ bus, ctx, params, body }) => {
+        await checkSettingsPrompts(bus, params.tenant_id, body, ctx.requestId)
+        return bus.request(identity.updateTenant, { tenant_id: params.tenant_id, patch: body }, ctx)
+      },
+      {
       access: admin,
       params: TenantParams,
       parse: 'json',
@@ -55,9 +62,12 @@ export const adminTenantRoutes = (access: AccessPlugin) =>
         summary: 'Update Tenant',
         operationId: 'update_tenant_admin_v1_tenants__tenant_id__patch',
         description:
-          'Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit) or `allowed_countries` (null: the countries of its masked numbers).',
+          'Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit), `allowed_countries` (null: the countries ' +
+          'of its masked numbers), and what its unmatched callers hear ' +
+          "(`no_session_prompt`, `not_a_party_prompt`: a built-in prompt or one of the tenant's; null = the SIP refusal).",
       },
-    })
+    },
+    )
     .post(
       '/admin/v1/tenants/:tenant_id/api-keys',
       ({ bus, ctx, params, body, actor }) => bus.request(identity.operatorCreateKey, { tenant_id: params.tenant_id, input: body, actor }, ctx),

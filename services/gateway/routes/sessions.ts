@@ -1,7 +1,7 @@
 /** `/v1/sessions`: masked-number sessions (DESIGN.md, tenant REST API; contract operations). */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { CreateSessionInput, sessions } from '../../../shared/contracts/sessions'
+import { CreateSessionInput, sessions, UpdateSessionInput } from '../../../shared/contracts/sessions'
 import { tenant, type AccessPlugin } from '../access'
 import { models } from '../models'
 import { choice, query } from '../params'
@@ -43,7 +43,33 @@ export const sessionRoutes = (access: AccessPlugin) =>
           '`ttl_minutes` defaults to 60 (1-10080). With `masked_e164` that number is used (404 not in the pool, 403 not actively yours, ' +
           "409 already carrying an open session); without it a free number of yours is picked, in the customer's country first, least " +
           'recently used first (409 `no_masked_number_available` when none is free). An open session with the same `order_id` is a 409 ' +
-          '`session_exists` naming it.',
+          '`session_exists` naming it. With `pin_required: true` the reply carries `driver_pin` and `customer_pin` (`pin_length` digits, 4-8, ' +
+          'default 6): a caller to the number hears "enter your PIN", types it, and is bridged to the other party of the session whose PIN it ' +
+          'typed. PIN sessions share numbers with each other (PINs are unique among the open PIN sessions of a number; the number is picked ' +
+          'least recently used first among those carrying no caller-id session), so any number of them fit on a small pool. ' +
+          "`call_time_limit_seconds` and `ring_timeout_seconds` hold this session's calls below the platform's limits; `greeting_prompt` " +
+          'plays to the caller before the other party is rung.',
+      },
+    })
+    .patch('/v1/sessions/:session_ref', ({ bus, ctx, params, body }) => bus.request(sessions.update, { session_ref: params.session_ref, ...body }, ctx), {
+      access: tenant('sessions:write'),
+      params: SessionRefParams,
+      parse: 'json',
+      body: UpdateSessionInput,
+      response: responses(
+        'Session',
+        tenant('sessions:write'),
+        { ...notFound, 409: { description: 'The session has ended (`session_not_open`).', codes: ['session_not_open'] } },
+        { body: true },
+      ),
+      detail: {
+        tags: ['sessions'],
+        summary: 'Update Session',
+        operationId: 'update_session_v1_sessions__session_ref__patch',
+        description:
+          'Changes an open session: `ttl_minutes` (1-10080) makes it end that many minutes from now, longer or shorter (routing, the expiry ' +
+          'sweeper and number sharing follow at once); `call_time_limit_seconds`, `ring_timeout_seconds` and `greeting_prompt` change its ' +
+          'limits and greeting (null clears one). A session that has ended is 409 `session_not_open`: create a new one.',
       },
     })
     .get('/v1/sessions', ({ bus, ctx, query }) => bus.request(sessions.list, query, ctx), {

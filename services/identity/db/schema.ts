@@ -15,6 +15,9 @@ export const tenants = identitySchema.table('tenants', {
   allowedCountries: text('allowed_countries').array(),
   /** Sealed (shared/secret-box.ts), never plaintext. */
   webhookSecret: text('webhook_secret').notNull(),
+  noSessionPrompt: text('no_session_prompt'),
+  notAPartyPrompt: text('not_a_party_prompt'),
+  unmatchedCallbackUrl: text('unmatched_callback_url'),
   /** The secret before the last rotation, sealed; valid until `previous_webhook_secret_expires_at`. */
   previousWebhookSecret: text('previous_webhook_secret'),
   previousWebhookSecretExpiresAt: ts('previous_webhook_secret_expires_at'),
