@@ -157,7 +157,7 @@ export interface paths {
         head?: never;
         /**
          * Update Tenant
-         * @description Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit) or `allowed_countries` (null: the countries of its masked numbers).
+         * @description Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit), `allowed_countries` (null: the countries of its masked numbers), and what its unmatched callers hear (`no_session_prompt`, `not_a_party_prompt`: a built-in prompt or one of the tenant's; null = the SIP refusal).
          */
         patch: operations["update_tenant_admin_v1_tenants__tenant_id__patch"];
         trace?: never;
@@ -197,7 +197,7 @@ export interface paths {
         put?: never;
         /**
          * Post Session
-         * @description Creates a session between a driver and a customer and returns it with its masked number. Phones are E.164 and must differ; `ttl_minutes` defaults to 60 (1-10080). With `masked_e164` that number is used (404 not in the pool, 403 not actively yours, 409 already carrying an open session); without it a free number of yours is picked, in the customer's country first, least recently used first (409 `no_masked_number_available` when none is free). An open session with the same `order_id` is a 409 `session_exists` naming it.
+         * @description Creates a session between a driver and a customer and returns it with its masked number. Phones are E.164 and must differ; `ttl_minutes` defaults to 60 (1-10080). With `masked_e164` that number is used (404 not in the pool, 403 not actively yours, 409 already carrying an open session); without it a free number of yours is picked, in the customer's country first, least recently used first (409 `no_masked_number_available` when none is free). An open session with the same `order_id` is a 409 `session_exists` naming it. With `pin_required: true` the reply carries `driver_pin` and `customer_pin` (`pin_length` digits, 4-8, default 6): a caller to the number hears "enter your PIN", types it, and is bridged to the other party of the session whose PIN it typed. PIN sessions share numbers with each other (PINs are unique among the open PIN sessions of a number; the number is picked least recently used first among those carrying no caller-id session), so any number of them fit on a small pool. `call_time_limit_seconds` and `ring_timeout_seconds` hold this session's calls below the platform's limits; `greeting_prompt` plays to the caller before the other party is rung.
          */
         post: operations["post_session_v1_sessions_post"];
         delete?: never;
@@ -223,7 +223,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Session
+         * @description Changes an open session: `ttl_minutes` (1-10080) makes it end that many minutes from now, longer or shorter (routing, the expiry sweeper and number sharing follow at once); `call_time_limit_seconds`, `ring_timeout_seconds` and `greeting_prompt` change its limits and greeting (null clears one). A session that has ended is 409 `session_not_open`: create a new one.
+         */
+        patch: operations["update_session_v1_sessions__session_ref__patch"];
         trace?: never;
     };
     "/v1/sessions/{session_ref}/complete": {
@@ -244,6 +248,74 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Prompts
+         * @description Your prompts, newest first (deleted ones are gone).
+         */
+        get: operations["list_prompts_v1_prompts_get"];
+        put?: never;
+        /**
+         * Upload Prompt
+         * @description Uploads a WAV prompt: the file itself as the body (`Content-Type: audio/wav`), `name` in the query. Accepted: 8000 or 16000 Hz, mono, 16-bit PCM or 8-bit µ-law, at most 524288 bytes and 30 s (other WAVs play as silence on the media plane, so they are refused). Use the returned id as a session's `greeting_prompt` or in `PATCH /v1/settings`. Built-in prompts need no upload: `builtin:connecting`, `builtin:session_ended`, `builtin:not_a_party`, `builtin:enter_pin`, `builtin:wrong_pin`, `builtin:recording_notice`.
+         */
+        post: operations["upload_prompt_v1_prompts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/prompts/{prompt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Prompt
+         * @description Deletes a prompt: new calls no longer use it (a greeting or setting naming it is skipped), while calls already playing it finish.
+         */
+        delete: operations["delete_prompt_v1_prompts__prompt_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Settings
+         * @description What callers hear when they cannot be bridged. null = the SIP refusal (404 no open session, 403 not a party).
+         */
+        get: operations["get_settings_v1_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Settings
+         * @description `no_session_prompt`: played to a caller of one of your numbers that carries no open session; `not_a_party_prompt`: to a caller who is not a party of the number's session. Each is a built-in prompt (`builtin:session_ended`, `builtin:not_a_party`, …) or one of your prompt ids. Such a call is answered, hears the prompt and is hung up; its record ends `completed` with `end_reason` `unmatched_no_session` / `unmatched_not_a_party`. `unmatched_callback_url` receives a signed `call.unmatched` callback (with the caller's number) for every such call, prompt or not. null restores the SIP refusal / sends no callback.
+         */
+        patch: operations["update_settings_v1_settings_patch"];
         trace?: never;
     };
     "/v1/calls/originate": {
@@ -527,7 +599,7 @@ export interface components {
             version: string;
         };
         /**
-         * @description A session: two parties and the masked number that connects them.
+         * @description A session: two parties and the masked number that connects them (a PIN session also carries one PIN per party).
          * @example {
          *       "id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
          *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
@@ -540,7 +612,14 @@ export interface components {
          *       "created_at": "2026-12-03T10:00:00Z",
          *       "expires_at": "2026-12-03T11:30:00Z",
          *       "ended_at": null,
-         *       "end_reason": null
+         *       "end_reason": null,
+         *       "pin_required": true,
+         *       "pin_length": 6,
+         *       "driver_pin": "482913",
+         *       "customer_pin": "730164",
+         *       "call_time_limit_seconds": 900,
+         *       "ring_timeout_seconds": null,
+         *       "greeting_prompt": "builtin:connecting"
          *     }
          */
         Session: {
@@ -564,6 +643,13 @@ export interface components {
             expires_at: string;
             ended_at: string | null;
             end_reason: ("completed" | "expired" | "number_released") | null;
+            pin_required: boolean;
+            pin_length: number | null;
+            driver_pin: string | null;
+            customer_pin: string | null;
+            call_time_limit_seconds: number | null;
+            ring_timeout_seconds: number | null;
+            greeting_prompt: string | null;
         };
         /**
          * @description A page of sessions, newest first.
@@ -581,7 +667,14 @@ export interface components {
          *           "created_at": "2026-12-03T10:00:00Z",
          *           "expires_at": "2026-12-03T11:30:00Z",
          *           "ended_at": null,
-         *           "end_reason": null
+         *           "end_reason": null,
+         *           "pin_required": false,
+         *           "pin_length": null,
+         *           "driver_pin": null,
+         *           "customer_pin": null,
+         *           "call_time_limit_seconds": null,
+         *           "ring_timeout_seconds": null,
+         *           "greeting_prompt": null
          *         }
          *       ],
          *       "limit": 50,
@@ -611,6 +704,13 @@ export interface components {
                 expires_at: string;
                 ended_at: string | null;
                 end_reason: ("completed" | "expired" | "number_released") | null;
+                pin_required: boolean;
+                pin_length: number | null;
+                driver_pin: string | null;
+                customer_pin: string | null;
+                call_time_limit_seconds: number | null;
+                ring_timeout_seconds: number | null;
+                greeting_prompt: string | null;
             }[];
             limit: number;
             offset: number;
@@ -630,7 +730,14 @@ export interface components {
          *       "created_at": "2026-12-03T10:00:00Z",
          *       "expires_at": "2026-12-03T11:30:00Z",
          *       "ended_at": "2026-12-03T10:20:00Z",
-         *       "end_reason": "completed"
+         *       "end_reason": "completed",
+         *       "pin_required": false,
+         *       "pin_length": null,
+         *       "driver_pin": null,
+         *       "customer_pin": null,
+         *       "call_time_limit_seconds": null,
+         *       "ring_timeout_seconds": null,
+         *       "greeting_prompt": null
          *     }
          */
         CompletedSession: {
@@ -654,7 +761,105 @@ export interface components {
             expires_at: string;
             ended_at: string | null;
             end_reason: ("completed" | "expired" | "number_released") | null;
+            pin_required: boolean;
+            pin_length: number | null;
+            driver_pin: string | null;
+            customer_pin: string | null;
+            call_time_limit_seconds: number | null;
+            ring_timeout_seconds: number | null;
+            greeting_prompt: string | null;
             already_ended?: boolean;
+        };
+        /**
+         * @description One of your prompts (its audio is not returned).
+         * @example {
+         *       "id": "prm_01KBMQ5C2D4E6F8G0H2J4K6M8N",
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "name": "trip-ended",
+         *       "encoding": "pcm16",
+         *       "sample_rate": 8000,
+         *       "duration_ms": 2400,
+         *       "size_bytes": 38444,
+         *       "created_at": "2026-12-03T09:00:00Z"
+         *     }
+         */
+        Prompt: {
+            id: string;
+            tenant_id: string;
+            name: string;
+            encoding: string;
+            sample_rate: number;
+            duration_ms: number;
+            size_bytes: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            created_at: string;
+        };
+        /**
+         * @description A page of your prompts, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "prm_01KBMQ5C2D4E6F8G0H2J4K6M8N",
+         *           "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *           "name": "trip-ended",
+         *           "encoding": "pcm16",
+         *           "sample_rate": 8000,
+         *           "duration_ms": 2400,
+         *           "size_bytes": 38444,
+         *           "created_at": "2026-12-03T09:00:00Z"
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        PromptList: {
+            items: {
+                id: string;
+                tenant_id: string;
+                name: string;
+                encoding: string;
+                sample_rate: number;
+                duration_ms: number;
+                size_bytes: number;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
+         * @description The prompt is gone for new calls; calls already playing it finish.
+         * @example {
+         *       "id": "prm_01KBMQ5C2D4E6F8G0H2J4K6M8N",
+         *       "deleted": true
+         *     }
+         */
+        DeletedPrompt: {
+            id: string;
+            /** @constant */
+            deleted: true;
+        };
+        /**
+         * @description What callers hear when they cannot be bridged (null = the SIP refusal).
+         * @example {
+         *       "no_session_prompt": "builtin:session_ended",
+         *       "not_a_party_prompt": "prm_01KBMQ5C2D4E6F8G0H2J4K6M8N",
+         *       "unmatched_callback_url": "https://example.com/unmatched-calls"
+         *     }
+         */
+        Settings: {
+            no_session_prompt: string | null;
+            not_a_party_prompt: string | null;
+            unmatched_callback_url: string | null;
         };
         /**
          * @description A page of the tenant's DID assignments.
@@ -723,13 +928,13 @@ export interface components {
             call_id: string;
             id: string;
             tenant_id: string;
-            session_id: string;
+            session_id: string | null;
             direction: "inbound" | "originate";
             status: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled";
-            from_party: "driver" | "customer";
-            to_party: "driver" | "customer";
+            from_party: ("driver" | "customer") | null;
+            to_party: ("driver" | "customer") | null;
             from_phone: string;
-            to_phone: string;
+            to_phone: string | null;
             masked_e164: string;
             bill_id: string | null;
             /**
@@ -814,13 +1019,13 @@ export interface components {
             items: {
                 id: string;
                 tenant_id: string;
-                session_id: string;
+                session_id: string | null;
                 direction: "inbound" | "originate";
                 status: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled";
-                from_party: "driver" | "customer";
-                to_party: "driver" | "customer";
+                from_party: ("driver" | "customer") | null;
+                to_party: ("driver" | "customer") | null;
                 from_phone: string;
-                to_phone: string;
+                to_phone: string | null;
                 masked_e164: string;
                 bill_id: string | null;
                 /**
@@ -925,13 +1130,13 @@ export interface components {
         Call: {
             id: string;
             tenant_id: string;
-            session_id: string;
+            session_id: string | null;
             direction: "inbound" | "originate";
             status: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled";
-            from_party: "driver" | "customer";
-            to_party: "driver" | "customer";
+            from_party: ("driver" | "customer") | null;
+            to_party: ("driver" | "customer") | null;
             from_phone: string;
-            to_phone: string;
+            to_phone: string | null;
             masked_e164: string;
             bill_id: string | null;
             /**
@@ -1191,6 +1396,9 @@ export interface components {
          *         "name": "Acme Rides",
          *         "number_sharing": "exclusive",
          *         "rate_limit_per_second": null,
+         *         "no_session_prompt": null,
+         *         "not_a_party_prompt": null,
+         *         "unmatched_callback_url": null,
          *         "allowed_countries": [
          *           "US"
          *         ],
@@ -1219,6 +1427,9 @@ export interface components {
                 name: string;
                 number_sharing: "exclusive" | "shared";
                 rate_limit_per_second: number | null;
+                no_session_prompt: string | null;
+                not_a_party_prompt: string | null;
+                unmatched_callback_url: string | null;
                 allowed_countries: string[] | null;
                 /**
                  * Format: date-time
@@ -1255,6 +1466,9 @@ export interface components {
          *       "name": "Acme Rides",
          *       "number_sharing": "exclusive",
          *       "rate_limit_per_second": null,
+         *       "no_session_prompt": null,
+         *       "not_a_party_prompt": null,
+         *       "unmatched_callback_url": null,
          *       "allowed_countries": [
          *         "US"
          *       ],
@@ -1267,6 +1481,9 @@ export interface components {
             name: string;
             number_sharing: "exclusive" | "shared";
             rate_limit_per_second: number | null;
+            no_session_prompt: string | null;
+            not_a_party_prompt: string | null;
+            unmatched_callback_url: string | null;
             allowed_countries: string[] | null;
             /**
              * Format: date-time
@@ -1288,6 +1505,9 @@ export interface components {
          *           "name": "Acme Rides",
          *           "number_sharing": "exclusive",
          *           "rate_limit_per_second": null,
+         *           "no_session_prompt": null,
+         *           "not_a_party_prompt": null,
+         *           "unmatched_callback_url": null,
          *           "allowed_countries": [
          *             "US"
          *           ],
@@ -1306,6 +1526,9 @@ export interface components {
                 name: string;
                 number_sharing: "exclusive" | "shared";
                 rate_limit_per_second: number | null;
+                no_session_prompt: string | null;
+                not_a_party_prompt: string | null;
+                unmatched_callback_url: string | null;
                 allowed_countries: string[] | null;
                 /**
                  * Format: date-time
@@ -2951,6 +3174,21 @@ export interface operations {
                     rate_limit_per_second?: number | null;
                     /** @description Countries the tenant's parties may be in; null = the countries of its masked numbers */
                     allowed_countries?: string[] | null;
+                    /**
+                     * No Session Prompt
+                     * @description Played (then hang up) to callers of a number with no open session; null = refuse with SIP 404
+                     */
+                    no_session_prompt?: string | null;
+                    /**
+                     * Not A Party Prompt
+                     * @description Played (then hang up) to callers who are not a party of the number's session; null = refuse with SIP 403
+                     */
+                    not_a_party_prompt?: string | null;
+                    /**
+                     * Unmatched Callback Url
+                     * @description Absolute http(s) URL that receives a signed `call.unmatched` callback (with the caller's number) for every call that could not be bridged; null = none
+                     */
+                    unmatched_callback_url?: string | null;
                 };
             };
         };
@@ -3519,11 +3757,38 @@ export interface operations {
                      * @description Optional tenant-assigned masked DID (E.164). Must exist in pool, belong to this tenant, and have no open session on that number.
                      */
                     masked_e164?: string | null;
+                    /**
+                     * Pin Required
+                     * @description A PIN session: callers type a PIN (one per party, in the reply) instead of being matched by caller id; PIN sessions may share a number
+                     * @default false
+                     */
+                    pin_required?: boolean;
+                    /**
+                     * Pin Length
+                     * @description Digits per PIN (PIN sessions)
+                     * @default 6
+                     */
+                    pin_length?: number;
+                    /**
+                     * Call Time Limit Seconds
+                     * @description A bridged call of this session is cut after this many seconds from the answer (10-86400; never beyond the platform's MAX_CALL_SECONDS)
+                     */
+                    call_time_limit_seconds?: number | null;
+                    /**
+                     * Ring Timeout Seconds
+                     * @description The called party is rung for at most this long (5-300; never beyond the platform's RING_TIMEOUT_S)
+                     */
+                    ring_timeout_seconds?: number | null;
+                    /**
+                     * Prompt
+                     * @description A built-in prompt (`builtin:connecting`, …) or one of your prompts by id (`prm_…`)
+                     */
+                    greeting_prompt?: string | null;
                 };
             };
         };
         responses: {
-            /** @description A session: two parties and the masked number that connects them. */
+            /** @description A session: two parties and the masked number that connects them (a PIN session also carries one PIN per party). */
             200: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -3770,7 +4035,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A session: two parties and the masked number that connects them. */
+            /** @description A session: two parties and the masked number that connects them (a PIN session also carries one PIN per party). */
             200: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -3843,6 +4108,278 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "session_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    update_session_v1_sessions__session_ref__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Ttl Minutes
+                     * @description The session now ends this many minutes from now (1 to 10080)
+                     */
+                    ttl_minutes?: number;
+                    /**
+                     * Call Time Limit Seconds
+                     * @description A bridged call of this session is cut after this many seconds from the answer (10-86400; never beyond the platform's MAX_CALL_SECONDS)
+                     */
+                    call_time_limit_seconds?: number | null;
+                    /**
+                     * Ring Timeout Seconds
+                     * @description The called party is rung for at most this long (5-300; never beyond the platform's RING_TIMEOUT_S)
+                     */
+                    ring_timeout_seconds?: number | null;
+                    /**
+                     * Prompt
+                     * @description A built-in prompt (`builtin:connecting`, …) or one of your prompts by id (`prm_…`)
+                     */
+                    greeting_prompt?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description A session: two parties and the masked number that connects them (a PIN session also carries one PIN per party). */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such session of yours (`session_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "session_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The session has ended (`session_not_open`). */
+            409: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "session_not_open";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
                             message: string;
                             request_id: string;
                         } & {
@@ -4020,6 +4557,849 @@ export interface operations {
                         error: {
                             /** @constant */
                             code: "session_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    list_prompts_v1_prompts_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of your prompts, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptList"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    upload_prompt_v1_prompts_post: {
+        parameters: {
+            query: {
+                name: string;
+            };
+            header?: {
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "audio/wav": string;
+            };
+        };
+        responses: {
+            /** @description One of your prompts (its audio is not returned). */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prompt"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not a file sent as `audio/wav`. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. Or: The file is not an acceptable prompt: `detail` names each problem (`file`, `format`, `bits_per_sample`, `sample_rate`, `channels`, `size`, `duration`). */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_prompt_v1_prompts__prompt_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                prompt_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The prompt is gone for new calls; calls already playing it finish. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedPrompt"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such prompt of yours (`prompt_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "prompt_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    get_settings_v1_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What callers hear when they cannot be bridged (null = the SIP refusal). */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    update_settings_v1_settings_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * No Session Prompt
+                     * @description Played (then hang up) to callers of a number with no open session; null = refuse with SIP 404
+                     */
+                    no_session_prompt?: string | null;
+                    /**
+                     * Not A Party Prompt
+                     * @description Played (then hang up) to callers who are not a party of the number's session; null = refuse with SIP 403
+                     */
+                    not_a_party_prompt?: string | null;
+                    /**
+                     * Unmatched Callback Url
+                     * @description Absolute http(s) URL that receives a signed `call.unmatched` callback (with the caller's number) for every call that could not be bridged; null = none
+                     */
+                    unmatched_callback_url?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description What callers hear when they cannot be bridged (null = the SIP refusal). */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
                             message: string;
                             request_id: string;
                         } & {
