@@ -45,5 +45,5 @@ const platform = await exitOnStartupError(async () => {
   ensurePortFree('OPS_PORT', config.OPS_PORT)
   return startPlatform(ALL_SERVICES, env)
 })
-process.stdout.write(`  Masking API on http://localhost:${platform.port}  (docs: /docs, OpenAPI: /openapi.json)\n\n`)
+process.stdout.write(`  Masking API on http://localhost:${platform.port}  (console: /console, docs: /docs, OpenAPI: /openapi.json)\n\n`)
 onShutdown(log, () => platform.stop())

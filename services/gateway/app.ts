@@ -22,6 +22,7 @@ import { sessionRoutes } from './routes/sessions'
 import { settingsRoutes } from './routes/settings'
 import { webhookSecretRoutes } from './routes/webhook-secret'
 import type { RouteSchemas } from './validation'
+import { scalarPageOptions, webUi } from './web'
 
 export type { GatewayDeps } from './access'
 
@@ -57,7 +58,8 @@ export function createGatewayApp(deps: GatewayDeps) {
       httpRequests.observe({ service: 'gateway', method: request.method, route, status: String(status) }, seconds)
       deps.log.debug({ request_id: requestIdOf(set), method: request.method, route, status, ms: Math.round(seconds * 1000) }, 'request')
     })
-    .use(openapi({ path: '/docs', specPath: '/openapi.json', documentation, exclude: { paths: ['/docs', '/openapi.json'] } }))
+    .use(openapi({ path: '/docs', specPath: '/openapi.json', documentation, exclude: { paths: ['/docs', '/openapi.json'] }, scalar: scalarPageOptions as never }))
+    .use(webUi)
     .use(healthRoutes(access))
     .use(apiKeyRoutes(access))
     .use(adminTenantRoutes(access))

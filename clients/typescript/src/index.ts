@@ -1,0 +1,5 @@
+export { createMaskingClient, MaskingClient, type Data, type ListItem, type ListPath, type MaskingClientOptions, type Paths } from './client'
+export { MaskingApiError, retryAfterSeconds, type ValidationIssue } from './errors'
+export { backoffMs, retryingFetch, type RetryOptions } from './retry'
+export type { components, operations, paths } from './schema'
+export { SIGNATURE_HEADER, signWebhook, verifyWebhook, WebhookVerificationError, type CallbackEventName, type CallStateEvent, type VerifyOptions } from './webhooks'
