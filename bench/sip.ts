@@ -21,6 +21,7 @@ import { cpuSince, pidsByComm, sampleCpu, waitForQuiet, type CpuSample, type Pid
 import { fmt, percentile, sorted, table } from './lib/stats'
 import { uac, uas } from '../tests/sip/scenarios'
 import { findDrachtio, findSipp, freeUdpPort, runSipp, scenarioFile, startDrachtio, tempDir, type Drachtio } from '../tests/sip/support'
+import { findRtpengine, removeRtpengine, startRtpengine, type Rtpengine } from '../tests/support/rtpengine'
 
 const MASKED = '+12025550100'
 const DRIVER = '+12025550111'
@@ -201,8 +202,8 @@ function histogramPercentiles(before: string, after: string, name: string, label
 
 export async function run(): Promise<void> {
   const bin = findDrachtio()
-  if (!bin || !findSipp()) {
-    process.stderr.write('!!! SIP benchmark SKIPPED: it needs drachtio-server (DRACHTIO_BIN or PATH) and sipp on this machine\n')
+  if (!bin || !findSipp() || !findRtpengine()) {
+    process.stderr.write('!!! SIP benchmark SKIPPED: it needs drachtio-server (DRACHTIO_BIN or PATH), sipp and rtpengine on this machine\n')
     return
   }
   const tmp = tempDir('bench-sip')
@@ -213,6 +214,11 @@ export async function run(): Promise<void> {
   let floor: BenchProcess | undefined
   let platform: BenchPlatform | undefined
   try {
+    // Each side anchors media on its own rtpengine (10,000 ports: 2,500 calls at once).
+    const rtpeA: Rtpengine = await startRtpengine({ ports: [12000, 21999] })
+    stops.push(() => removeRtpengine(rtpeA))
+    const rtpeB: Rtpengine = await startRtpengine({ ports: [22000, 31999] })
+    stops.push(() => removeRtpengine(rtpeB))
     // The floor: a static-route B2BUA on its own drachtio-server.
     drA = await startDrachtio(bin, tmp.dir)
     stops.push(drA.stop)
@@ -223,6 +229,7 @@ export async function run(): Promise<void> {
       DRACHTIO_PORT: String(drA.adminPort),
       DRACHTIO_SECRET: drA.secret,
       TRUNK: `127.0.0.1:${trunkA}`,
+      RTPENGINE_URL: rtpeA.url,
     })
     stops.push(floor.stop)
 
@@ -238,6 +245,7 @@ export async function run(): Promise<void> {
         DRACHTIO_SECRET: drB.secret,
         SIP_OUTBOUND_TRUNK: `127.0.0.1:${trunkB}`,
         SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+        RTPENGINE_URLS: rtpeB.url,
       },
     })
     stops.push(platform.stop)
@@ -248,12 +256,13 @@ export async function run(): Promise<void> {
     const floorPid = floor.pid
     const drAPid = drA.pid
     const drBPid = drB.pid
-    const staticGroups = (): PidGroups => ({ b2bua: floorPid, drachtio: drAPid })
+    const staticGroups = (): PidGroups => ({ b2bua: floorPid, drachtio: drAPid, rtpengine: rtpeA.pid })
     const ccGroups = (): PidGroups => ({
       'call-control': pidOf('call-control'),
       sessions: pidOf('sessions'),
       'identity, did, gateway': [...pidOf('identity'), ...pidOf('did'), ...pidOf('gateway')],
       drachtio: drBPid,
+      rtpengine: rtpeB.pid,
       'nats-server': pidsByComm('nats-server'),
       'postgres (this database)': postgresPids(dbName),
     })

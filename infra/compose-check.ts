@@ -11,7 +11,9 @@
  * - every variable a service gets is one it reads; NATS_URL / DATABASE_URL where needed; secrets
  *   only as required interpolations (never literal); the values, interpolated with the defaults
  *   and sample secrets, pass the service's own config parsing;
- * - call-control's stop grace period is longer than its call drain; drachtio's config file exists.
+ * - call-control's stop grace period is longer than its call drain; drachtio's config file exists;
+ * - rtpengine runs userspace with no packaged config (its Dockerfile's entrypoint), answers an ng
+ *   ping as its health check, and call-control waits for it and is given RTPENGINE_URLS.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,7 +22,7 @@ import { isServiceName, loadServiceCatalog, SERVICE_NAMES, type ServiceInfo, typ
 /** A parsed YAML document (compose files are untyped). */
 export type Doc = Record<string, any>
 export const COMPOSE_FILE = join(import.meta.dir, 'compose.yaml')
-export const BACKING = ['nats', 'postgres', 'drachtio'] as const
+export const BACKING = ['nats', 'postgres', 'drachtio', 'rtpengine'] as const
 /** Variables that hold secrets: in compose only as `${VAR:?…}` from the env file. */
 export const SECRET_VARS = ['ADMIN_TOKEN', 'DRACHTIO_SECRET', 'POSTGRES_PASSWORD'] as const
 /** Stand-ins for the required variables (what an operator's env file provides). */
@@ -30,6 +32,7 @@ export const SAMPLE_ENV: Record<string, string> = {
   DRACHTIO_SECRET: 'example-drachtio-secret',
   SIP_OUTBOUND_TRUNK: 'trunk.example.net:5060;transport=udp',
   SIP_TRUSTED_SOURCES: '192.0.2.0/24',
+  RTP_PUBLIC_IP: '203.0.113.10',
 }
 
 export function loadCompose(file = COMPOSE_FILE): Doc {
@@ -129,6 +132,17 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     for (const proto of ['udp', 'tcp']) if (!ports.some((x: string) => x.includes('5060') && (x.endsWith(`/${proto}`) || (proto === 'tcp' && !x.includes('/'))))) p('drachtio', `SIP 5060/${proto} is not published`)
   }
 
+  const rtpengine = services.rtpengine
+  if (rtpengine) {
+    const dockerfile = join(dir, String(rtpengine.build ?? ''), 'Dockerfile')
+    const entry = existsSync(dockerfile) ? readFileSync(dockerfile, 'utf8') : ''
+    for (const flag of ['--config-file=none', '--table=-1']) if (!entry.includes(flag)) p('rtpengine', `its image must run with ${flag} (userspace, no packaged config)`)
+    const cmd = (rtpengine.command ?? []).map(String)
+    if (!cmd.some((x: string) => x.startsWith('--listen-ng='))) p('rtpengine', 'no --listen-ng control port')
+    if (!cmd.some((x: string) => x.startsWith('--port-min=')) || !cmd.some((x: string) => x.startsWith('--port-max='))) p('rtpengine', 'no RTP port range (--port-min/--port-max)')
+    if (!testOf(rtpengine).join(' ').includes('rtpengine-healthcheck')) p('rtpengine', 'health check should ping over ng (rtpengine-healthcheck)')
+  }
+
   // The platform services.
   for (const [name, svc] of Object.entries(services)) {
     const env = envOf(svc)
@@ -148,6 +162,8 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     }
     if (service === 'call-control') {
       if (!deps.includes('drachtio')) p(name, 'does not wait for drachtio')
+      if (!deps.includes('rtpengine')) p(name, 'does not wait for rtpengine')
+      if (!env.RTPENGINE_URLS) p(name, 'RTPENGINE_URLS is not set (calls are never bridged unanchored)')
       if (env.DRACHTIO_HOST !== 'drachtio') p(name, `DRACHTIO_HOST should be the drachtio service (got ${env.DRACHTIO_HOST})`)
       if (drachtio && envOf(drachtio).DRACHTIO_SECRET !== env.DRACHTIO_SECRET) p(name, 'DRACHTIO_SECRET differs from the drachtio service\'s')
       const drain = Number(interpolate(env.SIP_DRAIN_TIMEOUT_S ?? '30', SAMPLE_ENV).value || 30)

@@ -34,6 +34,13 @@ describe('infra/compose.yaml', () => {
     expect(problemsAfter((c) => (c.services.nats.depends_on = { gateway: { condition: 'service_healthy' } }))).toContain('depends_on cycle')
   })
 
+  test('rtpengine: userspace image, ng health check, and call-control anchored on it', () => {
+    expect(problemsAfter((c) => delete c.services['call-control'].depends_on.rtpengine)).toContain('does not wait for rtpengine')
+    expect(problemsAfter((c) => delete c.services['call-control'].environment.RTPENGINE_URLS)).toContain('RTPENGINE_URLS is not set')
+    expect(problemsAfter((c) => (c.services.rtpengine.command = ['--listen-ng=127.0.0.1:22222']))).toContain('no RTP port range')
+    expect(problemsAfter((c) => (c.services.rtpengine.healthcheck.test = ['CMD', 'true']))).toContain('health check should ping over ng')
+  })
+
   test('an unknown variable, an invalid value or a literal secret is caught', () => {
     expect(problemsAfter((c) => (c.services.did.environment.SIP_TRUSTED_SOURCES = '10.0.0.0/8'))).toContain('SIP_TRUSTED_SOURCES is not a variable did reads')
     expect(problemsAfter((c) => (c.services.did.environment.DID_COOLDOWN_HOURS = 'a day'))).toContain('config error: DID_COOLDOWN_HOURS')

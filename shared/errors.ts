@@ -44,11 +44,14 @@ export const ERROR_STATUS = {
   // calls
   call_not_found: 404,
   callback_url_refused: 422,
+  // prompts
+  prompt_not_found: 404,
   // 5xx
   internal_error: 500,
   bad_gateway: 502,
   service_unavailable: 503,
   sip_unavailable: 503,
+  media_unavailable: 503,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS

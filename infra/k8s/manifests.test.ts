@@ -46,7 +46,14 @@ describe('infra/k8s manifests', () => {
     expect(get(manifests, 'Deployment', 'gateway').spec.replicas).toBeGreaterThanOrEqual(3)
     expect(get(manifests, 'Deployment', 'sessions').spec.replicas).toBeGreaterThanOrEqual(2)
     const cc = get(manifests, 'StatefulSet', 'call-control').spec.template.spec
-    expect(cc.initContainers.map((c: Doc) => c.name)).toEqual(['drachtio'])
+    expect(cc.initContainers.map((c: Doc) => c.name)).toEqual(['drachtio', 'rtpengine'])
+  })
+
+  test('call-control without its rtpengine sidecar, or pointed elsewhere, is caught', () => {
+    const spec = (ms: ReturnType<typeof clone>) => get(ms, 'StatefulSet', 'call-control').spec.template.spec
+    expect(problemsAfter((ms) => (spec(ms).initContainers = spec(ms).initContainers.filter((c: Doc) => c.name !== 'rtpengine')))).toContain('rtpengine sidecar')
+    expect(problemsAfter((ms) => (get(ms, 'ConfigMap', 'call-control-config').data.RTPENGINE_URLS = 'udp:10.0.0.9:22222'))).toContain('RTPENGINE_URLS should be the sidecar')
+    expect(problemsAfter((ms) => (spec(ms).initContainers.find((c: Doc) => c.name === 'rtpengine').args = ['--listen-ng=127.0.0.1:22222']))).toContain('RTP port range')
   })
 
   test("secret.example.yaml's placeholders stop the services with a config error if applied by mistake", () => {

@@ -328,6 +328,19 @@ function checkCallControlPod(
   const ccSecret = env.get('DRACHTIO_SECRET')?.source
   const dSecret = (d.env ?? []).find((e: Doc) => e.name === 'DRACHTIO_SECRET')?.valueFrom?.secretKeyRef
   if (!ccSecret || !dSecret || `${dSecret.name}/${dSecret.key}` !== ccSecret) problem('call-control and drachtio must both take DRACHTIO_SECRET from the same Secret key')
+  // Media: an rtpengine sidecar on the pod's host network, controlled over the node's loopback.
+  const rtpe = all.find((x) => imageName(x.image) === 'masking-rtpengine')
+  if (!rtpe) problem('a call-control pod must hold an rtpengine sidecar (every call is anchored through it)')
+  else {
+    if ((pod.initContainers ?? []).includes(rtpe) && rtpe.restartPolicy !== 'Always') problem('rtpengine as an init container must be a native sidecar (restartPolicy: Always)')
+    const args = (rtpe.args ?? []).map(String)
+    if (!args.some((a: string) => a.startsWith('--port-min=')) || !args.some((a: string) => a.startsWith('--port-max='))) problem('rtpengine has no RTP port range (--port-min/--port-max)')
+    const ng = args.find((a: string) => a.startsWith('--listen-ng='))?.slice('--listen-ng='.length)
+    if (!ng?.startsWith('127.0.0.1:')) problem(`rtpengine's ng control port should be on the node's loopback (got ${ng})`)
+    const urls = env.get('RTPENGINE_URLS')?.value ?? ''
+    if (!ng || !urls.split(',').map((u) => u.trim().replace(/^udp:(\/\/)?/, '')).includes(ng)) problem(`call-control's RTPENGINE_URLS should be the sidecar's ${ng} (got ${urls})`)
+    if (pod.hostNetwork !== true) problem('rtpengine needs the host network (an RTP port range cannot go through a Service)')
+  }
   // The call drain must fit in the grace period, with room for the rest of the shutdown.
   const drain = Number(env.get('SIP_DRAIN_TIMEOUT_S')?.value ?? 30)
   const grace = pod.terminationGracePeriodSeconds ?? 30

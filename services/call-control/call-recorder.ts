@@ -8,7 +8,7 @@
  * the stale-call sweeper closes the record later.
  */
 import type { Bus } from '../../shared/bus/bus'
-import { callEvents, type CallRecord } from '../../shared/contracts/calls'
+import { callEvents, type CallMediaStats, type CallRecord } from '../../shared/contracts/calls'
 import type { Logger } from '../../shared/log'
 import type { CallChange, EndStatus } from './call-state'
 import { foldChanges, loadCall, planInsert, toRecord, type CallRow, type NewCallRow, type NewDeliveryRow } from './call-store'
@@ -26,7 +26,8 @@ export interface RecorderDeps {
 export interface CallReport {
   ringing(at?: Date): void
   answered(at?: Date): void
-  ended(status: EndStatus, reason: string, at?: Date): void
+  /** The call is over; `media` is rtpengine's figures for it, when it was anchored. */
+  ended(status: EndStatus, reason: string, at?: Date, media?: CallMediaStats): void
 }
 
 const RETRIES = 6
@@ -90,8 +91,8 @@ export class CallRecorder implements CallReport {
     this.report({ kind: 'answered', at })
   }
 
-  ended(status: EndStatus, reason: string, at = new Date()): void {
-    this.report({ kind: 'ended', status, reason, at })
+  ended(status: EndStatus, reason: string, at = new Date(), media?: CallMediaStats): void {
+    this.report({ kind: 'ended', status, reason, at, ...(media ? { media } : {}) })
   }
 
   private report(change: CallChange): void {

@@ -4,14 +4,14 @@
  * state, and never leaves an end state; late or repeated signals are ignored rather than errors,
  * because SIP legs report in whatever order the network delivers.
  */
-import { TERMINAL_STATUSES, type CallbackEvent, type CallStatus } from '../../shared/contracts/calls'
+import { TERMINAL_STATUSES, type CallbackEvent, type CallMediaStats, type CallStatus } from '../../shared/contracts/calls'
 
 export type EndStatus = 'completed' | 'busy' | 'no_answer' | 'failed' | 'canceled'
 
 export type CallChange =
   | { kind: 'ringing'; at: Date }
   | { kind: 'answered'; at: Date }
-  | { kind: 'ended'; status: EndStatus; reason: string; at: Date }
+  | { kind: 'ended'; status: EndStatus; reason: string; at: Date; media?: CallMediaStats }
 
 export interface CallTimes {
   status: CallStatus
@@ -27,6 +27,7 @@ export interface CallPatch {
   endedAt?: Date
   durationSeconds?: number
   endReason?: string
+  media?: CallMediaStats
 }
 
 export const isTerminal = (s: CallStatus) => TERMINAL_STATUSES.includes(s)
@@ -49,6 +50,7 @@ export function applyChange(current: CallTimes, change: CallChange): CallPatch |
         endedAt,
         durationSeconds: answered && current.answeredAt ? durationSeconds(current.answeredAt, endedAt) : 0,
         endReason: change.reason,
+        ...(change.media ? { media: change.media } : {}),
       }
     }
   }

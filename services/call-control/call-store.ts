@@ -40,6 +40,7 @@ export function toRecord(r: CallRow): CallRecord {
     ended_at: iso(r.endedAt),
     duration_seconds: r.durationSeconds,
     end_reason: r.endReason,
+    media: r.media ?? null,
   }
 }
 
@@ -97,6 +98,7 @@ export function draftRow(v: NewCallRow): CallRow {
     endedAt: null,
     durationSeconds: null,
     endReason: null,
+    media: null,
     ...v,
     status: 'initiated',
     createdAt: v.createdAt ?? new Date(),

@@ -9,6 +9,7 @@ import { checkedString, ConfigError } from '../../shared/config'
 import type { ConfigOf } from '../../shared/service'
 import { parseCidrList } from './sip/trusted-sources'
 import { parseTrunk } from './sip/trunk'
+import { parseRtpengineUrls } from './media/rtpengine-pool'
 
 const problemOf = (check: () => unknown) => () => {
   try {
@@ -30,6 +31,17 @@ export const callControlConfig = {
   /** How long a stopping instance waits for live calls to end before hanging them up. */
   SIP_DRAIN_TIMEOUT_S: T.Integer({ default: 30, minimum: 0, maximum: 86400 }),
   CALLBACK_ALLOW_PRIVATE: T.Boolean({ default: false }),
+  /** Where prompts are written for rtpengine to play (built-in ones generated under builtin/ at first start); rtpengine must read the same path. */
+  PROMPTS_DIR: T.String({ default: './data/prompts', minLength: 1, description: 'must be a directory path' }),
+  /** rtpengine ng addresses (udp:host:port, comma-separated); required with SIP: no call is bridged unanchored. */
+  RTPENGINE_URLS: checkedString((v) => problemOf(() => parseRtpengineUrls(v))(), { default: '' }),
+  /** Bound on each rtpengine request; an instance that misses it is marked down until it answers ping. */
+  RTPENGINE_TIMEOUT_MS: T.Integer({ default: 1000, minimum: 50, maximum: 30_000 }),
+  RTPENGINE_PING_INTERVAL_S: T.Integer({ default: 2, minimum: 1, maximum: 300 }),
+  /** Names this call-control instance's calls in rtpengine (`<id>~<call id>`), so a restart can delete what it left; stable across restarts (pod name). */
+  MEDIA_INSTANCE_ID: T.Optional(checkedString((v) => (/^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : 'must be 1-64 letters, digits, dot, dash or underscore'))),
+  /** An answered call with no media either way for this long is ended (end reason media_timeout); 0 turns it off. */
+  MEDIA_TIMEOUT_S: T.Integer({ default: 60, minimum: 0, maximum: 86400 }),
   DEFAULT_REGION: T.Optional(
     checkedString((v) => (/^[A-Z]{2}$/.test(v) && isSupportedCountry(v) ? undefined : 'must be an ISO 3166 two-letter region code such as US or GB')),
   ),
@@ -38,8 +50,11 @@ export const callControlConfig = {
 export type CallControlConfig = ConfigOf<typeof callControlConfig>
 
 /** Checks that involve several variables (the per-variable ones ran at parse time). */
-export function checkSipConfig(c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK'>): void {
+export function checkSipConfig(c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'RTPENGINE_URLS'>): void {
   if (c.DRACHTIO_HOST && !c.SIP_OUTBOUND_TRUNK) {
     throw new ConfigError('SIP_OUTBOUND_TRUNK', 'is required when DRACHTIO_HOST is set (host[:port][;transport=udp|tcp|tls])')
+  }
+  if (c.DRACHTIO_HOST && parseRtpengineUrls(c.RTPENGINE_URLS).length === 0) {
+    throw new ConfigError('RTPENGINE_URLS', 'is required when DRACHTIO_HOST is set (udp:host:port, comma-separated): calls are never bridged without media anchoring')
   }
 }

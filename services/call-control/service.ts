@@ -14,6 +14,9 @@ import { WebhookSecrets } from './callbacks/webhook-secrets'
 import { callControlConfig, checkSipConfig } from './config'
 import { idempotencyKeys } from './db/schema'
 import { serveCalls } from './handlers/calls'
+import { servePrompts } from './handlers/prompts'
+import { PromptStore } from './prompts/prompt-store'
+import { ensureBuiltinPrompts, type BuiltinPromptName, type PromptFile } from '../../shared/prompts/builtin'
 import { countLiveCallsWith } from './metrics'
 import { SipAgent } from './sip/agent'
 import { CallRegistry } from './sip/call-registry'
@@ -21,6 +24,9 @@ import { handleInboundInvite } from './sip/inbound'
 import { parseTrunk } from './sip/trunk'
 import { parseCidrList } from './sip/trusted-sources'
 import { StaleCallSweeper } from './stale-calls'
+import { hostname } from 'node:os'
+import { recoverMedia, RtpengineMediaPlane } from './media/call-media'
+import { parseRtpengineUrls, RtpenginePool } from './media/rtpengine-pool'
 
 export const callControlService: ServiceDefinition<typeof callControlConfig> = {
   name: 'call-control',
@@ -31,7 +37,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     if (!database) throw new Error('call-control needs a database')
     failOnConfigError(() => checkSipConfig(config))
     const { db } = database
-    const limits = { ringTimeoutMs: config.RING_TIMEOUT_S * 1000, maxCallMs: config.MAX_CALL_SECONDS * 1000 }
+    const limits = { ringTimeoutMs: config.RING_TIMEOUT_S * 1000, maxCallMs: config.MAX_CALL_SECONDS * 1000, mediaTimeoutMs: config.MEDIA_TIMEOUT_S * 1000 }
 
     const worker = new CallbackWorker({ database, secrets: new WebhookSecrets(bus), log, allowPrivate: config.CALLBACK_ALLOW_PRIVATE })
     worker.start()
@@ -41,8 +47,32 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     const recorder = { db, bus, log, writer }
     const idempotency = new IdempotencyStore(db, idempotencyKeys)
 
-    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk> } | undefined
+    let builtin = new Map<BuiltinPromptName, PromptFile>()
+    try {
+      builtin = await ensureBuiltinPrompts(config.PROMPTS_DIR)
+    } catch (e) {
+      // The API still works; calls that would hear a built-in prompt get today's SIP refusals instead.
+      log.error({ err: (e as Error).message }, 'built-in prompts unavailable (install espeak-ng and sox)')
+    }
+    const promptStore = new PromptStore(db, config.PROMPTS_DIR, builtin)
+    servePrompts(bus, promptStore, idempotency)
+    // A deleted prompt's audio outlives any call that could still be playing it.
+    const purgeGraceMs = limits.maxCallMs + 2 * limits.ringTimeoutMs + 300_000
+    const purgeTimer = setInterval(() => {
+      promptStore.purge(new Date(Date.now() - purgeGraceMs)).catch((e) => log.warn({ err: (e as Error).message }, 'prompt purge failed'))
+    }, 600_000)
+    purgeTimer.unref?.()
+
+    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool } | undefined
     if (config.DRACHTIO_HOST) {
+      // Media first: with no rtpengine answering, calls are refused (503), never bridged unanchored.
+      const pool = new RtpenginePool(parseRtpengineUrls(config.RTPENGINE_URLS), { timeoutMs: config.RTPENGINE_TIMEOUT_MS, pingIntervalMs: config.RTPENGINE_PING_INTERVAL_S * 1000, log })
+      await pool.start()
+      const instanceId = config.MEDIA_INSTANCE_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64)
+      // Calls this instance left in rtpengine when it last stopped (crash): none of them is live now.
+      await recoverMedia(pool, instanceId, (id) => registry.has(id), log)
+      if (!pool.ready) log.warn('no rtpengine answers ping: calls are refused with 503 until one does')
+      const media = new RtpengineMediaPlane(pool, instanceId, log)
       const trunk = parseTrunk(config.SIP_OUTBOUND_TRUNK!)
       const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
       if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
@@ -51,10 +81,10 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         port: config.DRACHTIO_PORT,
         secret: config.DRACHTIO_SECRET,
         log,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder }),
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, media }),
       })
       agent.start()
-      sip = { agent, trunk }
+      sip = { agent, trunk, media, pool }
     } else {
       log.warn('SIP is off: DRACHTIO_HOST is not set, so no calls are bridged and originate answers 503 sip_unavailable')
     }
@@ -74,17 +104,20 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
 
     let stopping: Promise<void> | undefined
     return {
+      prompts: promptStore,
       async ready(): Promise<Record<string, boolean>> {
-        return sip ? { sip: sip.agent.connected } : {}
+        return sip ? { sip: sip.agent.connected, rtpengine: sip.pool.ready } : {}
       },
       stop() {
         stopping ??= (async () => {
           // Originate requests go to the other instances from here on (this one leaves the queue
           // group); new inbound calls are refused; live ones get the drain bound, then are hung up.
+          clearInterval(purgeTimer)
           await served.stopOriginate()
           const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
           if (drained.waitedFor) log.info(drained, 'drained live calls')
           sip?.agent.stop()
+          sip?.pool.stop()
           await sweeper.stop()
           await writer.drain()
           await worker.stop()

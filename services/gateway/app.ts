@@ -1,56 +1,62 @@
-/** The gateway's Elysia app: one instance per resource, the docs, the error funnel, the ops routes. */
+/**
+ * The gateway's Elysia app: one instance per resource (routes/), access as a macro (access.ts),
+ * one error funnel (onError), the OpenAPI document generated from the routes by the openapi
+ * plugin, and the ops routes.
+ */
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
-import { AppError } from '../../shared/errors'
-import { registry } from '../../shared/metrics'
+import { httpRequests, registry } from '../../shared/metrics'
 import { readiness } from '../../shared/service'
-import type { Endpoint } from './endpoint'
-import { errorResponse } from './http-errors'
-import { buildDocument } from './openapi-document'
-import { requestIdOf, runEndpoint, type GatewayDeps } from './pipeline'
-import { adminDidEndpoints } from './routes/admin-dids'
-import { adminTenantEndpoints } from './routes/admin-tenants'
-import { apiKeyEndpoints } from './routes/api-keys'
-import { callEndpoints } from './routes/calls'
-import { didEndpoints } from './routes/dids'
-import { healthEndpoints } from './routes/health'
-import { sessionEndpoints } from './routes/sessions'
-import { webhookSecretEndpoints } from './routes/webhook-secret'
+import { accessPlugin, requestIdOf, type GatewayDeps } from './access'
+import { appErrorOf, errorBody, requestIdOf as requestIdFrom } from './http-errors'
+import { readBody } from './input-guard'
+import { documentation } from './openapi-document'
+import { adminDidRoutes } from './routes/admin-dids'
+import { adminTenantRoutes } from './routes/admin-tenants'
+import { apiKeyRoutes } from './routes/api-keys'
+import { callRoutes } from './routes/calls'
+import { didRoutes } from './routes/dids'
+import { healthRoutes } from './routes/health'
+import { promptRoutes } from './routes/prompts'
+import { sessionRoutes } from './routes/sessions'
+import { settingsRoutes } from './routes/settings'
+import { webhookSecretRoutes } from './routes/webhook-secret'
+import type { RouteSchemas } from './validation'
 
-export const RESOURCES: { name: string; endpoints: Endpoint[] }[] = [
-  { name: 'health', endpoints: healthEndpoints },
-  { name: 'api-keys', endpoints: apiKeyEndpoints },
-  { name: 'admin-tenants', endpoints: adminTenantEndpoints },
-  { name: 'sessions', endpoints: sessionEndpoints },
-  { name: 'calls', endpoints: callEndpoints },
-  { name: 'webhook-secret', endpoints: webhookSecretEndpoints },
-  { name: 'dids', endpoints: didEndpoints },
-  { name: 'admin-dids', endpoints: adminDidEndpoints },
-]
+export type { GatewayDeps } from './access'
 
-const elysiaPath = (p: string) => p.replace(/\{([^}]+)\}/g, ':$1')
-
-function resource(name: string, endpoints: Endpoint[], deps: GatewayDeps) {
-  const app = new Elysia({ name: `gateway:${name}` })
-  for (const ep of endpoints) {
-    app.route(ep.method, elysiaPath(ep.path), ({ request, params, server }) => runEndpoint(ep, deps, request, params as Record<string, string>, server), {
-      detail: { hide: true },
-      parse: 'none',
-    })
-  }
-  return app
-}
+const started = new WeakMap<Request, number>()
 
 export function createGatewayApp(deps: GatewayDeps) {
-  const endpoints = RESOURCES.flatMap((r) => r.endpoints)
-  const app = new Elysia({ name: 'gateway' })
-    .use(openapi({ path: '/docs', specPath: '/openapi.json', documentation: buildDocument(endpoints) as never }))
-    .onError(({ code, request }) => {
-      if (code !== 'NOT_FOUND' && code !== 'PARSE') return
-      const requestId = requestIdOf(request.headers)
-      const e = code === 'NOT_FOUND' ? new AppError('route_not_found', `no route for ${request.method} ${new URL(request.url).pathname}`) : new AppError('bad_request', 'malformed request')
-      return errorResponse(e, requestId, new Headers({ 'x-request-id': requestId }))
+  // Declared schemas per route (filled once the routes exist), for query coercion and the error
+  // funnel's complete 422.
+  const schemas = new Map<string, RouteSchemas>()
+  const schemasOf = (method: string, route: string) => schemas.get(`${method} ${route}`)
+  const access = accessPlugin(deps, schemasOf)
+
+  const app = new Elysia({ name: 'gateway', normalize: false })
+    .onRequest(({ request, set }) => {
+      started.set(request, performance.now())
+      set.headers['x-request-id'] = requestIdFrom(request.headers)
     })
+    .onParse(readBody)
+    .onError(({ code, error, request, set, route, params, body }) => {
+      const requestId = requestIdOf(set) ?? requestIdFrom(request.headers)
+      const e = appErrorOf({ code, error, request, route, params: params as Record<string, unknown>, body }, schemasOf, deps.log, requestId)
+      set.status = e.status
+      set.headers['content-type'] = 'application/json'
+      set.headers['x-request-id'] = requestId
+      return errorBody(e, requestId)
+    })
+    .onAfterResponse(({ request, route, set }) => {
+      const t0 = started.get(request)
+      if (t0 === undefined || !route) return
+      const seconds = (performance.now() - t0) / 1000
+      const status = typeof set.status === 'number' ? set.status : 200
+      httpRequests.observe({ service: 'gateway', method: request.method, route, status: String(status) }, seconds)
+      deps.log.debug({ request_id: requestIdOf(set), method: request.method, route, status, ms: Math.round(seconds * 1000) }, 'request')
+    })
+    .use(openapi({ path: '/docs', specPath: '/openapi.json', documentation, exclude: { paths: ['/docs', '/openapi.json', '/ready', '/metrics'] } }))
     .get(
       '/ready',
       async ({ set }) => {
@@ -69,6 +75,21 @@ export function createGatewayApp(deps: GatewayDeps) {
       },
       { detail: { hide: true } },
     )
-  for (const r of RESOURCES) app.use(resource(r.name, r.endpoints, deps))
+    .use(healthRoutes(access))
+    .use(apiKeyRoutes(access))
+    .use(adminTenantRoutes(access))
+    .use(sessionRoutes(access))
+    .use(promptRoutes(access))
+    .use(settingsRoutes(access))
+    .use(callRoutes(access))
+    .use(webhookSecretRoutes(access))
+    .use(didRoutes(access))
+    .use(adminDidRoutes(access))
+
+  for (const r of app.routes) {
+    const h = r.hooks as RouteSchemas
+    schemas.set(`${r.method} ${r.path}`, { query: h.query, params: h.params, headers: h.headers, body: h.body })
+  }
   return app
 }
+

@@ -20,14 +20,28 @@ export function presentedKey(headers: Headers): string | undefined {
   return undefined
 }
 
-export async function authenticate(headers: Headers, cache: KeyCache, bus: Bus, requestId: string, nowMs = Date.now()): Promise<Principal> {
+const KEY_PREFIX = 'msk_live_'
+
+/** Why no key was found: a key sent without `Bearer `, or nothing at all. */
+function missingKeyMessage(headers: Headers): string {
+  const auth = headers.get('authorization')?.trim()
+  // The header's value is never echoed: it may be the key itself.
+  if (auth) return 'the Authorization header needs the Bearer scheme: add "Bearer " before the key (Authorization: Bearer <key>), or send the key alone in X-API-Key'
+  return 'missing API key: send it in the X-API-Key header or as Authorization: Bearer <key>'
+}
+
+export async function authenticate(headers: Headers, cache: KeyCache, bus: Bus, requestId: string, nowMs = Date.now(), adminToken?: string): Promise<Principal> {
   const key = presentedKey(headers)
   if (!key) {
     keyVerifications.inc({ result: 'missing' })
-    throw new AppError('unauthorized', 'missing API key: send it in the X-API-Key header or as Authorization: Bearer <key>')
+    throw new AppError('unauthorized', missingKeyMessage(headers))
   }
   if (!isWellFormedApiKey(key)) {
     keyVerifications.inc({ result: 'malformed' })
+    // Only a malformed key can be the operator token, so the well-formed path pays nothing for this.
+    if (adminToken && sameSecret(key, adminToken)) {
+      throw new AppError('unauthorized', 'this is the operator token (ADMIN_TOKEN): it opens /admin/v1 only; tenant routes need a tenant API key (msk_live_…)')
+    }
     throw new AppError('unauthorized', 'invalid API key')
   }
   let result: { principal: Principal; cached: boolean }
@@ -48,13 +62,15 @@ export async function authenticate(headers: Headers, cache: KeyCache, bus: Bus, 
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
+/** Equal-length digests make the comparison constant-time whatever the lengths. */
+const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b))
 
 export function checkAdmin(headers: Headers, adminToken: string | undefined): void {
   if (!adminToken) throw new AppError('unauthorized', 'the operator API is disabled: ADMIN_TOKEN is not set')
   const auth = headers.get('authorization') ?? ''
   const token = /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : ''
-  // Equal-length digests make the comparison constant-time whatever the token's length.
-  if (!token || !timingSafeEqual(digest(token), digest(adminToken))) {
-    throw new AppError('unauthorized', 'missing or invalid operator token')
+  if (!token || !sameSecret(token, adminToken)) {
+    const tenantKey = (token || headers.get('x-api-key') || '').startsWith(KEY_PREFIX)
+    throw new AppError('unauthorized', tenantKey ? 'this is a tenant API key: operator routes (/admin/v1) need Authorization: Bearer <ADMIN_TOKEN>' : 'missing or invalid operator token')
   }
 }

@@ -5,8 +5,15 @@ import type { ServiceDefinition } from '../../shared/service'
 import { createGatewayApp } from './app'
 import { KeyCache } from './key-cache'
 import { KeyUsageReporter } from './key-usage'
-import { MAX_BODY_BYTES } from './pipeline'
+import { MAX_BODY_BYTES } from './input-guard'
 import { RateLimiter } from './rate-limit'
+
+/**
+ * What Bun itself accepts before our handlers see a request. Endpoints bound their bodies
+ * themselves (JSON 64 KiB, prompt uploads 512 KiB) with an answer in our error shape; this only
+ * stops absurd uploads at the socket. 8 MiB, so an oversize prompt still gets the 422 naming its size.
+ */
+const SERVER_BODY_LIMIT = Math.max(MAX_BODY_BYTES * 4, 8 * 1024 * 1024)
 
 export const gatewayConfig = {
   ADMIN_TOKEN: T.Optional(T.String({ minLength: 16, description: 'must be at least 16 characters' })),
@@ -30,7 +37,7 @@ export const gatewayService: ServiceDefinition<typeof gatewayConfig> = {
     bus.subscribe(identity.tenantUpdated, ({ tenant_id }) => keys.evictTenant(tenant_id))
     if (!config.ADMIN_TOKEN) log.warn('ADMIN_TOKEN is not set: the operator API (/admin/v1) refuses every request')
     const app = createGatewayApp({ bus, log, keys, limiter, usage, adminToken: config.ADMIN_TOKEN, trustProxy: config.TRUST_PROXY })
-    app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: MAX_BODY_BYTES * 4 })
+    app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: SERVER_BODY_LIMIT })
     log.info({ port: app.server?.port }, 'gateway listening')
     return {
       port: app.server?.port,

@@ -1,7 +1,9 @@
 /**
- * Request validation with compiled TypeBox schemas, producing the contract's 422 shape
- * (`detail: [{loc, msg, type}]`). Query and path values arrive as strings and are converted by
- * their schema's type; absent values take their defaults; unknown JSON fields are ignored.
+ * The contract's 422 shape (`detail: [{loc, msg, type}]`, pydantic's vocabulary) for a failed
+ * Elysia validation. Elysia stops at the first failing part and coerces query and path strings
+ * into unions; on failure the error funnel re-checks every part of the request against the
+ * route's declared schemas with this module, so the client gets every issue at once, each named
+ * by its field. An unknown field (`extra_forbidden`) names the field probably meant.
  */
 import type { TObject, TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
@@ -9,7 +11,7 @@ import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors'
 import { Value } from '@sinclair/typebox/value'
 import type { ValidationIssue } from '../../shared/errors'
 
-type Where = 'query' | 'path' | 'body' | 'header'
+export type Where = 'query' | 'path' | 'body' | 'header'
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>()
 function check(schema: TSchema): TypeCheck<TSchema> {
@@ -67,6 +69,11 @@ function describe(e: ValueError): { msg: string; type: string } {
       const types = ((e.schema as { anyOf?: { type?: string }[] }).anyOf ?? []).map((v) => v.type).filter(Boolean)
       return { msg: `Input should be ${types.join(' or ') || 'valid'}`, type: types.length ? `${types[0]}_type` : 'value_error' }
     }
+    case ValueErrorType.ObjectAdditionalProperties:
+      return { msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }
+    case ValueErrorType.Kind:
+      if (Array.isArray(s.enum)) return { msg: `Input should be ${s.enum.map((l) => `'${l}'`).join(', ')}`, type: 'enum' }
+      return { msg: e.message, type: 'value_error' }
     case ValueErrorType.Literal:
       return { msg: `Input should be '${s.const}'`, type: 'literal_error' }
     default:
@@ -74,36 +81,79 @@ function describe(e: ValueError): { msg: string; type: string } {
   }
 }
 
-/** For a nullable field holding a non-null value, the error of the non-null variant is the useful one. */
-function unwrapNullable(e: ValueError): ValueError[] {
+/** For a union holding a value of one variant's type (a nullable field's non-null value), that variant's error is the useful one. */
+function unwrapUnion(e: ValueError): ValueError[] {
   const variants = (e.schema as { anyOf?: TSchema[] }).anyOf
   if (e.type !== ValueErrorType.Union || !variants || e.value === null) return [e]
-  const rest = variants.filter((v) => (v as { type?: string }).type !== 'null')
-  if (rest.length !== 1 || rest.length === variants.length) return [e]
+  const rest = variants.filter((v) => (v as { type?: string }).type !== 'null' && (v as { const?: unknown }).const === undefined)
+  if (rest.length !== 1) return [e]
   const inner = [...check(rest[0]!).Errors(e.value)].map((x) => ({ ...x, path: e.path + x.path }))
-  return inner.length ? inner : [e]
+  return inner.length ? inner.flatMap(unwrapUnion) : [e]
 }
 
-function issues(schema: TSchema, value: unknown, where: Where): ValidationIssue[] {
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = cur
+    }
+  }
+  return row[b.length]!
+}
+
+/** The declared field an unknown one probably meant: a close spelling, or one it is a prefix or stem of. */
+export function closestField(unknown: string, known: string[]): string | undefined {
+  const u = unknown.toLowerCase()
+  let best: { name: string; d: number } | undefined
+  for (const name of known) {
+    const n = name.toLowerCase()
+    const prefix = Math.min(u.length, n.length) >= 3 && (n.startsWith(u) || u.startsWith(n))
+    const d = prefix ? 1 : distance(u, n)
+    if (d <= Math.max(2, Math.floor(n.length / 3)) && (!best || d < best.d)) best = { name, d }
+  }
+  return best?.name
+}
+
+/** An unknown property (TypeBox's error sits at its path, with the object's schema). */
+function extraIssue(e: ValueError, loc: (string | number)[]): ValidationIssue {
+  const meant = closestField(String(loc[loc.length - 1]), Object.keys((e.schema as TObject).properties ?? {}))
+  return { loc, msg: meant ? `Extra inputs are not permitted; did you mean '${meant}'?` : 'Extra inputs are not permitted', type: 'extra_forbidden' }
+}
+
+export function issuesOf(schema: TSchema, value: unknown, where: Where): ValidationIssue[] {
   const out: ValidationIssue[] = []
   const seen = new Set<string>()
-  for (const e of [...check(schema).Errors(value)].flatMap(unwrapNullable)) {
-    const loc = [where, ...e.path.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p))]
-    const key = loc.join('\u0000')
-    if (seen.has(key)) continue // one issue per location, the first is the most specific
+  const push = (i: ValidationIssue) => {
+    const key = i.loc.join('\u0000')
+    if (seen.has(key)) return // one issue per location, the first is the most specific
     seen.add(key)
-    out.push({ loc, ...describe(e) })
+    out.push(i)
+  }
+  for (const e of [...check(schema).Errors(value)].flatMap(unwrapUnion)) {
+    const loc = [where, ...e.path.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')))]
+    push(e.type === ValueErrorType.ObjectAdditionalProperties ? extraIssue(e, loc) : { loc, ...describe(e) })
     if (out.length >= 20) break
   }
   return out
 }
 
-/** Query or path values: strings converted by the property's declared type. */
-function convertStrings(schema: TObject, raw: Record<string, string | undefined>): Record<string, unknown> {
+/**
+ * Query or path values: strings converted by the property's declared type (Elysia coerces only
+ * its own `t.Integer`, whose union would show in the document as `string | integer`).
+ */
+export function coerceStrings(schema: TObject, raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [name, prop] of Object.entries(schema.properties)) {
     const v = raw[name]
-    if (v === undefined) continue
+    if (typeof v !== 'string') {
+      if (v !== undefined) out[name] = v
+      continue
+    }
     const type = (prop as { type?: string }).type
     if (type === 'integer' && /^-?\d{1,15}$/.test(v)) out[name] = Number(v)
     else if (type === 'number' && v.trim() !== '' && Number.isFinite(Number(v))) out[name] = Number(v)
@@ -113,17 +163,23 @@ function convertStrings(schema: TObject, raw: Record<string, string | undefined>
   return out
 }
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] }
+/** Converted, with defaults filled (as Elysia fills them before it validates). */
+export const convertStrings = (schema: TObject, raw: Record<string, unknown>) => Value.Default(schema, coerceStrings(schema, raw)) as Record<string, unknown>
 
-export function validateStrings<T>(schema: TObject, raw: Record<string, string | undefined>, where: 'query' | 'path'): Validated<T> {
-  const value = Value.Default(schema, convertStrings(schema, raw))
-  if (check(schema).Check(value)) return { ok: true, value: value as T }
-  return { ok: false, issues: issues(schema, value, where) }
+/** The route's declared schemas, as Elysia keeps them (before its coercion). */
+export interface RouteSchemas {
+  query?: TObject
+  params?: TObject
+  headers?: TObject
+  body?: TSchema
 }
 
-export function validateBody<T>(schema: TObject, body: unknown): Validated<T> {
-  const value = Value.Default(schema, body)
-  if (!check(schema).Check(value)) return { ok: false, issues: issues(schema, value, 'body') }
-  // Unknown fields are ignored: drop them so they never travel further.
-  return { ok: true, value: Value.Clean(schema, structuredClone(value)) as T }
+/** Every issue of a request against its route's schemas (empty when Elysia and we disagree). */
+export function requestIssues(s: RouteSchemas, input: { query: Record<string, unknown>; params: Record<string, unknown>; headers: Record<string, unknown>; body: unknown }): ValidationIssue[] {
+  return [
+    ...(s.params ? issuesOf(s.params, convertStrings(s.params, input.params), 'path') : []),
+    ...(s.query ? issuesOf(s.query, convertStrings(s.query, input.query), 'query') : []),
+    ...(s.headers ? issuesOf(s.headers, input.headers, 'header') : []),
+    ...(s.body ? issuesOf(s.body, input.body, 'body') : []),
+  ].slice(0, 20)
 }

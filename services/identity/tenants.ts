@@ -19,6 +19,8 @@ export function toTenant(r: TenantRow): Tenant {
     name: r.name,
     number_sharing: r.numberSharing,
     rate_limit_per_second: r.rateLimitPerSecond,
+    no_session_prompt: r.noSessionPrompt,
+    not_a_party_prompt: r.notAPartyPrompt,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
   }
@@ -70,6 +72,8 @@ export async function updateTenant(db: Db, tenantId: string, patch: Static<typeo
   if (patch.name !== undefined) set.name = patch.name
   if (patch.number_sharing !== undefined) set.numberSharing = patch.number_sharing
   if (patch.rate_limit_per_second !== undefined) set.rateLimitPerSecond = patch.rate_limit_per_second
+  if (patch.no_session_prompt !== undefined) set.noSessionPrompt = patch.no_session_prompt
+  if (patch.not_a_party_prompt !== undefined) set.notAPartyPrompt = patch.not_a_party_prompt
   const [r] = await db
     .update(tenants)
     .set({ ...set, updatedAt: sql`now()` })

@@ -15,7 +15,7 @@
 import { AppError } from '../../shared/errors'
 import type { TenantNumbers } from './number-directory'
 import { NumberRanking } from './rank-numbers'
-import { ConflictError, type SessionStore } from './session-store'
+import { ConflictError, type Guard, type SessionStore } from './session-store'
 
 /** Candidates tried with a bare conditional insert before asking which are free. */
 const DIRECT = 2
@@ -38,6 +38,8 @@ export interface AllocationRequest {
   customer: string
   customerCountry: string | null
   held: TenantNumbers
+  /** How the session shares its number; default from `exclusive`. PIN sessions share with PIN sessions only. */
+  guard?: Guard
 }
 
 export class NumberAllocator {
@@ -58,8 +60,9 @@ export class NumberAllocator {
    */
   async allocate<T>(req: AllocationRequest, insert: (e164: string) => Promise<T | undefined>): Promise<T> {
     const ranking = await this.rankingOf(req.tenantId, req.held)
-    const phones = [req.driver, req.customer] as const
-    const guard = req.exclusive ? 'whole' : 'parties'
+    // PIN sessions do not hold their parties' phones on a number: they never block each other here.
+    const phones = req.guard === 'pin' ? ([] as const) : ([req.driver, req.customer] as const)
+    const guard = req.guard ?? (req.exclusive ? 'whole' : 'parties')
     // The first pass walks the whole ranking; later passes only the numbers that were reserved by
     // another request of this instance when we came by (their insert may have failed since).
     let candidates: Iterator<string> = ranking.candidates(req.customerCountry)
@@ -85,7 +88,7 @@ export class NumberAllocator {
           const chunk: string[] = []
           for (let n = nextOpen(); n !== undefined; n = chunk.length < CHUNK ? nextOpen() : undefined) chunk.push(n)
           if (chunk.length === 0) break
-          batch = await this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones, now: new Date(), limit: 4 })
+          batch = await this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones: [req.driver, req.customer], now: new Date(), limit: 4 })
         }
         for (const n of batch) {
           // Another request of this instance may have reserved it meanwhile.
@@ -114,7 +117,7 @@ export class NumberAllocator {
 
   /** One number, reserved meanwhile: inserted, or busy (undefined). A conflict heals and retries once. */
   private async tryNumber<T>(req: AllocationRequest, e164: string, insert: (e164: string) => Promise<T | undefined>): Promise<T | undefined> {
-    const release = this.reserve(e164, req.exclusive, [req.driver, req.customer])
+    const release = this.reserve(e164, req.exclusive, req.guard === 'pin' ? [] : [req.driver, req.customer])
     let mayBeFree = true
     try {
       for (let i = 0; i < 2; i++) {

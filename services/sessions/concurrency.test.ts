@@ -109,6 +109,13 @@ describe('the unique indexes are the final word', () => {
       expiresAt: new Date(now.getTime() + 3_600_000),
       endedAt: null,
       endReason: null,
+      pinRequired: false,
+      pinLength: null,
+      driverPin: null,
+      customerPin: null,
+      callTimeLimitSeconds: null,
+      ringTimeoutSeconds: null,
+      greetingPrompt: null,
       ...over,
     })
     const outcome = (p: Promise<boolean>) => p.then((ok) => (ok ? 'inserted' : 'busy'), (e) => (e instanceof ConflictError ? e.conflict : String(e)))

@@ -22,6 +22,11 @@ describe('checkCreate', () => {
       customerCountry: 'DE',
       ttlMinutes: 60,
       masked: null,
+      pinRequired: false,
+      pinLength: null,
+      callTimeLimitSeconds: null,
+      ringTimeoutSeconds: null,
+      greetingPrompt: null,
     })
     expect(checkCreate({ driver_phone: '+14155550001', customer_phone: '+14155550002', ttl_minutes: null, order_id: 'o', masked_e164: '+12025550100' })).toMatchObject({
       ttlMinutes: 60,

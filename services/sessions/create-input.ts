@@ -1,5 +1,5 @@
 /** The rules on a create request that need no database: E.164 phones, distinct parties, TTL. */
-import type { CreateSessionInput } from '../../shared/contracts/sessions'
+import { PIN_LENGTH, type CreateSessionInput } from '../../shared/contracts/sessions'
 import { validationError, type ValidationIssue } from '../../shared/errors'
 import { parseE164 } from '../../shared/phone'
 
@@ -13,6 +13,11 @@ export interface CheckedCreate {
   customerCountry: string | null
   ttlMinutes: number
   masked: string | null
+  pinRequired: boolean
+  pinLength: number | null
+  callTimeLimitSeconds: number | null
+  ringTimeoutSeconds: number | null
+  greetingPrompt: string | null
 }
 
 const E164_MSG = 'Value should be an E.164 phone number, e.g. +14155550100'
@@ -35,7 +40,13 @@ export function checkCreate(input: CreateSessionInput): CheckedCreate {
     issues.push({ loc: ['body', 'ttl_minutes'], msg: `Input should be an integer from 1 to ${MAX_TTL_MINUTES}`, type: 'value_error' })
   }
   if (issues.length) throw validationError(issues)
+  const pinRequired = input.pin_required ?? false
   return {
+    pinRequired,
+    pinLength: pinRequired ? (input.pin_length ?? PIN_LENGTH.default) : null,
+    callTimeLimitSeconds: input.call_time_limit_seconds ?? null,
+    ringTimeoutSeconds: input.ring_timeout_seconds ?? null,
+    greetingPrompt: input.greeting_prompt ?? null,
     orderId: input.order_id ?? null,
     driver: driver!.e164,
     customer: customer!.e164,

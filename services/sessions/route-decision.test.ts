@@ -92,3 +92,19 @@ describe('decideRoute', () => {
     expect(isLive({ status: 'expired', expiresAt: later }, now)).toBe(false)
   })
 })
+
+describe('decideRoute: PIN sessions and limits', () => {
+  test('a number with a live PIN session asks every caller for a PIN, a party’s own phone included', () => {
+    const pin = session({ pinRequired: true })
+    expect(decideRoute({ to: M, from: DRIVER, number: held, sessions: [pin], now })).toEqual({ action: 'collect_pin', tenant_id: 'ten_a', max_digits: 8 })
+    expect(decideRoute({ to: M, from: '+14155550099', number: held, sessions: [pin], now })).toMatchObject({ action: 'collect_pin' })
+    // Lapsed PIN sessions ask nothing.
+    expect(decideRoute({ to: M, from: DRIVER, number: held, sessions: [session({ pinRequired: true, expiresAt: now })], now })).toMatchObject({ reason: 'no_session' })
+  })
+
+  test('a caller-id bridge carries the limits the session sets, and only those', () => {
+    const d = decideRoute({ to: M, from: CUSTOMER, number: held, sessions: [session({ callTimeLimitSeconds: 90, ringTimeoutSeconds: null, greetingPrompt: 'builtin:connecting' })], now })
+    expect(d).toMatchObject({ action: 'bridge', target: DRIVER, call_time_limit_seconds: 90, greeting_prompt: 'builtin:connecting' })
+    expect(d).not.toHaveProperty('ring_timeout_seconds')
+  })
+})

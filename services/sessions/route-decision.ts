@@ -20,7 +20,15 @@ export interface RouteSession {
   maskedE164: string
   status: 'open' | 'completed' | 'expired'
   expiresAt: Date
+  /** A PIN session is reached by its PINs, never by caller id. */
+  pinRequired?: boolean
+  callTimeLimitSeconds?: number | null
+  ringTimeoutSeconds?: number | null
+  greetingPrompt?: string | null
 }
+
+/** PIN digits end at `#`, at this many digits, or after a pause. */
+export const MAX_PIN_DIGITS = 8
 
 export interface RouteInput {
   /** The dialled masked number, E.164. */
@@ -47,9 +55,19 @@ export function decideRoute({ to, from, number, sessions, now }: RouteInput): Ro
   const live = sessions.filter((s) => s.maskedE164 === to && s.tenantId === number.tenant_id && isLive(s, now))
   if (live.length === 0) return refuse('no_session', 404)
   // The unique index on (number, party) leaves at most one; the newest wins if it ever did not.
-  const mine = live.filter((s) => s.driverPhone === from || s.customerPhone === from).sort((a, b) => (a.id < b.id ? 1 : -1))[0]
-  if (!mine) return refuse('unknown_caller', 403)
-  const fromDriver = mine.driverPhone === from
+  const mine = live.filter((s) => !s.pinRequired && (s.driverPhone === from || s.customerPhone === from)).sort((a, b) => (a.id < b.id ? 1 : -1))[0]
+  if (!mine) {
+    // A number carrying PIN sessions asks every caller for a PIN: the PIN, not the phone, names the session and the party.
+    if (live.some((s) => s.pinRequired)) return { action: 'collect_pin', tenant_id: number.tenant_id, max_digits: MAX_PIN_DIGITS }
+    return refuse('unknown_caller', 403)
+  }
+  return bridgeTo(mine, mine.driverPhone === from ? 'driver' : 'customer', to)
+}
+
+/** The bridge to the other party of `s`, `from` being the caller's party, with the session's limits. */
+export function bridgeTo(s: RouteSession, from: 'driver' | 'customer', to: string): RouteDecision {
+  const fromDriver = from === 'driver'
+  const mine = s
   return {
     action: 'bridge',
     tenant_id: mine.tenantId,
@@ -59,5 +77,9 @@ export function decideRoute({ to, from, number, sessions, now }: RouteInput): Ro
     caller_id: to,
     from_party: fromDriver ? 'driver' : 'customer',
     to_party: fromDriver ? 'customer' : 'driver',
+    // Only the limits the session sets travel (null = the platform's own).
+    ...(mine.callTimeLimitSeconds != null && { call_time_limit_seconds: mine.callTimeLimitSeconds }),
+    ...(mine.ringTimeoutSeconds != null && { ring_timeout_seconds: mine.ringTimeoutSeconds }),
+    ...(mine.greetingPrompt != null && { greeting_prompt: mine.greetingPrompt }),
   }
 }

@@ -94,3 +94,12 @@ describe('route index', () => {
     expect([ix.hits, ix.misses]).toEqual([1, 1])
   })
 })
+
+describe('route index: PIN sessions', () => {
+  test('a PIN session is never routed by a phone from memory', () => {
+    const ix = new RouteIndex(60_000)
+    ix.put(session('ses_pin', { pinRequired: true }))
+    expect(ix.get(M, D, NOW)).toBeUndefined()
+    expect(ix.size).toBe(0)
+  })
+})

@@ -67,7 +67,8 @@ export class RouteIndex {
 
   /** A session that is open now (created here, or announced by another instance). */
   put(s: RouteSession): void {
-    if (this.ttlMs === 0 || s.status !== 'open') return
+    // PIN sessions are found by PIN (the database), never by a caller's phone.
+    if (this.ttlMs === 0 || s.status !== 'open' || s.pinRequired) return
     for (const phone of [s.driverPhone, s.customerPhone]) {
       const k = key(s.maskedE164, phone)
       if (this.entries.get(k)?.endedId === s.id) continue // it ended already: a late `created`

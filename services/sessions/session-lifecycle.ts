@@ -6,8 +6,9 @@
  */
 import type { Bus, BusContext } from '../../shared/bus/bus'
 import { did } from '../../shared/contracts/did'
-import { sessions as contract, type CreateSessionInput, type RouteDecision, type Session } from '../../shared/contracts/sessions'
-import { AppError, isAppError } from '../../shared/errors'
+import { sessions as contract, type CreateSessionInput, type RouteDecision, type Session, type UpdateSessionInput } from '../../shared/contracts/sessions'
+import { checkPromptRef } from '../../shared/prompts/prompt-ref'
+import { AppError, isAppError, validationError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
 import type { Logger } from '../../shared/log'
 import { normalizeForMatch } from '../../shared/phone'
@@ -15,12 +16,15 @@ import { NumberAllocator } from './allocate-number'
 import { checkCreate, type CheckedCreate } from './create-input'
 import { countEnded, sessionsCreated } from './metrics'
 import type { NumberDirectory } from './number-directory'
-import { decideRoute, isLive } from './route-decision'
+import { bridgeTo, decideRoute, isLive } from './route-decision'
+import { randomPins } from './pins'
 import type { RouteIndex } from './route-index'
-import { ConflictError, toSession, type SessionRow, type SessionStore } from './session-store'
+import { ConflictError, toSession, type Guard, type SessionRow, type SessionStore } from './session-store'
 import type { TenantSettings } from './tenant-settings'
 
 const MINUTE_MS = 60_000
+/** New PIN pairs tried on one number before it counts as full (with 4+ digits, a clash is rare). */
+const PIN_ATTEMPTS = 8
 
 export class SessionLifecycle {
   readonly allocator: NumberAllocator
@@ -40,12 +44,15 @@ export class SessionLifecycle {
   async create(tenantId: string, input: CreateSessionInput, ctx: Partial<BusContext>): Promise<Session> {
     const c = checkCreate(input)
     const requestId = ctx.requestId ?? ''
+    if (c.greetingPrompt) await this.checkPrompt(tenantId, c.greetingPrompt, ['body', 'greeting_prompt'], requestId)
     const [sharing, held] = await Promise.all([this.settings.sharing(tenantId, requestId), this.directory.numbersOf(tenantId, requestId)])
-    const exclusive = sharing === 'exclusive'
+    // PIN sessions share numbers with each other in either sharing mode (their PINs tell them apart).
+    const exclusive = !c.pinRequired && sharing === 'exclusive'
+    const guard: Guard = c.pinRequired ? 'pin' : exclusive ? 'whole' : 'parties'
     const row = c.masked
-      ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, true, 'whole', ctx), requestId)
-      : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held }, (e164) =>
-          this.insert(tenantId, c, e164, exclusive, exclusive ? 'whole' : 'parties', ctx),
+      ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, !c.pinRequired, c.pinRequired ? 'pin' : 'whole', ctx), requestId)
+      : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held, guard }, (e164) =>
+          this.insert(tenantId, c, e164, exclusive, guard, ctx),
         )
     sessionsCreated.inc()
     this.index.put(row)
@@ -90,9 +97,10 @@ export class SessionLifecycle {
   }
 
   /** Inserts one session if the number is free for it (else undefined); an open session with the same order id is a 409 naming it. */
-  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: 'whole' | 'parties', ctx: Partial<BusContext>): Promise<SessionRow | undefined> {
-    for (let attempt = 0; ; attempt++) {
+  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: Guard, ctx: Partial<BusContext>): Promise<SessionRow | undefined> {
+    for (let attempt = 0, pinClashes = 0; ; attempt++) {
       const now = new Date()
+      const pins = c.pinRequired ? randomPins(c.pinLength!) : null
       const row: SessionRow = {
         id: newId('ses', now.getTime()),
         tenantId,
@@ -107,10 +115,23 @@ export class SessionLifecycle {
         expiresAt: new Date(now.getTime() + c.ttlMinutes * MINUTE_MS),
         endedAt: null,
         endReason: null,
+        pinRequired: c.pinRequired,
+        pinLength: c.pinLength,
+        driverPin: pins?.driver ?? null,
+        customerPin: pins?.customer ?? null,
+        callTimeLimitSeconds: c.callTimeLimitSeconds,
+        ringTimeoutSeconds: c.ringTimeoutSeconds,
+        greetingPrompt: c.greetingPrompt,
       }
       try {
         return (await this.store.insertIfFree(row, guard)) ? row : undefined
       } catch (e) {
+        if (e instanceof ConflictError && e.conflict === 'pin') {
+          // A PIN already open on this number (or left by a lapsed, unswept session): new PINs.
+          if (++pinClashes >= PIN_ATTEMPTS) return undefined
+          await this.store.clearLapsedPins(e164, new Date())
+          continue
+        }
         if (!(e instanceof ConflictError && e.conflict === 'order' && c.orderId)) throw e
         const open = await this.store.openByOrder(tenantId, c.orderId)
         if (open && isLive(open, new Date())) {
@@ -158,22 +179,83 @@ export class SessionLifecycle {
     return { ...toSession(current), already_ended: true }
   }
 
+  /**
+   * A new life and/or new limits for an open session: `ttl_minutes` counts from now; expiry, the
+   * sweeper, number sharing and the route index follow at once. An ended one is 409 `session_not_open`.
+   */
+  async update(tenantId: string, ref: string, input: UpdateSessionInput, ctx: Partial<BusContext>): Promise<Session> {
+    const fields = ['ttl_minutes', 'call_time_limit_seconds', 'ring_timeout_seconds', 'greeting_prompt'] as const
+    if (!fields.some((f) => input[f] !== undefined)) {
+      throw validationError([{ loc: ['body'], msg: `give at least one of ${fields.join(', ')}`, type: 'missing' }])
+    }
+    const row = await this.store.findByRef(tenantId, ref)
+    if (!row) throw new AppError('session_not_found', `session ${ref} not found`)
+    const notOpen = () => new AppError('session_not_open', `session ${row.id} has ended; create a new one`)
+    const now = new Date()
+    if (!isLive(row, now)) throw notOpen()
+    if (input.greeting_prompt) await this.checkPrompt(tenantId, input.greeting_prompt, ['body', 'greeting_prompt'], ctx.requestId ?? '')
+    const updated = await this.store.update(
+      tenantId,
+      row.id,
+      {
+        ttlMinutes: input.ttl_minutes,
+        expiresAt: input.ttl_minutes === undefined ? undefined : new Date(now.getTime() + input.ttl_minutes * MINUTE_MS),
+        callTimeLimitSeconds: input.call_time_limit_seconds,
+        ringTimeoutSeconds: input.ring_timeout_seconds,
+        greetingPrompt: input.greeting_prompt,
+      },
+      now,
+    )
+    if (!updated) throw notOpen()
+    this.index.put(updated)
+    const session = toSession(updated)
+    this.bus.publish(contract.updated, session, ctx)
+    return session
+  }
+
+  private checkPrompt(tenantId: string, ref: string, loc: string[], requestId: string): Promise<void> {
+    return checkPromptRef(this.bus, tenantId, ref, loc, requestId)
+  }
+
+  /** After `collect_pin`: the PIN names the session and who is calling; anything else is `wrong_pin`. */
+  async routePin(req: { to: string; from: string; pin: string }, ctx: Partial<BusContext>): Promise<RouteDecision> {
+    const to = normalizeForMatch(req.to, this.defaultRegion)
+    const holder = await this.directory.holderOf(to, ctx.requestId)
+    const now = new Date()
+    if (holder?.status !== 'active') return decideRoute({ to, from: req.from, number: holder && { tenant_id: holder.tenant_id, status: holder.status }, sessions: [], now })
+    const hit = await this.store.byPin(holder.tenant_id, to, req.pin, now)
+    if (!hit) return { action: 'refuse', reason: 'wrong_pin', sip_status: 403, tenant_id: holder.tenant_id, prompt: 'builtin:wrong_pin' }
+    return bridgeTo(hit.row, hit.party, to)
+  }
+
   async route(req: { to: string; from: string }, ctx: Partial<BusContext>): Promise<RouteDecision> {
+    const { decision, tenantId } = await this.decide(req, ctx)
+    // A refused caller of a tenant's number hears the tenant's prompt for it, if it chose one.
+    if (decision.action === 'refuse' && tenantId && (decision.reason === 'no_session' || decision.reason === 'unknown_caller')) {
+      const prompt = await this.settings.unmatchedPrompt(tenantId, decision.reason, ctx.requestId)
+      if (prompt) return { ...decision, tenant_id: tenantId, prompt }
+    }
+    return decision
+  }
+
+  private async decide(req: { to: string; from: string }, ctx: Partial<BusContext>): Promise<{ decision: RouteDecision; tenantId?: string }> {
     const to = normalizeForMatch(req.to, this.defaultRegion)
     const from = normalizeForMatch(req.from, this.defaultRegion)
     const holder = await this.directory.holderOf(to, ctx.requestId)
     const number = holder && { tenant_id: holder.tenant_id, status: holder.status }
     const now = new Date()
-    if (holder?.status !== 'active') return decideRoute({ to, from, number, sessions: [], now })
+    if (holder?.status !== 'active') return { decision: decideRoute({ to, from, number, sessions: [], now }) }
+    const tenantId = holder.tenant_id
     // The caller's open session on this number, from memory when the index has it (route-index.ts).
     const known = this.index.get(to, from, now)
-    if (known?.tenantId === holder.tenant_id) return decideRoute({ to, from, number, sessions: [known], now })
+    if (known?.tenantId === tenantId) return { decision: decideRoute({ to, from, number, sessions: [known], now }), tenantId }
     const version = this.index.versionOf(to, from)
-    const rows = await this.store.routeCandidates(holder.tenant_id, to, from, now)
-    const mine = rows.find((r) => (r.driverPhone === from || r.customerPhone === from) && isLive(r, now))
+    const rows = await this.store.routeCandidates(tenantId, to, from, now)
+    const mine = rows.find((r) => !r.pinRequired && (r.driverPhone === from || r.customerPhone === from) && isLive(r, now))
     if (mine) this.index.fill(to, from, mine, version)
-    return decideRoute({ to, from, number, sessions: rows, now })
+    return { decision: decideRoute({ to, from, number, sessions: rows, now }), tenantId }
   }
+
 
   /** Marks every lapsed session expired and announces each; returns how many. */
   async sweep(batch = 500): Promise<number> {

@@ -7,7 +7,7 @@
 import { and, count, desc, eq, gt, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Session } from '../../shared/contracts/sessions'
 import { violatedConstraint, isUniqueViolation, type Database } from '../../shared/db/database'
-import { sessionParties, sessions } from './db/schema'
+import { sessionParties, sessionPins, sessions } from './db/schema'
 import { isLive } from './route-decision'
 
 export type SessionRow = typeof sessions.$inferSelect
@@ -29,6 +29,13 @@ export function toSession(r: SessionRow, now = new Date()): Session {
     expires_at: r.expiresAt.toISOString(),
     ended_at: lapsed ? r.expiresAt.toISOString() : (r.endedAt?.toISOString() ?? null),
     end_reason: lapsed ? 'expired' : r.endReason,
+    pin_required: r.pinRequired,
+    pin_length: r.pinLength,
+    driver_pin: r.driverPin,
+    customer_pin: r.customerPin,
+    call_time_limit_seconds: r.callTimeLimitSeconds,
+    ring_timeout_seconds: r.ringTimeoutSeconds,
+    greeting_prompt: r.greetingPrompt,
   }
 }
 
@@ -50,6 +57,13 @@ function fromRaw(r: Record<string, unknown>): SessionRow {
     expiresAt: date(r.expires_at),
     endedAt: r.ended_at == null ? null : date(r.ended_at),
     endReason: (r.end_reason as SessionRow['endReason']) ?? null,
+    pinRequired: Boolean(r.pin_required),
+    pinLength: r.pin_length == null ? null : Number(r.pin_length),
+    driverPin: (r.driver_pin as string | null) ?? null,
+    customerPin: (r.customer_pin as string | null) ?? null,
+    callTimeLimitSeconds: r.call_time_limit_seconds == null ? null : Number(r.call_time_limit_seconds),
+    ringTimeoutSeconds: r.ring_timeout_seconds == null ? null : Number(r.ring_timeout_seconds),
+    greetingPrompt: (r.greeting_prompt as string | null) ?? null,
   }
 }
 
@@ -60,20 +74,29 @@ const textArray = (values: string[]) => sql`array[${sql.join(
 )}]::text[]`
 
 /**
- * "Number `n` is free for a new session of this tenant at `now`", as SQL. Party rows exist exactly
- * while their session is open, so they tell whether a number is in use (their index leads with it).
+ * How a new session may share its number: `whole` – alone; `parties` – with sessions of other
+ * phones (shared mode); `pin` – with other PIN sessions only (PINs tell the sessions apart).
  */
-function freeCondition(n: SQL, tenantId: string, guard: 'whole' | 'parties', phones: readonly [string, string], now: Date): SQL {
+export type Guard = 'whole' | 'parties' | 'pin'
+
+/**
+ * "Number `n` is free for a new session of this tenant at `now`", as SQL. Party rows exist exactly
+ * while their (caller-id) session is open, pin rows while their PIN session is, so together they
+ * tell whether and how a number is in use (their indexes lead with it). A number carries either
+ * caller-id sessions or PIN sessions, never both, so a call to it is routed one way.
+ */
+function freeCondition(n: SQL, tenantId: string, guard: Guard, phones: readonly [string, string], now: Date): SQL {
   const t = tsParam(now)
-  if (guard === 'whole') {
-    return sql`not exists (select 1 from ${sessionParties} p where p.masked_e164 = ${n} and p.expires_at > ${t} and p.tenant_id = ${tenantId})`
-  }
-  return sql`not exists (select 1 from ${sessions} x where x.masked_e164 = ${n} and x.status = 'open' and x.exclusive and x.expires_at > ${t} and x.tenant_id = ${tenantId})
+  const noParties = sql`not exists (select 1 from ${sessionParties} p where p.masked_e164 = ${n} and p.expires_at > ${t} and p.tenant_id = ${tenantId})`
+  if (guard === 'pin') return noParties
+  const noPins = sql`not exists (select 1 from ${sessionPins} q where q.masked_e164 = ${n} and q.expires_at > ${t} and q.tenant_id = ${tenantId})`
+  if (guard === 'whole') return sql`${noParties} and ${noPins}`
+  return sql`${noPins} and not exists (select 1 from ${sessions} x where x.masked_e164 = ${n} and x.status = 'open' and x.exclusive and x.expires_at > ${t} and x.tenant_id = ${tenantId})
     and not exists (select 1 from ${sessionParties} p where p.masked_e164 = ${n} and p.phone in (${phones[0]}, ${phones[1]}) and p.expires_at > ${t} and p.tenant_id = ${tenantId})`
 }
 
 /** Which insert constraint a create ran into. */
-export type Conflict = 'number' | 'party' | 'order'
+export type Conflict = 'number' | 'party' | 'order' | 'pin'
 
 export class ConflictError extends Error {
   constructor(readonly conflict: Conflict) {
@@ -87,6 +110,7 @@ function classify(e: unknown): Conflict | undefined {
   if (c === 'sessions_open_exclusive_number_uq') return 'number'
   if (c === 'session_parties_number_phone_uq') return 'party'
   if (c === 'sessions_open_order_uq') return 'order'
+  if (c === 'session_pins_number_pin_uq') return 'pin'
   return undefined
 }
 
@@ -104,21 +128,30 @@ export class SessionStore {
    * `parties` – no live exclusive session on it and neither phone a party of a live one (shared).
    * The check reads a snapshot; the unique indexes decide races (`ConflictError`).
    */
-  async insertIfFree(row: SessionRow, guard: 'whole' | 'parties'): Promise<boolean> {
+  async insertIfFree(row: SessionRow, guard: Guard): Promise<boolean> {
     const free = freeCondition(sql`${row.maskedE164}::text`, row.tenantId, guard, [row.driverPhone, row.customerPhone], row.createdAt)
+    // A PIN session's keys are its two PINs; a caller-id session's are its two phones.
+    const keys = row.pinRequired
+      ? sql`insert into ${sessionPins} (session_id, tenant_id, masked_e164, pin, party, expires_at)
+          select id, tenant_id, masked_e164, driver_pin, 'driver', expires_at from s
+          union all
+          select id, tenant_id, masked_e164, customer_pin, 'customer', expires_at from s`
+      : sql`insert into ${sessionParties} (session_id, tenant_id, masked_e164, phone, expires_at)
+          select id, tenant_id, masked_e164, driver_phone, expires_at from s
+          union all
+          select id, tenant_id, masked_e164, customer_phone, expires_at from s`
     try {
       const [r] = await this.database.rows<{ n: number }>(sql`
         with s as (
-          insert into ${sessions} (id, tenant_id, order_id, driver_phone, customer_phone, masked_e164, exclusive, status, ttl_minutes, created_at, expires_at)
+          insert into ${sessions} (id, tenant_id, order_id, driver_phone, customer_phone, masked_e164, exclusive, status, ttl_minutes, created_at, expires_at,
+                                   pin_required, pin_length, driver_pin, customer_pin, call_time_limit_seconds, ring_timeout_seconds, greeting_prompt)
           select ${row.id}, ${row.tenantId}, ${row.orderId}, ${row.driverPhone}, ${row.customerPhone}, ${row.maskedE164}, ${row.exclusive}, 'open',
-                 ${row.ttlMinutes}, ${tsParam(row.createdAt)}, ${tsParam(row.expiresAt)}
+                 ${row.ttlMinutes}, ${tsParam(row.createdAt)}, ${tsParam(row.expiresAt)},
+                 ${row.pinRequired}, ${row.pinLength}::int, ${row.driverPin}::text, ${row.customerPin}::text, ${row.callTimeLimitSeconds}::int, ${row.ringTimeoutSeconds}::int, ${row.greetingPrompt}::text
           where ${free}
-          returning id, tenant_id, masked_e164, driver_phone, customer_phone, expires_at
+          returning id, tenant_id, masked_e164, driver_phone, customer_phone, driver_pin, customer_pin, expires_at
         ), p as (
-          insert into ${sessionParties} (session_id, tenant_id, masked_e164, phone, expires_at)
-          select id, tenant_id, masked_e164, driver_phone, expires_at from s
-          union all
-          select id, tenant_id, masked_e164, customer_phone, expires_at from s
+          ${keys}
         )
         select count(*)::int as n from s`)
       return (r?.n ?? 0) > 0
@@ -130,7 +163,7 @@ export class SessionStore {
   }
 
   /** Of `candidates` (in order), up to `limit` that are free (as in `insertIfFree`). */
-  async freeAmong(o: { tenantId: string; candidates: string[]; guard: 'whole' | 'parties'; phones: readonly [string, string]; now: Date; limit: number }): Promise<string[]> {
+  async freeAmong(o: { tenantId: string; candidates: string[]; guard: Guard; phones: readonly [string, string]; now: Date; limit: number }): Promise<string[]> {
     if (o.candidates.length === 0) return []
     const rows = await this.database.rows<{ n: string }>(sql`
       select c.n from unnest(${textArray(o.candidates)}) with ordinality as c(n, ord)
@@ -166,9 +199,59 @@ export class SessionStore {
         returning *
       ), d as (
         delete from ${sessionParties} where session_id in (select id from e)
+      ), q as (
+        delete from ${sessionPins} where session_id in (select id from e)
       )
       select * from e`)
     return rows.map(fromRaw)
+  }
+
+  /**
+   * A new life for an open, live session: `expires_at` moves to `expiresAt` (its party or pin rows
+   * with it, so number sharing and routing follow at once) and the given limits change.
+   * Undefined if it is not open and live at `now`.
+   */
+  async update(
+    tenantId: string,
+    id: string,
+    change: { ttlMinutes?: number; expiresAt?: Date; callTimeLimitSeconds?: number | null; ringTimeoutSeconds?: number | null; greetingPrompt?: string | null },
+    now: Date,
+  ): Promise<SessionRow | undefined> {
+    const sets: SQL[] = []
+    if (change.expiresAt) sets.push(sql`expires_at = ${tsParam(change.expiresAt)}`, sql`ttl_minutes = ${change.ttlMinutes!}`)
+    if (change.callTimeLimitSeconds !== undefined) sets.push(sql`call_time_limit_seconds = ${change.callTimeLimitSeconds}::int`)
+    if (change.ringTimeoutSeconds !== undefined) sets.push(sql`ring_timeout_seconds = ${change.ringTimeoutSeconds}::int`)
+    if (change.greetingPrompt !== undefined) sets.push(sql`greeting_prompt = ${change.greetingPrompt}::text`)
+    if (sets.length === 0) sets.push(sql`id = id`)
+    const rows = await this.database.rows<Record<string, unknown>>(sql`
+      with u as (
+        update ${sessions} set ${sql.join(sets, sql`, `)}
+        where id = ${id} and tenant_id = ${tenantId} and status = 'open' and expires_at > ${tsParam(now)}
+        returning *
+      ), p as (
+        update ${sessionParties} set expires_at = u.expires_at from u where ${sessionParties}.session_id = u.id
+      ), q as (
+        update ${sessionPins} set expires_at = u.expires_at from u where ${sessionPins}.session_id = u.id
+      )
+      select * from u`)
+    return rows[0] ? fromRaw(rows[0]) : undefined
+  }
+
+  /** Removes PIN rows of lapsed (not yet swept) sessions on a number, so their PINs can be reused; how many. */
+  async clearLapsedPins(e164: string, now: Date): Promise<number> {
+    const rows = await this.database.rows<{ n: number }>(sql`
+      with d as (delete from ${sessionPins} where masked_e164 = ${e164} and expires_at <= ${tsParam(now)} returning 1)
+      select count(*)::int as n from d`)
+    return Number(rows[0]?.n ?? 0)
+  }
+
+  /** The live PIN session of this tenant on `to` whose driver or customer PIN is `pin`, with the party it names. */
+  async byPin(tenantId: string, to: string, pin: string, now: Date): Promise<{ row: SessionRow; party: 'driver' | 'customer' } | undefined> {
+    const rows = await this.database.rows<Record<string, unknown>>(sql`
+      select s.*, q.party as pin_party from ${sessionPins} q join ${sessions} s on s.id = q.session_id
+      where q.masked_e164 = ${to} and q.pin = ${pin} and q.tenant_id = ${tenantId} and q.expires_at > ${tsParam(now)} and s.status = 'open'`)
+    const r = rows[0]
+    return r ? { row: fromRaw(r), party: r.pin_party as 'driver' | 'customer' } : undefined
   }
 
   /**
@@ -246,7 +329,10 @@ export class SessionStore {
         where p.masked_e164 = ${to} and p.phone = ${from} and p.tenant_id = ${tenantId})
       union all
       (select s.* from ${sessionParties} p join ${sessions} s on s.id = p.session_id
-        where p.masked_e164 = ${to} and p.tenant_id = ${tenantId} and p.expires_at > ${tsParam(now)} limit 1)`)
+        where p.masked_e164 = ${to} and p.tenant_id = ${tenantId} and p.expires_at > ${tsParam(now)} limit 1)
+      union all
+      (select s.* from ${sessionPins} q join ${sessions} s on s.id = q.session_id
+        where q.masked_e164 = ${to} and q.tenant_id = ${tenantId} and q.expires_at > ${tsParam(now)} limit 1)`)
     return rows.map(fromRaw)
   }
 
@@ -269,6 +355,8 @@ export class SessionStore {
         returning s.*
       ), d as (
         delete from ${sessionParties} where session_id in (select id from e)
+      ), q as (
+        delete from ${sessionPins} where session_id in (select id from e)
       )
       select * from e`)
     return rows.map(fromRaw)

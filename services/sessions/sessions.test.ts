@@ -31,7 +31,11 @@ describe('create: validation', () => {
     const r = await f.http.post('/v1/sessions', { key, body: { ...pair(), order_id: 'shape-1' } })
     expect(r.status).toBe(200)
     expect(Object.keys(r.body).sort()).toEqual(
-      ['id', 'tenant_id', 'order_id', 'driver_phone', 'customer_phone', 'masked_e164', 'status', 'ttl_minutes', 'created_at', 'expires_at', 'ended_at', 'end_reason'].sort(),
+      [
+        ...['id', 'tenant_id', 'order_id', 'driver_phone', 'customer_phone', 'masked_e164', 'status', 'ttl_minutes', 'created_at', 'expires_at', 'ended_at', 'end_reason'],
+        // additive: PIN sessions, per-session limits and greeting (null unless given)
+        ...['pin_required', 'pin_length', 'driver_pin', 'customer_pin', 'call_time_limit_seconds', 'ring_timeout_seconds', 'greeting_prompt'],
+      ].sort(),
     )
     expect(r.body.id).toMatch(/^ses_[0-9A-Z]{26}$/)
     expect(r.body).toMatchObject({ order_id: 'shape-1', status: 'open', ttl_minutes: 60, ended_at: null, end_reason: null })

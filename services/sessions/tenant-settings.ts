@@ -1,15 +1,16 @@
 /**
- * A tenant's number-sharing mode, from identity (`identity.tenant.get`), cached briefly and
- * dropped as soon as `identity.tenant.updated` says it changed.
+ * A tenant's settings sessions needs (number-sharing mode, what unmatched callers hear), from
+ * identity (`identity.tenant.get`), cached briefly and dropped as soon as
+ * `identity.tenant.updated` says they changed.
  */
 import type { Bus } from '../../shared/bus/bus'
-import { identity } from '../../shared/contracts/identity'
+import { identity, type Tenant } from '../../shared/contracts/identity'
 
 export type NumberSharing = 'exclusive' | 'shared'
 
 export class TenantSettings {
-  private readonly cache = new Map<string, { sharing: NumberSharing; at: number }>()
-  private readonly inflight = new Map<string, Promise<NumberSharing>>()
+  private readonly cache = new Map<string, { tenant: Tenant; at: number }>()
+  private readonly inflight = new Map<string, Promise<Tenant>>()
   /** Bumped on invalidation, so a fetch that overlapped a change is not cached. */
   private generation = 0
 
@@ -19,16 +20,26 @@ export class TenantSettings {
   ) {}
 
   async sharing(tenantId: string, requestId = ''): Promise<NumberSharing> {
+    return (await this.tenant(tenantId, requestId)).number_sharing
+  }
+
+  /** The tenant's prompt for a caller it cannot bridge, or null (refuse in SIP, today's behaviour). */
+  async unmatchedPrompt(tenantId: string, reason: 'no_session' | 'unknown_caller', requestId = ''): Promise<string | null> {
+    const t = await this.tenant(tenantId, requestId)
+    return (reason === 'no_session' ? t.no_session_prompt : t.not_a_party_prompt) ?? null
+  }
+
+  private async tenant(tenantId: string, requestId: string): Promise<Tenant> {
     const hit = this.cache.get(tenantId)
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.sharing
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.tenant
     let p = this.inflight.get(tenantId)
     if (!p) {
       const gen = this.generation
       p = this.bus
         .request(identity.getTenant, { tenant_id: tenantId }, { requestId })
         .then((t) => {
-          if (gen === this.generation) this.cache.set(tenantId, { sharing: t.number_sharing, at: Date.now() })
-          return t.number_sharing
+          if (gen === this.generation) this.cache.set(tenantId, { tenant: t, at: Date.now() })
+          return t
         })
         .finally(() => this.inflight.delete(tenantId))
       this.inflight.set(tenantId, p)

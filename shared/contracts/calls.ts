@@ -4,12 +4,22 @@
  */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Empty, listOf, Nullable, NullableTimestamp, Ping, Timestamp } from './common'
+import { Empty, listOf, Nullable, NullableTimestamp, Page, Ping, Timestamp } from './common'
 import { Party } from './sessions'
 
 export const CALL_STATUSES = ['initiated', 'ringing', 'answered', 'completed', 'busy', 'no_answer', 'failed', 'canceled'] as const
 export type CallStatus = (typeof CALL_STATUSES)[number]
-export const CallStatusSchema = T.Union(CALL_STATUSES.map((s) => T.Literal(s)))
+// Spelled out (not CALL_STATUSES.map) so the union's static type survives Elysia's inference.
+export const CallStatusSchema = T.Union([
+  T.Literal('initiated'),
+  T.Literal('ringing'),
+  T.Literal('answered'),
+  T.Literal('completed'),
+  T.Literal('busy'),
+  T.Literal('no_answer'),
+  T.Literal('failed'),
+  T.Literal('canceled'),
+])
 
 /** The end states: a call in one of them never changes again. */
 export const TERMINAL_STATUSES: readonly CallStatus[] = ['completed', 'busy', 'no_answer', 'failed', 'canceled']
@@ -20,6 +30,20 @@ export type CallDirection = Static<typeof CallDirection>
 /** The events a tenant can ask callbacks for; every end state is reported as `completed`. */
 export const CALLBACK_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const
 export type CallbackEvent = (typeof CALLBACK_EVENTS)[number]
+
+/** One direction of a call's media, as rtpengine counted it (named by who sent it). */
+export const MediaDirection = T.Object({
+  packets: T.Integer({ description: 'RTP packets rtpengine received from this party' }),
+  bytes: T.Integer(),
+  packets_lost: Nullable(T.Integer({ description: 'lost packets reported by the receiving side over RTCP' })),
+  loss: Nullable(T.Number({ description: 'loss ratio 0–1 from RTCP reports' })),
+  jitter_ms: Nullable(T.Number()),
+  mos: Nullable(T.Number({ description: 'average MOS 1–5 computed by rtpengine where RTCP allows' })),
+})
+
+/** A call's media figures from rtpengine at its end. */
+export const CallMediaStats = T.Object({ from_caller: MediaDirection, from_callee: MediaDirection })
+export type CallMediaStats = Static<typeof CallMediaStats>
 
 export const CallRecord = T.Object({
   id: T.String(),
@@ -41,6 +65,8 @@ export const CallRecord = T.Object({
   duration_seconds: Nullable(T.Integer()),
   /** Why it ended, with the SIP cause where there was one, e.g. `callee_busy (SIP 486 Busy Here)`. */
   end_reason: Nullable(T.String()),
+  /** rtpengine's figures (packets, bytes, loss, jitter, MOS each way); null until the call ends or when it never had media. */
+  media: Nullable(CallMediaStats),
 })
 export type CallRecord = Static<typeof CallRecord>
 
@@ -81,7 +107,7 @@ export const OriginateInput = T.Object({
   caller_id: T.Optional(Nullable(T.String({ maxLength: 32, title: 'Caller Id' }))),
   state_callback: T.Optional(Nullable(T.String({ maxLength: 2048, title: 'State Callback' }))),
   state_callback_events: T.Optional(Nullable(T.Array(T.String({ maxLength: 32 }), { maxItems: 8, title: 'State Callback Events' }))),
-})
+}, { additionalProperties: false })
 export type OriginateInput = Static<typeof OriginateInput>
 
 export const OriginateReply = T.Composite([T.Object({ call_id: T.String() }), CallRecord])
@@ -94,11 +120,41 @@ export const CallListQuery = T.Object({
   status: T.Optional(T.Union([CallStatusSchema, T.Literal('all')])),
 })
 
+/** A tenant's uploaded prompt (its audio is not in this view). */
+export const Prompt = T.Object({
+  id: T.String(),
+  tenant_id: T.String(),
+  name: T.String(),
+  /** `pcm16` or `mulaw`. */
+  encoding: T.String(),
+  sample_rate: T.Integer(),
+  duration_ms: T.Integer(),
+  size_bytes: T.Integer(),
+  created_at: Timestamp,
+})
+export type Prompt = Static<typeof Prompt>
+
+/** An upload as it travels to call-control: the WAV's bytes, base64 (the gateway bounds its size first). */
+export const PromptUpload = T.Object({
+  name: T.String({ minLength: 1, maxLength: 80 }),
+  audio_base64: T.String({ maxLength: 800_000 }),
+})
+
+const PromptRefParam = T.Object({ prompt_id: T.String({ maxLength: 64 }) })
+
+/** A call the platform answered only to tell the caller it cannot be bridged (per-tenant prompt), for the `call.unmatched` callback. */
+export const UnmatchedReason = T.Union([T.Literal('no_session'), T.Literal('unknown_caller'), T.Literal('wrong_pin')])
+
 export const calls = {
   ping: request('calls.health.ping', Empty, Ping),
   originate: request('calls.call.originate', OriginateInput, OriginateReply),
   get: request('calls.call.get', T.Object({ call_id: T.String({ maxLength: 64 }) }), CallWithCallbacks),
   list: request('calls.call.list', CallListQuery, listOf(CallRecord)),
+  // tenant prompts (tenant from the `tenant-id` header)
+  createPrompt: request('calls.prompt.create', PromptUpload, Prompt),
+  listPrompts: request('calls.prompt.list', Page, listOf(Prompt)),
+  getPrompt: request('calls.prompt.get', PromptRefParam, Prompt),
+  deletePrompt: request('calls.prompt.delete', PromptRefParam, T.Object({ id: T.String(), deleted: T.Literal(true) })),
 }
 
 /** `calls.call.<status>`: one event per state change, carrying the record as it now is. */

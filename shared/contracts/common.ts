@@ -27,4 +27,13 @@ export const Ping = T.Object({ service: T.String(), version: T.String() })
 
 export const SCOPES = ['sessions:read', 'sessions:write', 'calls:read', 'calls:write', 'dids:read', 'keys:manage'] as const
 export type Scope = (typeof SCOPES)[number]
-export const ScopeSchema = T.Union(SCOPES.map((s) => T.Literal(s)))
+// Spelled out (not SCOPES.map) so the union's static type survives Elysia's inference.
+export const ScopeSchema = T.Union([T.Literal('sessions:read'), T.Literal('sessions:write'), T.Literal('calls:read'), T.Literal('calls:write'), T.Literal('dids:read'), T.Literal('keys:manage')])
+
+/** A prompt by reference: `builtin:<name>` (shared/prompts/builtin.ts) or a tenant prompt's id (`prm_…`). */
+export const PromptRef = T.String({
+  pattern: '^(builtin:[a-z_]{1,40}|prm_[0-9A-Z]{26})$',
+  maxLength: 48,
+  title: 'Prompt',
+  description: 'A built-in prompt (`builtin:connecting`, …) or one of your prompts by id (`prm_…`)',
+})

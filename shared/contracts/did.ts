@@ -71,7 +71,7 @@ export const DidListQuery = T.Object({
 
 export const DidImportInput = T.Object({
   numbers: T.Array(T.String({ maxLength: 32 }), { minItems: 1, maxItems: 1000, description: 'E.164 numbers to add to the pool' }),
-})
+}, { additionalProperties: false })
 
 export const DidImportReply = T.Object({
   /** Numbers added by this request. */

@@ -1,7 +1,7 @@
 /** identity.* subjects: key verification, tenants, keys, audit log. */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Empty, listOf, Nullable, NullableTimestamp, Page, Ping, ScopeSchema, Timestamp } from './common'
+import { Empty, listOf, Nullable, NullableTimestamp, Page, Ping, PromptRef, ScopeSchema, Timestamp } from './common'
 
 export const NumberSharing = T.Union([T.Literal('exclusive'), T.Literal('shared')])
 
@@ -10,6 +10,10 @@ export const Tenant = T.Object({
   name: T.String(),
   number_sharing: NumberSharing,
   rate_limit_per_second: Nullable(T.Integer()),
+  /** What a caller to one of its numbers with no open session hears (then the call ends); null = SIP 404. */
+  no_session_prompt: Nullable(T.String()),
+  /** What a caller who is not a party of the number's open session hears; null = SIP 403. */
+  not_a_party_prompt: Nullable(T.String()),
   created_at: Timestamp,
   updated_at: Timestamp,
 })
@@ -80,19 +84,32 @@ export const KeyCreateInput = T.Object({
   label: T.Optional(Nullable(T.String({ maxLength: 80 }))),
   scopes: T.Optional(T.Array(ScopeSchema, { minItems: 1, uniqueItems: true })),
   expires_in_days: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 365 }))),
-})
+}, { additionalProperties: false })
 
 export const TenantCreateInput = T.Object({
   name: T.String({ minLength: 1, maxLength: 120 }),
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
-})
+}, { additionalProperties: false })
+
+/** What callers hear when they cannot be bridged; a tenant sets these itself too (`PATCH /v1/settings`). */
+export const UnmatchedCallerSettings = {
+  no_session_prompt: T.Optional(
+    Nullable({ ...PromptRef, title: 'No Session Prompt', description: 'Played (then hang up) to callers of a number with no open session; null = refuse with SIP 404' }),
+  ),
+  not_a_party_prompt: T.Optional(
+    Nullable({ ...PromptRef, title: 'Not A Party Prompt', description: "Played (then hang up) to callers who are not a party of the number's session; null = refuse with SIP 403" }),
+  ),
+}
+export const TenantSettingsInput = T.Object(UnmatchedCallerSettings, { additionalProperties: false })
+export const TenantSettingsView = T.Object({ no_session_prompt: Nullable(T.String()), not_a_party_prompt: Nullable(T.String()) })
 
 export const TenantPatchInput = T.Object({
   name: T.Optional(T.String({ minLength: 1, maxLength: 120 })),
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
-})
+  ...UnmatchedCallerSettings,
+}, { additionalProperties: false })
 
 /** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */
 export const WebhookSecret = T.Object({ tenant_id: T.String(), webhook_secret: T.String() })

@@ -4,7 +4,7 @@
  */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Empty, listOf, Nullable, NullableTimestamp, Ping, Timestamp } from './common'
+import { Empty, listOf, Nullable, NullableTimestamp, Ping, PromptRef, Timestamp } from './common'
 
 export const Party = T.Union([T.Literal('driver'), T.Literal('customer')])
 export type Party = Static<typeof Party>
@@ -16,12 +16,26 @@ export const RouteRequest = T.Object({
   from: T.String({ maxLength: 20 }),
 })
 
+/** PIN length bounds and default for PIN sessions. */
+export const PIN_LENGTH = { min: 4, max: 8, default: 6 } as const
+/** Bounds of the per-session limits; call-control applies the lower of these and its own `MAX_CALL_SECONDS` / `RING_TIMEOUT_S`. */
+export const SESSION_LIMITS = { callTimeLimit: { min: 10, max: 86_400 }, ringTimeout: { min: 5, max: 300 } } as const
+
 export const RouteRefusalReason = T.Union([
   T.Literal('no_session'), // no open session on this number (SIP 404)
   T.Literal('unknown_caller'), // the caller is neither party of the number's open session (SIP 403)
   T.Literal('number_suspended'), // the masked number is suspended (SIP 403)
   T.Literal('number_not_assigned'), // not in the pool or not assigned to any tenant (SIP 404)
+  T.Literal('wrong_pin'), // a PIN that opens no session on this number (after `collect_pin`)
 ])
+
+/** What a bridged call may be held to by its session; null = the platform's own limits. */
+const CallLimits = {
+  call_time_limit_seconds: T.Optional(Nullable(T.Integer())),
+  ring_timeout_seconds: T.Optional(Nullable(T.Integer())),
+  /** Played to the caller before the other party is rung. */
+  greeting_prompt: T.Optional(Nullable(T.String())),
+}
 
 export const RouteDecision = T.Union([
   T.Object({
@@ -35,12 +49,24 @@ export const RouteDecision = T.Union([
     caller_id: T.String(),
     from_party: Party,
     to_party: Party,
+    ...CallLimits,
   }),
   T.Object({
     action: T.Literal('refuse'),
     reason: RouteRefusalReason,
-    /** The SIP final response call control sends. */
+    /** The SIP final response call control sends (when it does not answer to play `prompt`). */
     sip_status: T.Union([T.Literal(403), T.Literal(404)]),
+    /** The number's tenant, when it has one. */
+    tenant_id: T.Optional(Nullable(T.String())),
+    /** The tenant's chosen prompt for this refusal: answer, play it, hang up. Null/absent = the SIP refusal. */
+    prompt: T.Optional(Nullable(T.String())),
+  }),
+  /** The number carries PIN sessions: answer, play `builtin:enter_pin`, collect RFC 4733 digits, then ask `sessions.route.pin`. */
+  T.Object({
+    action: T.Literal('collect_pin'),
+    tenant_id: T.String(),
+    /** Digits end at `#`, at this many digits, or after a pause. */
+    max_digits: T.Integer(),
   }),
 ])
 export type RouteDecision = Static<typeof RouteDecision>
@@ -65,8 +91,42 @@ export const Session = T.Object({
   expires_at: Timestamp,
   ended_at: NullableTimestamp,
   end_reason: Nullable(EndReason),
+  /** A PIN session: callers are matched by the PIN they type, not by their number. */
+  pin_required: T.Boolean(),
+  pin_length: Nullable(T.Integer()),
+  /** The PIN the driver types to reach the customer (PIN sessions only). */
+  driver_pin: Nullable(T.String()),
+  /** The PIN the customer types to reach the driver (PIN sessions only). */
+  customer_pin: Nullable(T.String()),
+  call_time_limit_seconds: Nullable(T.Integer()),
+  ring_timeout_seconds: Nullable(T.Integer()),
+  greeting_prompt: Nullable(T.String()),
 })
 export type Session = Static<typeof Session>
+
+const limitFields = {
+  call_time_limit_seconds: T.Optional(
+    Nullable(
+      T.Integer({
+        minimum: SESSION_LIMITS.callTimeLimit.min,
+        maximum: SESSION_LIMITS.callTimeLimit.max,
+        title: 'Call Time Limit Seconds',
+        description: `A bridged call of this session is cut after this many seconds from the answer (${SESSION_LIMITS.callTimeLimit.min}-${SESSION_LIMITS.callTimeLimit.max}; never beyond the platform's MAX_CALL_SECONDS)`,
+      }),
+    ),
+  ),
+  ring_timeout_seconds: T.Optional(
+    Nullable(
+      T.Integer({
+        minimum: SESSION_LIMITS.ringTimeout.min,
+        maximum: SESSION_LIMITS.ringTimeout.max,
+        title: 'Ring Timeout Seconds',
+        description: `The called party is rung for at most this long (${SESSION_LIMITS.ringTimeout.min}-${SESSION_LIMITS.ringTimeout.max}; never beyond the platform's RING_TIMEOUT_S)`,
+      }),
+    ),
+  ),
+  greeting_prompt: T.Optional(Nullable(PromptRef)),
+}
 
 /** `POST /v1/sessions` (the contract's CreateSessionBody, with bounds). Phones are checked as E.164 by the service. */
 export const CreateSessionInput = T.Object({
@@ -83,8 +143,31 @@ export const CreateSessionInput = T.Object({
       }),
     ),
   ),
-})
+  pin_required: T.Optional(
+    T.Boolean({
+      default: false,
+      title: 'Pin Required',
+      description: 'A PIN session: callers type a PIN (one per party, in the reply) instead of being matched by caller id; PIN sessions may share a number',
+    }),
+  ),
+  pin_length: T.Optional(T.Integer({ minimum: PIN_LENGTH.min, maximum: PIN_LENGTH.max, default: PIN_LENGTH.default, title: 'Pin Length', description: 'Digits per PIN (PIN sessions)' })),
+  ...limitFields,
+}, { additionalProperties: false })
 export type CreateSessionInput = Static<typeof CreateSessionInput>
+
+/** `PATCH /v1/sessions/{session_ref}`: a new life from now and/or new limits; null clears a limit. */
+export const UpdateSessionInput = T.Object({
+  ttl_minutes: T.Optional(T.Integer({ minimum: 1, maximum: 10080, title: 'Ttl Minutes', description: 'The session now ends this many minutes from now (1 to 10080)' })),
+  ...limitFields,
+}, { additionalProperties: false })
+export type UpdateSessionInput = Static<typeof UpdateSessionInput>
+
+export const PinRouteRequest = T.Object({
+  to: T.String({ maxLength: 20 }),
+  from: T.String({ maxLength: 20 }),
+  /** The digits the caller typed. Never logged. */
+  pin: T.String({ pattern: '^[0-9]{1,8}$' }),
+})
 
 export const SessionListQuery = T.Object({
   limit: T.Integer({ minimum: 1, maximum: 500 }),
@@ -98,14 +181,19 @@ const SessionRef = T.Object({ session_ref: T.String({ minLength: 1, maxLength: 1
 export const sessions = {
   ping: request('sessions.health.ping', Empty, Ping),
   route: request('sessions.route', RouteRequest, RouteDecision),
+  /** After `collect_pin`: the session whose PIN was typed (the PIN tells who calls), or `wrong_pin`. */
+  routePin: request('sessions.route.pin', PinRouteRequest, RouteDecision),
   // tenant commands and queries (tenant from the `tenant-id` header)
   create: request('sessions.session.create', CreateSessionInput, Session),
   /** By session id, or by order_id (its newest session). */
   get: request('sessions.session.get', SessionRef, Session),
   list: request('sessions.session.list', SessionListQuery, listOf(Session)),
+  update: request('sessions.session.update', T.Composite([SessionRef, UpdateSessionInput]), Session),
   complete: request('sessions.session.complete', SessionRef, T.Composite([Session, T.Object({ already_ended: T.Optional(T.Boolean()) })])),
   // events, each carrying the session as it now is
   created: event('sessions.session.created', Session),
+  /** Its expiry or limits changed (PATCH). */
+  updated: event('sessions.session.updated', Session),
   completed: event('sessions.session.completed', Session),
   expired: event('sessions.session.expired', Session),
 }

@@ -1,6 +1,8 @@
 import { expect, test } from 'bun:test'
 import { compareOperation } from './openapi-compare'
 
+type Json = Record<string, any>
+
 // The comparison must itself catch a drift, or the contract test proves nothing.
 test('the comparison reports a changed default, a lost bound, a missing parameter and status', () => {
   const contract = {
@@ -43,4 +45,15 @@ test('the comparison reports a changed default, a lost bound, a missing paramete
     'GET /x: parameter query status missing',
     'GET /x: response 422 not documented',
   ])
+})
+
+test('an optional header parameter is honoured by an apiKey security scheme of that name, and only by one', () => {
+  const contract = { paths: { '/x': { get: { parameters: [{ name: 'X-API-Key', in: 'header', required: false, schema: { type: 'string' } }], responses: { 200: {} } } } } }
+  const served = (scheme: Json) => ({
+    components: { securitySchemes: { Key: scheme } },
+    paths: { '/x': { get: { security: [{ Key: [] }], responses: { 200: {} } } } },
+  })
+  expect(compareOperation(contract, served({ type: 'apiKey', in: 'header', name: 'x-api-key' }), '/x', 'get')).toEqual([])
+  expect(compareOperation(contract, served({ type: 'apiKey', in: 'query', name: 'X-API-Key' }), '/x', 'get')).toEqual(['GET /x: parameter header X-API-Key missing'])
+  expect(compareOperation(contract, served({ type: 'http', scheme: 'bearer' }), '/x', 'get')).toEqual(['GET /x: parameter header X-API-Key missing'])
 })

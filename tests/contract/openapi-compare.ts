@@ -55,6 +55,18 @@ export function compareConstraints(where: string, contract: Constraints, served:
   return out
 }
 
+/**
+ * A header parameter the served document declares as an `apiKey` security scheme instead (sent
+ * by clients the same way: the header, by name) honours the contract's parameter.
+ */
+function viaSecurityScheme(servedDoc: Json, op: Json, p: Json): boolean {
+  if (p.in !== 'header') return false
+  const schemes = servedDoc.components?.securitySchemes ?? {}
+  return (op.security ?? servedDoc.security ?? []).some((req: Json) =>
+    Object.keys(req).some((name) => schemes[name]?.type === 'apiKey' && schemes[name].in === 'header' && String(schemes[name].name).toLowerCase() === String(p.name).toLowerCase()),
+  )
+}
+
 export function compareOperation(contractDoc: Json, servedDoc: Json, path: string, method: string): string[] {
   const out: string[] = []
   const c = contractDoc.paths[path][method]
@@ -64,6 +76,7 @@ export function compareOperation(contractDoc: Json, servedDoc: Json, path: strin
   for (const p of c.parameters ?? []) {
     const same = (q: Json) => q.in === p.in && (p.in === 'header' ? q.name.toLowerCase() === p.name.toLowerCase() : q.name === p.name)
     const q = (s.parameters ?? []).find(same)
+    if (!q && !p.required && viaSecurityScheme(servedDoc, s, p)) continue
     if (!q) {
       out.push(`${at}: parameter ${p.in} ${p.name} missing`)
       continue

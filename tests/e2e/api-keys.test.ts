@@ -248,10 +248,16 @@ describe.skipIf(!e2eAvailable)('e2e: api keys', () => {
         expect(typeof r.body.detail[0].msg).toBe('string')
         expect(typeof r.body.detail[0].type).toBe('string')
       }
-      // Unknown fields are ignored.
-      const ok = await http.post('/v1/api-keys', { key: t.key, body: { label: 'fine', colour: 'blue' } })
-      expect(ok.status).toBe(200)
-      seen(ok.body.api_key)
+      // Unknown fields are refused, each named, with the field probably meant: a misspelt `scope`
+      // must not mint a key with every scope, nor `expires_in` one that never expires.
+      const before = (await http.get('/v1/api-keys', { key: t.key })).body.total
+      const extra = await http.post('/v1/api-keys', { key: t.key, body: { label: 'x', scope: ['sessions:read'], expires_in: 30 } })
+      expect(extra.status).toBe(422)
+      expect(extra.body.detail).toEqual([
+        { loc: ['body', 'scope'], msg: "Extra inputs are not permitted; did you mean 'scopes'?", type: 'extra_forbidden' },
+        { loc: ['body', 'expires_in'], msg: "Extra inputs are not permitted; did you mean 'expires_in_days'?", type: 'extra_forbidden' },
+      ])
+      expect((await http.get('/v1/api-keys', { key: t.key })).body.total).toBe(before)
     })
 
     test('bodies over 64 KiB get 413; every response carries X-Request-Id', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { RunningService, ServiceDefinition } from '../../shared/service'
 import { callControlService } from '../../services/call-control/service'
 import { startTestPlatform, type TestPlatform } from '../support/platform'
+import { removeRtpengine, startRtpengine, type Rtpengine } from '../support/rtpengine'
 import { uacRefused } from './scenarios'
 import { findDrachtio, freeUdpPort, runSipp, scenarioFile, startDrachtio, tempDir, warnIfSkipped, type Drachtio } from './support'
 
@@ -15,6 +16,7 @@ let tmp: ReturnType<typeof tempDir>
 let dr: Drachtio
 let tp: TestPlatform
 let cc: RunningService
+let rtpe: Rtpengine
 
 async function sipReady(want: boolean, timeoutMs: number): Promise<number> {
   const started = Date.now()
@@ -29,6 +31,7 @@ describe.skipIf(skip)('drachtio connection', () => {
   beforeAll(async () => {
     tmp = tempDir('sip-reconnect')
     dr = await startDrachtio(findDrachtio()!, tmp.dir)
+    rtpe = await startRtpengine()
     // call-control alone: an INVITE then finds nobody serving sessions.route and is refused with 503.
     tp = await startTestPlatform([callControlService] as unknown as ServiceDefinition[], {
       DRACHTIO_HOST: '127.0.0.1',
@@ -36,6 +39,7 @@ describe.skipIf(skip)('drachtio connection', () => {
       DRACHTIO_SECRET: dr.secret,
       SIP_OUTBOUND_TRUNK: '127.0.0.1:5999',
       SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+      RTPENGINE_URLS: rtpe.url,
     })
     cc = tp.platform.running.get('call-control')!
     await sipReady(true, 10_000)
@@ -44,6 +48,7 @@ describe.skipIf(skip)('drachtio connection', () => {
   afterAll(async () => {
     await tp?.stop()
     await dr?.stop()
+    await removeRtpengine(rtpe)
     tmp?.remove()
   }, 30_000)
 

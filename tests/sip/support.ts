@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import type { ServiceDefinition } from '../../shared/service'
 import { startTestPlatform, type TestPlatform } from '../support/platform'
+import { findRtpengine, removeRtpengine, startRtpengine, type Rtpengine } from '../support/rtpengine'
 
 /** The drachtio binary, or undefined (then the SIP tests are skipped, loudly). */
 export function findDrachtio(): string | undefined {
@@ -27,8 +28,14 @@ export function findSipp(): string | undefined {
 export function warnIfSkipped(file: string): boolean {
   const drachtio = findDrachtio()
   const sipp = findSipp()
-  if (drachtio && sipp) return false
-  const missing = [!drachtio && 'drachtio-server (set DRACHTIO_BIN or put `drachtio` on PATH)', !sipp && 'sipp (put it on PATH or set SIPP_BIN)'].filter(Boolean)
+  // Every SIP call is anchored through rtpengine: without it there is no SIP test to run.
+  const rtpengine = findRtpengine()
+  if (drachtio && sipp && rtpengine) return false
+  const missing = [
+    !drachtio && 'drachtio-server (set DRACHTIO_BIN or put `drachtio` on PATH)',
+    !sipp && 'sipp (put it on PATH or set SIPP_BIN)',
+    !rtpengine && 'rtpengine (apt install rtpengine-daemon or set RTPENGINE_BIN)',
+  ].filter(Boolean)
   console.warn(
     `\n${'!'.repeat(78)}\n!!! SIP TESTS SKIPPED (${file}): ${missing.join(' and ')} not found.\n` +
       `!!! These tests drive calls through a real drachtio-server with SIPp; they did NOT run.\n${'!'.repeat(78)}\n`,
@@ -236,11 +243,13 @@ export function scenarioFile(dir: string, name: string, xml: string): string {
  */
 export async function optionalSipEnv(): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
   const bin = findDrachtio()
-  if (!bin) return { env: {}, stop: async () => undefined }
+  if (!bin || !findRtpengine()) return { env: {}, stop: async () => undefined }
   const tmp = tempDir('sip-env')
   const dr = await startDrachtio(bin, tmp.dir)
+  const rtpe = await startRtpengine()
   return {
     env: {
+      RTPENGINE_URLS: rtpe.url,
       DRACHTIO_HOST: '127.0.0.1',
       DRACHTIO_PORT: String(dr.adminPort),
       DRACHTIO_SECRET: dr.secret,
@@ -251,6 +260,7 @@ export async function optionalSipEnv(): Promise<{ env: Record<string, string>; s
     },
     async stop() {
       await dr.stop()
+      await removeRtpengine(rtpe)
       tmp.remove()
     },
   }
@@ -262,6 +272,8 @@ export interface SipPlatform {
   tp: TestPlatform
   /** The UDP port the trunk (a SIPp UAS standing for the called party) listens on. */
   trunkPort: number
+  /** The platform's own rtpengine (absent when the test passed RTPENGINE_URLS itself). */
+  rtpengine?: Rtpengine
   stop(): Promise<void>
 }
 
@@ -273,7 +285,9 @@ export async function startSipPlatform(label: string, services: ServiceDefinitio
   const tmp = tempDir(label)
   const dr = await startDrachtio(findDrachtio()!, tmp.dir)
   const trunkPort = await freeUdpPort()
+  const rtpengine = env.RTPENGINE_URLS ? undefined : await startRtpengine()
   const tp = await startTestPlatform(services, {
+    ...(rtpengine ? { RTPENGINE_URLS: rtpengine.url } : {}),
     DRACHTIO_HOST: '127.0.0.1',
     DRACHTIO_PORT: String(dr.adminPort),
     DRACHTIO_SECRET: dr.secret,
@@ -292,9 +306,11 @@ export async function startSipPlatform(label: string, services: ServiceDefinitio
     dr,
     tp,
     trunkPort,
+    ...(rtpengine ? { rtpengine } : {}),
     async stop() {
       await tp.stop()
       await dr.stop()
+      await removeRtpengine(rtpengine)
       tmp.remove()
     },
   }

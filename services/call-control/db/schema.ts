@@ -1,7 +1,7 @@
 /** call-control's tables, in the `calls` Postgres schema that only this service touches. */
 import { sql } from 'drizzle-orm'
 import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
-import { CALL_STATUSES } from '../../../shared/contracts/calls'
+import { CALL_STATUSES, type CallMediaStats } from '../../../shared/contracts/calls'
 import { idempotencyTable } from '../../../shared/idempotency'
 
 export const callsSchema = pgSchema('calls')
@@ -37,6 +37,8 @@ export const calls = callsSchema.table(
     endedAt: ts('ended_at'),
     durationSeconds: integer('duration_seconds'),
     endReason: text('end_reason'),
+    /** rtpengine's figures for the call at its end (CallMediaStats), when it was anchored. */
+    media: jsonb('media').$type<CallMediaStats>(),
   },
   // No index covers a column a call's state changes touch (status, times, reason): every change
   // after the insert can then be a HOT update (no index writes; fillfactor leaves room, see
@@ -74,6 +76,29 @@ export const callbackDeliveries = callsSchema.table(
     uniqueIndex('callback_deliveries_call_seq_idx').on(t.callId, t.sequence),
     index('callback_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
   ],
+)
+
+/**
+ * Tenants' uploaded prompts. The audio is kept here (base64 of the validated WAV) so every
+ * call-control instance can write it where rtpengine reads it. A deleted prompt is only marked
+ * (`deleted_at`): no new call picks it, and its audio stays until no live call can still be
+ * playing it (`PromptStore.purge`).
+ */
+export const prompts = callsSchema.table(
+  'prompts',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    encoding: text('encoding').notNull(),
+    sampleRate: integer('sample_rate').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    audioBase64: text('audio_base64').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('prompts_tenant_idx').on(t.tenantId, t.id)],
 )
 
 /** `Idempotency-Key` records of originate requests (shared/idempotency.ts). */

@@ -11,6 +11,7 @@ import type { Resolver } from '../callbacks/ssrf-guard'
 import { postDialDelay, sipCalls } from '../metrics'
 import { checkOriginateInput, originateReply, planOriginate } from '../originate'
 import type { SipAgent } from '../sip/agent'
+import type { MediaPlane } from '../media/call-media'
 import type { CallRegistry } from '../sip/call-registry'
 import { CallSession, type SessionLimits } from '../sip/call-session'
 import { trunkUri, type Trunk } from '../sip/trunk'
@@ -24,7 +25,7 @@ export interface CallHandlerDeps {
   limits: SessionLimits
   allowPrivateCallbacks: boolean
   /** Absent when SIP is off (no DRACHTIO_HOST). */
-  sip?: { agent: SipAgent; trunk: Trunk }
+  sip?: { agent: SipAgent; trunk: Trunk; media?: MediaPlane; pool?: { ready: boolean } }
   resolve?: Resolver
 }
 
@@ -42,6 +43,7 @@ export function serveCalls(bus: Bus, d: CallHandlerDeps): { stopOriginate(): Pro
       const sip = d.sip
       if (!sip) throw new AppError('sip_unavailable', 'calls cannot be placed: SIP is not configured on this platform (DRACHTIO_HOST)')
       if (!sip.agent.connected || d.registry.draining) throw new AppError('sip_unavailable', 'calls cannot be placed right now: no SIP server is connected; try again shortly')
+      if (sip.pool && !sip.pool.ready) throw new AppError('media_unavailable', 'calls cannot be placed right now: no media server (rtpengine) answers; try again shortly')
       const plan = await planOriginate(bus, input, checked, ctx)
       const recorder = await CallRecorder.create(d.recorder, {
         id: plan.callId,
@@ -60,7 +62,7 @@ export function serveCalls(bus: Bus, d: CallHandlerDeps): { stopOriginate(): Pro
         stateCallbackEvents: plan.stateCallbackEvents,
       })
       sipCalls.inc({ direction: 'originate', outcome: 'started' })
-      const session = new CallSession(plan.callId, recorder, d.limits, d.log)
+      const session = new CallSession(plan.callId, recorder, d.limits, d.log, sip.media)
       d.registry.add(session, () => recorder.flushed())
       // The call runs on its own; the reply goes out now.
       session

@@ -10,6 +10,9 @@ import { CallRegistry } from './call-registry'
 import { CallSession } from './call-session'
 import { classifyFailure } from './failure'
 import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
+import type { CallMedia, MediaPlane, Side } from '../media/call-media'
+import { MediaUnavailable } from '../media/rtpengine-pool'
+import { RtpengineUnavailable } from '../media/rtpengine-client'
 
 const log = createLogger({ level: 'silent' })
 
@@ -39,6 +42,10 @@ class FakeLeg implements SipLeg {
   onReoffer(cb: (sdp: string) => Promise<string>) {
     this.reofferCb = cb
   }
+  offerRequestCb: Parameters<SipLeg['onOfferRequest']>[0] | undefined
+  onOfferRequest(cb: Parameters<SipLeg['onOfferRequest']>[0]) {
+    this.offerRequestCb = cb
+  }
   async reoffer(sdp: string) {
     this.reoffers.push(sdp)
     return `answer-to(${sdp})`
@@ -60,21 +67,25 @@ class FakeLeg implements SipLeg {
 class Report implements CallReport {
   events: string[] = []
   end: { status: EndStatus; reason: string } | undefined
+  media: unknown
   ringing() {
     this.events.push('ringing')
   }
   answered() {
     this.events.push('answered')
   }
-  ended(status: EndStatus, reason: string) {
+  ended(status: EndStatus, reason: string, _at?: Date, media?: unknown) {
     this.events.push(`ended:${status}`)
     this.end = { status, reason }
+    this.media = media
   }
 }
 
 /** An inbound INVITE whose bridge the test resolves. */
 class FakeInvite implements InboundInvite {
   readonly callId = 'in-1'
+  sdp = 'caller-offer'
+  bridgeOpts: { sdp?: string; answer?: (sdp: string) => Promise<string> } | undefined
   rejected: number[] = []
   cancels = 0
   bridgeCalls: { uri: string; callingNumber: string }[] = []
@@ -87,8 +98,10 @@ class FakeInvite implements InboundInvite {
   onCallerCancel(cb: () => void) {
     this.cancelCb = cb
   }
-  async bridge(uri: string, opts: { callingNumber: string }, progress: Progress) {
-    this.bridgeCalls.push({ uri, ...opts })
+  async bridge(uri: string, opts: { callingNumber: string; sdp?: string; answer?: (sdp: string) => Promise<string> }, progress: Progress) {
+    const { callingNumber, ...media } = opts
+    this.bridgeCalls.push({ uri, callingNumber })
+    this.bridgeOpts = media
     this.progress = progress
     progress.onSent?.(() => {
       this.cancels++
@@ -409,5 +422,185 @@ describe('failure classification', () => {
     expect(classifyFailure({ leg: 'callee', status: 404 })).toMatchObject({ status: 'failed', reason: 'callee_failed (SIP 404 Not Found)', callerResponse: 404 })
     expect(classifyFailure({ leg: 'callee' })).toMatchObject({ status: 'failed', callerResponse: 500 })
     expect(classifyFailure({ leg: 'callee', status: 487, shutdown: true })).toMatchObject({ status: 'failed', callerResponse: 503 })
+  })
+})
+
+/** A scripted media plane: offers and answers come back tagged with who they are for. */
+class FakeMedia implements CallMedia, MediaPlane {
+  log: string[] = []
+  ends = 0
+  down = false
+  failAnswer = false
+  activity: number | 'gone' | undefined = Date.now()
+  open() {
+    if (this.down) throw new MediaUnavailable('every instance is down')
+    return this
+  }
+  async offer(from: Side, sdp: string) {
+    this.log.push(`offer ${from}: ${sdp}`)
+    return `anchored(${sdp})`
+  }
+  async answer(from: Side, sdp: string) {
+    this.log.push(`answer ${from}: ${sdp}`)
+    if (this.failAnswer) throw new RtpengineUnavailable('rtpe', 'no reply')
+    return `anchored(${sdp})`
+  }
+  lastSentTo(side: Side) {
+    return `last-sent-to-${side}`
+  }
+  async lastActivity() {
+    return this.activity
+  }
+  async end() {
+    this.ends++
+    return { from_caller: { packets: 1, bytes: 172, packets_lost: null, loss: null, jitter_ms: null, mos: null }, from_callee: { packets: 2, bytes: 344, packets_lost: null, loss: null, jitter_ms: null, mos: null } }
+  }
+}
+
+function anchoredInbound(media: FakeMedia, l: typeof limits & { mediaTimeoutMs?: number } = limits) {
+  const report = new Report()
+  const invite = new FakeInvite()
+  const session = new CallSession(`call_${++seq}`, report, l, log, media)
+  const wire: string[] = []
+  const caller = new FakeLeg('caller', wire)
+  const callee = new FakeLeg('callee', wire)
+  const run = session.runInbound(invite, { uri: 'sip:+12025550111@trunk' }, '+12025550100')
+  return { report, invite, session, caller, callee, run, wire }
+}
+
+describe('call session: media anchoring', () => {
+  test("inbound: the callee is offered rtpengine's version of the caller's SDP, and the caller answered with rtpengine's version of the callee's", async () => {
+    const m = new FakeMedia()
+    const c = anchoredInbound(m)
+    await tick()
+    expect(c.invite.bridgeOpts?.sdp).toBe('anchored(caller-offer)')
+    expect(await c.invite.bridgeOpts!.answer!('callee-answer')).toBe('anchored(callee-answer)')
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    expect(m.log).toEqual(['offer caller: caller-offer', 'answer callee: callee-answer'])
+    c.caller.bye()
+    await c.session.done
+    expect(m.ends).toBe(1)
+    expect(c.report.media).toMatchObject({ from_caller: { packets: 1 }, from_callee: { packets: 2 } })
+  })
+
+  test('no rtpengine available: the caller hears 503, nobody is rung, the record says media_unavailable', async () => {
+    const m = new FakeMedia()
+    m.down = true
+    const c = anchoredInbound(m)
+    await c.run
+    await c.session.done
+    expect(c.invite.rejected).toEqual([503])
+    expect(c.invite.bridgeCalls).toEqual([])
+    expect(c.report.end?.status).toBe('failed')
+    expect(c.report.end?.reason).toMatch(/^media_unavailable/)
+  })
+
+  test("rtpengine fails on the callee's answer: the caller hears 503 (never bridged unanchored) and the media is deleted", async () => {
+    const m = new FakeMedia()
+    m.failAnswer = true
+    const c = anchoredInbound(m)
+    await tick()
+    const answered = c.invite.bridgeOpts!.answer!('callee-answer').catch((e) => e)
+    expect(await answered).toBeInstanceOf(Error)
+    c.invite.outcome.reject(new Error('localSdpA failed'))
+    await c.run
+    await c.session.done
+    expect(c.invite.rejected).toEqual([503])
+    expect(c.report.end?.reason).toMatch(/^media_unavailable/)
+    expect(m.ends).toBe(1)
+  })
+
+  test('re-offers from either side go through rtpengine both ways; an offer request gets the last SDP sent to that side', async () => {
+    const m = new FakeMedia()
+    const c = anchoredInbound(m)
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    m.log = []
+    expect(await c.callee.farReoffer('hold')).toBe('anchored(answer-to(anchored(hold)))')
+    expect(c.caller.reoffers).toEqual(['anchored(hold)'])
+    expect(m.log).toEqual(['offer callee: hold', 'answer caller: answer-to(anchored(hold))'])
+    const req = await c.caller.offerRequestCb!()
+    expect(req.offer).toBe('last-sent-to-caller')
+    await req.answered('caller-ack-answer')
+    expect(m.log.at(-1)).toBe('answer caller: caller-ack-answer')
+    c.callee.bye()
+    await c.session.done
+  })
+
+  test('media stopped both ways for MEDIA_TIMEOUT_S: both legs hung up, end reason media_timeout', async () => {
+    const m = new FakeMedia()
+    m.activity = Date.now() - 60_000
+    const c = anchoredInbound(m, { ...limits, mediaTimeoutMs: 300 })
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    await c.session.done
+    expect(c.caller.hungUp).toBe(1)
+    expect(c.callee.hungUp).toBe(1)
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'media_timeout' })
+    expect(m.ends).toBe(1)
+  })
+
+  test('media still flowing: no timeout; rtpengine unreachable is not taken for stopped media', async () => {
+    const m = new FakeMedia()
+    const c = anchoredInbound(m, { ...limits, mediaTimeoutMs: 1000 })
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    const keepAlive = setInterval(() => (m.activity = Date.now()), 20)
+    await Bun.sleep(1300)
+    clearInterval(keepAlive)
+    m.activity = undefined
+    await Bun.sleep(1300)
+    expect(c.session.state).toBe('answered')
+    m.activity = 'gone' // rtpengine dropped the call
+    await c.session.done
+    expect(c.report.end?.reason).toBe('media_timeout')
+  })
+
+  test('originate: caller offer → rtpengine → callee; callee answer → rtpengine → ACK to the caller', async () => {
+    const m = new FakeMedia()
+    const report = new Report()
+    const dialer = new FakeDialer()
+    const session = new CallSession('call_om', report, limits, log, m)
+    const run = session.runOriginate(dialer, { uri: 'sip:A@trunk' }, { uri: 'sip:B@trunk' }, '+12025550100')
+    dialer.first.resolve('offerA')
+    await tick()
+    dialer.second.resolve('answerB')
+    await run
+    expect(dialer.wire).toContain('INVITE→sip:B@trunk from=+12025550100 sdp=anchored(offerA)')
+    expect(dialer.wire).toContain('ACK→A answer=anchored(answerB)')
+    dialer.callerLeg.bye()
+    await session.done
+    expect(m.ends).toBe(1)
+  })
+
+  test('originate with no rtpengine: nobody is rung, the record says media_unavailable', async () => {
+    const m = new FakeMedia()
+    m.down = true
+    const report = new Report()
+    const dialer = new FakeDialer()
+    const session = new CallSession('call_om2', report, limits, log, m)
+    await session.runOriginate(dialer, { uri: 'sip:A@trunk' }, { uri: 'sip:B@trunk' }, '+12025550100')
+    await session.done
+    expect(dialer.wire).toEqual([])
+    expect(report.end?.reason).toMatch(/^media_unavailable/)
+  })
+
+  test('every end path deletes the media once: busy, cancel, ring timeout, shutdown', async () => {
+    for (const end of ['busy', 'cancel', 'timeout', 'shutdown'] as const) {
+      const m = new FakeMedia()
+      const c = anchoredInbound(m, end === 'timeout' ? { ringTimeoutMs: 30, maxCallMs: 60_000 } : limits)
+      await tick()
+      if (end === 'busy') c.invite.outcome.reject(new SipFailure(486, 'Busy Here'))
+      if (end === 'cancel') c.invite.callerCancels()
+      if (end === 'shutdown') {
+        c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+        await c.run
+        await c.session.shutdown()
+      }
+      await c.run
+      await c.session.done
+      expect({ end, ends: m.ends }).toEqual({ end, ends: 1 })
+    }
   })
 })

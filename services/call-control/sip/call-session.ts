@@ -8,6 +8,10 @@
 import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
+import type { CallMedia, MediaPlane, Side } from '../media/call-media'
+import type { MediaSummary } from '../media/media-stats'
+import { mediaTimeouts } from '../media/metrics'
+import { RtpengineError } from '../media/rtpengine-client'
 import { classifyFailure } from './failure'
 import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
 
@@ -18,6 +22,23 @@ export interface SessionLimits {
   ringTimeoutMs: number
   /** An answered call is cut after this (MAX_CALL_SECONDS). */
   maxCallMs: number
+  /** An answered call whose media stopped both ways this long is ended (MEDIA_TIMEOUT_S); 0: never. */
+  mediaTimeoutMs?: number
+}
+
+/** The media plane refused or failed: the call is refused (503), never bridged unanchored. */
+class MediaFailure extends Error {
+  constructor(
+    readonly status: number,
+    cause: unknown,
+  ) {
+    super(`media: ${(cause as Error)?.message ?? String(cause)}`)
+    this.name = 'MediaFailure'
+  }
+  static from(e: unknown): MediaFailure {
+    // rtpengine refusing an SDP is the offer's fault (488); anything else is ours (503).
+    return e instanceof MediaFailure ? e : new MediaFailure(e instanceof RtpengineError ? 488 : 503, e)
+  }
 }
 
 export interface Endpoint {
@@ -71,6 +92,12 @@ export class CallSession {
   private maxTimer: ReturnType<typeof setTimeout> | undefined
   private shuttingDown = false
   private callerCanceled = false
+  private media: CallMedia | undefined
+  /** Set when the media plane failed during setup (the answer of a bridge). */
+  private mediaFailure: MediaFailure | undefined
+  private mediaTimer: ReturnType<typeof setInterval> | undefined
+  /** The record's end (after the media statistics are in); hangups run meanwhile. */
+  private closing: Promise<void> = Promise.resolve()
   /** Told once, when the first outgoing INVITE is on its way (post-dial delay). */
   private onInviteSent: (() => void) | undefined
 
@@ -79,8 +106,39 @@ export class CallSession {
     private readonly report: CallReport,
     private readonly limits: SessionLimits,
     private readonly log: Logger,
+    /** Where the call's media is anchored; absent only in unit tests of the signalling rules. */
+    private readonly mediaPlane?: MediaPlane,
   ) {
     this.done = new Promise((r) => (this.resolveDone = r))
+  }
+
+  /** Opens the call's media on rtpengine (throws MediaFailure 503 when none is available). */
+  private openMedia(): CallMedia | undefined {
+    if (!this.mediaPlane) return undefined
+    try {
+      return (this.media = this.mediaPlane.open(this.id))
+    } catch (e) {
+      throw new MediaFailure(503, e)
+    }
+  }
+
+  /** `from`'s offer as the other party is to receive it (unchanged without a media plane). */
+  private async offerFrom(from: Side, sdp: string): Promise<string> {
+    if (!this.media) return sdp
+    try {
+      return await this.media.offer(from, sdp)
+    } catch (e) {
+      throw MediaFailure.from(e)
+    }
+  }
+
+  private async answerFrom(from: Side, sdp: string): Promise<string> {
+    if (!this.media) return sdp
+    try {
+      return await this.media.answer(from, sdp)
+    } catch (e) {
+      throw (this.mediaFailure = MediaFailure.from(e))
+    }
   }
 
   /** Inbound: ring the other party and bridge the caller to it. */
@@ -100,13 +158,26 @@ export class CallSession {
       invite.reject(alreadyCanceled ? 487 : 503)
       return this.finish(alreadyCanceled ? 'canceled' : 'failed', alreadyCanceled ? 'caller_canceled' : 'shutdown')
     }
+    let offer: string | undefined
+    try {
+      this.openMedia()
+      if (this.media) offer = await this.offerFrom('caller', invite.sdp)
+    } catch (e) {
+      return this.refuseForMedia(invite, e)
+    }
+    if (this.callerCanceled || this.shuttingDown) {
+      invite.reject(this.callerCanceled ? 487 : 503)
+      return this.finish(this.callerCanceled ? 'canceled' : 'failed', this.callerCanceled ? 'caller_canceled' : 'shutdown')
+    }
     const ring = (this.ring = new Ring(this.limits.ringTimeoutMs))
     try {
-      const { caller, callee } = await invite.bridge(target.uri, { callingNumber }, this.progress(ring))
+      const media = this.media ? { sdp: offer, answer: (sdp: string) => this.answerFrom('callee', sdp) } : {}
+      const { caller, callee } = await invite.bridge(target.uri, { callingNumber, ...media }, this.progress(ring))
       ring.done()
       this.connected(caller, callee)
     } catch (e) {
       ring.done()
+      if (this.mediaFailure) return this.refuseForMedia(invite, this.mediaFailure)
       const f = SipFailure.from(e)
       const out = classifyFailure({
         leg: 'callee',
@@ -129,6 +200,11 @@ export class CallSession {
   async runOriginate(dialer: Dialer, caller: Endpoint, callee: Endpoint, callingNumber: string, opts: { onInviteSent?: () => void } = {}): Promise<void> {
     this.onInviteSent = opts.onInviteSent
     if (this.shuttingDown) return this.finish('failed', 'shutdown')
+    try {
+      this.openMedia()
+    } catch (e) {
+      return this.finish('failed', `media_unavailable (${(e as Error).message})`)
+    }
     const ringA = (this.ring = new Ring(this.limits.ringTimeoutMs))
     let first: Awaited<ReturnType<Dialer['inviteWithoutOffer']>>
     try {
@@ -143,10 +219,17 @@ export class CallSession {
       return this.finish('failed', 'shutdown')
     }
 
+    let offerForCallee: string
+    try {
+      offerForCallee = await this.offerFrom('caller', first.offer)
+    } catch (e) {
+      await first.abandon()
+      return this.finish('failed', `media_unavailable (${(e as Error).message})`)
+    }
     const ringB = (this.ring = new Ring(this.limits.ringTimeoutMs))
     let second: Awaited<ReturnType<Dialer['invite']>>
     try {
-      second = await dialer.invite(callee.uri, { callingNumber, sdp: first.offer }, this.progress(ringB))
+      second = await dialer.invite(callee.uri, { callingNumber, sdp: offerForCallee }, this.progress(ringB))
     } catch (e) {
       ringB.done()
       // Release the caller, who answered and is waiting: ACK then BYE.
@@ -155,9 +238,16 @@ export class CallSession {
     }
     ringB.done()
 
+    let answerForCaller: string
+    try {
+      answerForCaller = await this.answerFrom('callee', second.answer)
+    } catch (e) {
+      await Promise.all([first.abandon(), second.leg.hangup()])
+      return this.finish('failed', `media_unavailable (${(e as Error).message})`)
+    }
     let callerLeg: SipLeg
     try {
-      callerLeg = await first.ack(second.answer)
+      callerLeg = await first.ack(answerForCaller)
     } catch (e) {
       await second.leg.hangup()
       return this.finish('failed', `caller_ack_failed (${(e as Error).message})`)
@@ -206,25 +296,78 @@ export class CallSession {
     this.report.answered()
     caller.onHangup(() => void this.hangupOther('caller_hangup', callee))
     callee.onHangup(() => void this.hangupOther('callee_hangup', caller))
-    // Re-INVITEs (hold, codec change) pass through to the other party.
-    caller.onReoffer((sdp) => callee.reoffer(sdp))
-    callee.onReoffer((sdp) => caller.reoffer(sdp))
+    // Every new offer (re-INVITE, UPDATE: hold, resume, codec change) goes through rtpengine to
+    // the other party, and its answer back the same way.
+    caller.onReoffer((sdp) => this.relayOffer('caller', sdp, callee))
+    callee.onReoffer((sdp) => this.relayOffer('callee', sdp, caller))
+    caller.onOfferRequest(() => this.offerOnRequest('caller'))
+    callee.onOfferRequest(() => this.offerOnRequest('callee'))
     this.maxTimer = setTimeout(() => void this.hangupAll('max_duration'), this.limits.maxCallMs)
+    this.watchMedia()
     // A shutdown that raced the answer still ends the call.
     if (this.shuttingDown) void this.hangupAll('shutdown')
+  }
+
+  private async relayOffer(from: Side, sdp: string, to: SipLeg): Promise<string> {
+    const offer = await this.offerFrom(from, sdp)
+    const answer = await to.reoffer(offer)
+    return this.answerFrom(from === 'caller' ? 'callee' : 'caller', answer)
+  }
+
+  /**
+   * A re-INVITE without an offer from `side`: we offer what it already has (rtpengine's side of
+   * the session), and its answer from the ACK updates rtpengine as its answer to the other
+   * party's last offer. The other party's view does not change, so it is not re-INVITEd.
+   */
+  private async offerOnRequest(side: Side): Promise<{ offer: string; answered(sdp: string): Promise<void> }> {
+    const offer = this.media?.lastSentTo(side)
+    if (!offer) throw new SipFailure(488, 'Not Acceptable Here')
+    return {
+      offer,
+      answered: async (sdp) => {
+        await this.answerFrom(side, sdp)
+      },
+    }
+  }
+
+  /** Ends the call when rtpengine saw no packet either way for MEDIA_TIMEOUT_S (or dropped the call). */
+  private watchMedia(): void {
+    const timeout = this.limits.mediaTimeoutMs ?? 0
+    const media = this.media
+    if (!media || timeout <= 0) return
+    const since = Date.now()
+    let checking = false
+    this.mediaTimer = setInterval(
+      async () => {
+        if (checking || this.state !== 'answered') return
+        checking = true
+        try {
+          const last = await media.lastActivity()
+          // Unanswerable (rtpengine unreachable): not proof that media stopped; ask again later.
+          if (last === undefined || this.state !== 'answered') return
+          if (last === 'gone' || Date.now() - Math.max(last, since) >= timeout) {
+            mediaTimeouts.inc()
+            await this.hangupAll('media_timeout')
+          }
+        } finally {
+          checking = false
+        }
+      },
+      Math.max(250, Math.min(10_000, timeout / 4)),
+    )
   }
 
   private async hangupOther(reason: string, other: SipLeg): Promise<void> {
     if (this.state === 'ended') return
     this.close('completed', reason)
-    await other.hangup()
+    await Promise.all([other.hangup(), this.closing])
     this.resolveDone()
   }
 
   private async hangupAll(reason: string): Promise<void> {
     if (this.state === 'ended') return
     this.close('completed', reason)
-    await Promise.all(this.legs.map((l) => l.hangup()))
+    await Promise.all([...this.legs.map((l) => l.hangup()), this.closing])
     this.resolveDone()
   }
 
@@ -232,14 +375,30 @@ export class CallSession {
   private finish(status: EndStatus, reason: string): void {
     if (this.state === 'ended') return
     this.close(status, reason)
-    this.resolveDone()
+    void this.closing.then(() => this.resolveDone())
+  }
+
+  /** Refuses the inbound call because the media plane failed (503, or 488 for an SDP rtpengine refused). */
+  private refuseForMedia(invite: InboundInvite, e: unknown): void {
+    const f = MediaFailure.from(e)
+    this.log.warn({ call_id: this.id, err: f.message }, 'call refused: media not anchored')
+    invite.reject(f.status)
+    this.finish('failed', `media_unavailable (${f.message})`)
   }
 
   private close(status: EndStatus, reason: string): void {
     this.state = 'ended'
+    const at = new Date()
     clearTimeout(this.maxTimer)
+    clearInterval(this.mediaTimer)
     this.ring?.done()
-    this.report.ended(status, reason)
     this.log.debug({ call_id: this.id, status, reason }, 'call ended')
+    // Every end path deletes the call in rtpengine; its statistics go on the record.
+    const media = this.media
+    if (!media) return this.report.ended(status, reason, at)
+    this.closing = media.end().then(
+      (summary: MediaSummary | undefined) => this.report.ended(status, reason, at, summary),
+      () => this.report.ended(status, reason, at),
+    )
   }
 }

@@ -17,6 +17,8 @@ type SrfResponse = Srf.SrfResponse
 
 interface UacOptions {
   callingNumber: string
+  localSdpB?: string
+  localSdpA?: (sdp: string) => Promise<string>
   callingName?: string
   localSdp?: string
   noAck?: boolean
@@ -48,6 +50,21 @@ const presenting = (callingNumber: string) => ({ callingNumber, callingName: cal
 
 export function legOf(d: Dialog): SipLeg {
   let gone = false
+  let onOfferRequest: Parameters<SipLeg['onOfferRequest']>[0] | undefined
+  // A re-INVITE without SDP: our offer goes in the 200 OK, the far end's answer comes in the ACK.
+  const offerRequest = (_req: Srf.SrfRequest, res: SrfResponse) => {
+    if (!onOfferRequest) return res.send(488)
+    onOfferRequest().then(
+      ({ offer, answered }) => {
+        d.local.sdp = offer
+        ;(d as unknown as { once(ev: 'ack', cb: (ack: Srf.SrfRequest) => void): void }).once('ack', (ack) => {
+          if (ack.body) void answered(ack.body).catch(() => undefined)
+        })
+        res.send(200, { body: offer, headers: { 'Content-Type': 'application/sdp', ...(d.local.contact ? { Contact: d.local.contact } : {}) } })
+      },
+      () => res.send(500),
+    )
+  }
   return {
     callId: d.sip.callId,
     onHangup(cb) {
@@ -57,10 +74,10 @@ export function legOf(d: Dialog): SipLeg {
       })
     },
     onReoffer(cb) {
-      d.on('modify', (req: Srf.SrfRequest, res: SrfResponse) => {
+      const relay = (req: Srf.SrfRequest, res: SrfResponse, isInvite: boolean) => {
         cb(req.body).then(
           (answer) => {
-            d.local.sdp = answer
+            if (isInvite) d.local.sdp = answer
             res.send(200, { body: answer, headers: { 'Content-Type': 'application/sdp', ...(d.local.contact ? { Contact: d.local.contact } : {}) } })
           },
           (e) => {
@@ -68,7 +85,19 @@ export function legOf(d: Dialog): SipLeg {
             res.send(f.status >= 400 && f.status < 700 ? f.status : 500)
           },
         )
+      }
+      d.on('modify', (req: Srf.SrfRequest, res: SrfResponse) => {
+        if (req.body) relay(req, res, true)
+        else offerRequest(req, res)
       })
+      // UPDATE with an offer changes the session like a re-INVITE does; without one it only refreshes.
+      d.on('update', (req: Srf.SrfRequest, res: SrfResponse) => {
+        if (req.body) relay(req, res, false)
+        else res.send(200)
+      })
+    },
+    onOfferRequest(cb) {
+      onOfferRequest = cb
     },
     async reoffer(sdp) {
       return (await d.modify(sdp)) as string
@@ -106,6 +135,7 @@ export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse): 
   })
   return {
     callId: req.get('Call-ID'),
+    sdp: req.body ?? '',
     get canceled() {
       return canceled
     },
@@ -113,7 +143,18 @@ export function inboundInvite(srf: Srf, req: Srf.SrfRequest, res: SrfResponse): 
     onCallerCancel: (cb) => void onCancel.push(cb),
     async bridge(uri, opts, progress) {
       try {
-        const { uas, uac } = await srfOf(srf).createB2BUA(req, res, uri, { ...presenting(opts.callingNumber), passFailure: false }, progressCallbacks(progress))
+        const { uas, uac } = await srfOf(srf).createB2BUA(
+          req,
+          res,
+          uri,
+          {
+            ...presenting(opts.callingNumber),
+            passFailure: false,
+            ...(opts.sdp !== undefined ? { localSdpB: opts.sdp } : {}),
+            ...(opts.answer ? { localSdpA: opts.answer } : {}),
+          },
+          progressCallbacks(progress),
+        )
         return { caller: legOf(uas), callee: legOf(uac) }
       } catch (e) {
         throw SipFailure.from(e)

@@ -16,6 +16,7 @@ import type { CallRegistry } from './call-registry'
 import { inboundInvite } from './drachtio-port'
 import { numberFromHeader } from './sip-number'
 import { trunkUri, type Trunk } from './trunk'
+import type { MediaPlane } from '../media/call-media'
 import type { TrustedSources } from './trusted-sources'
 
 export interface InboundDeps {
@@ -27,6 +28,8 @@ export interface InboundDeps {
   region?: string
   limits: SessionLimits
   recorder: RecorderDeps
+  /** Where media is anchored (rtpengine). */
+  media?: MediaPlane
 }
 
 export interface InviteHeaders {
@@ -95,6 +98,13 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     invite.reject(decision.sip_status)
     return
   }
+  if (decision.action === 'collect_pin') {
+    // PIN sessions need the media plane (prompt and RFC 4733 digits); without it the number is unavailable.
+    sipCalls.inc({ direction: 'inbound', outcome: '480' })
+    deps.log.info({ sip_call_id: sipCallId, to: verdict.to, status: 480, why: 'pin_needs_media' }, 'inbound call refused')
+    invite.reject(480)
+    return
+  }
 
   sipCalls.inc({ direction: 'inbound', outcome: 'bridged' })
   const callId = newId('call')
@@ -112,7 +122,7 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     maskedE164: decision.caller_id,
     sipCallId,
   })
-  const session = new CallSession(callId, recorder, deps.limits, deps.log)
+  const session = new CallSession(callId, recorder, deps.limits, deps.log, deps.media)
   deps.registry.add(session, () => recorder.flushed())
   await session.runInbound(invite, { uri: trunkUri(deps.trunk, decision.target) }, decision.caller_id, {
     alreadyCanceled: invite.canceled,

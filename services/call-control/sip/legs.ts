@@ -11,8 +11,13 @@ export interface SipLeg {
   readonly callId: string
   /** The far end hung up (BYE). Called at most once. */
   onHangup(cb: () => void): void
-  /** The far end sent a new offer (re-INVITE); the handler returns the answer to send back. */
+  /** The far end sent a new offer (re-INVITE or UPDATE); the handler returns the answer to send back. */
   onReoffer(cb: (sdp: string) => Promise<string>): void
+  /**
+   * The far end sent a re-INVITE without an offer: the handler gives the offer for our 200 OK,
+   * and `answered` receives the far end's answer from its ACK.
+   */
+  onOfferRequest(cb: () => Promise<{ offer: string; answered(sdp: string): Promise<void> }>): void
   /** Sends a new offer to this party (relaying the other party's re-INVITE); resolves with its answer. */
   reoffer(sdp: string): Promise<string>
   /** Sends BYE unless the dialog is already gone. Never throws. */
@@ -51,11 +56,18 @@ export interface InboundInvite {
   reject(status: number, reason?: string): void
   /** The caller sent CANCEL before we answered. */
   onCallerCancel(cb: () => void): void
+  /** The caller's offer (the INVITE's SDP body; empty when it sent none). */
+  readonly sdp: string
   /**
-   * Rings `uri` presenting `callingNumber` and, when it answers, answers the caller with its SDP
-   * (back-to-back). Rejects with a SipFailure; the caller's final response is then ours to send.
+   * Rings `uri` presenting `callingNumber` with `sdp` as the offer and, when it answers, answers
+   * the caller with `answer(callee's SDP)` (back-to-back; 183 early media too). Rejects with a
+   * SipFailure; the caller's final response is then ours to send.
    */
-  bridge(uri: string, opts: { callingNumber: string }, progress: Progress): Promise<{ caller: SipLeg; callee: SipLeg }>
+  bridge(
+    uri: string,
+    opts: { callingNumber: string; sdp?: string; answer?: (sdp: string) => Promise<string> },
+    progress: Progress,
+  ): Promise<{ caller: SipLeg; callee: SipLeg }>
 }
 
 /** Outgoing INVITEs for originate (third-party call control). */

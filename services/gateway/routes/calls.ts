@@ -1,57 +1,68 @@
 /** `/v1/calls`: originate (click-to-call) and call records with their callback deliveries. */
 import { Type as T } from '@sinclair/typebox'
+import { Elysia } from 'elysia'
 import { CALL_STATUSES, calls, OriginateInput } from '../../../shared/contracts/calls'
-import { endpoint, tenant } from '../endpoint'
+import { tenant, type AccessPlugin } from '../access'
+import { models } from '../models'
+import { choice, query } from '../params'
+import { IdempotencyHeaders, responses } from '../responses'
 
-export const callEndpoints = [
-  endpoint({
-    method: 'POST',
-    path: '/v1/calls/originate',
-    access: tenant('calls:write'),
-    tags: ['tenant'],
-    summary: 'Originate',
-    operationId: 'originate_v1_calls_originate_post',
-    description:
-      "Rings the caller party, then the callee, from the session's masked number, and bridges them (third-party call control). " +
-      '`caller_id`/`callee_id` are `driver`, `customer`, or one of the session\'s two numbers; by default the driver calls the customer. ' +
-      'Answers at once with `{call_id, session_id, status: "initiated", …}`; the call runs on. With `state_callback` (an absolute http(s) URL) ' +
-      'each selected event of `state_callback_events` (`initiated`, `ringing`, `answered`, `completed`; default all) is POSTed there in order, ' +
-      'signed with `X-Masking-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under your webhook secret.',
-    body: OriginateInput,
-    errors: {
-      404: 'No such session of yours (`session_not_found`)',
-      409: 'The session is not open (`session_not_open`)',
-      503: 'No SIP server is connected (`sip_unavailable`)',
-    },
-    idempotent: true,
-    handle: ({ bus, ctx, body }) => bus.request(calls.originate, body, { ...ctx, timeoutMs: 5000 }),
-  }),
-  endpoint({
-    method: 'GET',
-    path: '/v1/calls',
-    access: tenant('calls:read'),
-    tags: ['tenant'],
-    summary: 'List Calls',
-    operationId: 'list_calls_v1_calls_get',
-    description: 'Call records (inbound bridged calls and originated ones), newest first. Filter by `session_id` and `status`.',
-    query: T.Object({
-      limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
-      offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
-      session_id: T.Optional(T.String({ minLength: 1, maxLength: 64, title: 'Session Id' })),
-      status: T.Union([...CALL_STATUSES.map((s) => T.Literal(s)), T.Literal('all')], { default: 'all', title: 'Status' }),
-    }),
-    handle: ({ bus, ctx, query }) => bus.request(calls.list, query, ctx),
-  }),
-  endpoint({
-    method: 'GET',
-    path: '/v1/calls/{call_id}',
-    access: tenant('calls:read'),
-    tags: ['tenant'],
-    summary: 'Get Call',
-    operationId: 'get_call_v1_calls__call_id__get',
-    description: 'A call record with `callbacks`: each state callback delivery, its status and every attempt.',
-    params: T.Object({ call_id: T.String({ minLength: 1, maxLength: 64, title: 'Call Id' }) }),
-    errors: { 404: 'No such call of yours (`call_not_found`)' },
-    handle: ({ bus, ctx, params }) => bus.request(calls.get, { call_id: params.call_id }, ctx),
-  }),
-]
+export const callRoutes = (access: AccessPlugin) =>
+  new Elysia({ name: 'gateway:calls' })
+    .use(access)
+    .use(models)
+    .post('/v1/calls/originate', ({ bus, ctx, body }) => bus.request(calls.originate, body, { ...ctx, timeoutMs: 5000 }), {
+      access: tenant('calls:write'),
+      parse: 'json',
+      body: OriginateInput,
+      headers: IdempotencyHeaders,
+      response: responses(
+        'OriginatedCall',
+        tenant('calls:write'),
+        {
+          404: { description: 'No such session of yours (`session_not_found`).', codes: ['session_not_found'] },
+          409: { description: 'The session is not open (`session_not_open`).', codes: ['session_not_open', 'idempotency_key_in_use'] },
+          422: { description: 'The callback URL is refused (`callback_url_refused`) or the Idempotency-Key was used with another body.', codes: ['callback_url_refused', 'idempotency_key_reused'] },
+          503: { description: 'No SIP server is connected (`sip_unavailable`), or a service is not answering.', codes: ['sip_unavailable', 'service_unavailable'] },
+        },
+        { body: true },
+      ),
+      detail: {
+        tags: ['calls'],
+        summary: 'Originate',
+        operationId: 'originate_v1_calls_originate_post',
+        description:
+          "Rings the caller party, then the callee, from the session's masked number, and bridges them (third-party call control). " +
+          "`caller_id`/`callee_id` are `driver`, `customer`, or one of the session's two numbers; by default the driver calls the customer. " +
+          'Answers at once with `{call_id, session_id, status: "initiated", …}`; the call runs on. With `state_callback` (an absolute http(s) URL) ' +
+          'each selected event of `state_callback_events` (`initiated`, `ringing`, `answered`, `completed`; default all) is POSTed there in order, ' +
+          'signed with `X-Masking-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under your webhook secret.',
+      },
+    })
+    .get('/v1/calls', ({ bus, ctx, query }) => bus.request(calls.list, query, ctx), {
+      access: tenant('calls:read'),
+      query: query({
+        limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
+        offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
+        session_id: T.Optional(T.String({ minLength: 1, maxLength: 64, title: 'Session Id' })),
+        status: choice([...CALL_STATUSES, 'all'], { default: 'all', title: 'Status' }),
+      }),
+      response: responses('CallList', tenant('calls:read'), {}, { validates: true }),
+      detail: {
+        tags: ['calls'],
+        summary: 'List Calls',
+        operationId: 'list_calls_v1_calls_get',
+        description: 'Call records (inbound bridged calls and originated ones), newest first. Filter by `session_id` and `status`.',
+      },
+    })
+    .get('/v1/calls/:call_id', ({ bus, ctx, params }) => bus.request(calls.get, { call_id: params.call_id }, ctx), {
+      access: tenant('calls:read'),
+      params: T.Object({ call_id: T.String({ minLength: 1, maxLength: 64, title: 'Call Id' }) }),
+      response: responses('Call', tenant('calls:read'), { 404: { description: 'No such call of yours (`call_not_found`).', codes: ['call_not_found'] } }, { validates: true }),
+      detail: {
+        tags: ['calls'],
+        summary: 'Get Call',
+        operationId: 'get_call_v1_calls__call_id__get',
+        description: 'A call record with `callbacks`: each state callback delivery, its status and every attempt.',
+      },
+    })

@@ -1,4 +1,5 @@
 /** `GET /health`: the platform's health as a tenant sees it: every service answers, or 503. */
+import { Elysia } from 'elysia'
 import type { Bus } from '../../../shared/bus/bus'
 import { calls } from '../../../shared/contracts/calls'
 import type { RequestContract } from '../../../shared/contracts/define'
@@ -6,7 +7,9 @@ import { did } from '../../../shared/contracts/did'
 import { identity } from '../../../shared/contracts/identity'
 import { sessions } from '../../../shared/contracts/sessions'
 import { VERSION } from '../../../shared/version'
-import { endpoint, publicAccess, Reply } from '../endpoint'
+import { publicAccess, type AccessPlugin } from '../access'
+import { models } from '../models'
+import { modelResponse, requestIdHeader } from '../responses'
 
 /** The services behind the gateway, each answering its `<service>.health.ping`. */
 export const SERVICE_PINGS: Record<string, RequestContract> = {
@@ -27,23 +30,29 @@ export async function serviceHealth(bus: Bus, requestId: string, timeoutMs = 100
       }
     }),
   )
-  return Object.fromEntries(entries) as Record<string, 'ok' | 'unavailable'>
+  return Object.fromEntries(entries) as Record<'identity' | 'did' | 'sessions' | 'call_control', 'ok' | 'unavailable'>
 }
 
-export const healthEndpoints = [
-  endpoint({
-    method: 'GET',
-    path: '/health',
-    access: publicAccess,
-    tags: [],
-    summary: 'Health',
-    operationId: 'health_health_get',
-    description: 'Each service behind the gateway and whether it answers; 503 when any does not.',
-    errors: { 503: 'A service is not answering' },
-    handle: async ({ bus, requestId }) => {
-      const services = await serviceHealth(bus, requestId)
-      const ok = Object.values(services).every((s) => s === 'ok')
-      return new Reply(ok ? 200 : 503, { status: ok ? 'ok' : 'degraded', services, version: VERSION })
-    },
-  }),
-]
+export const healthRoutes = (access: AccessPlugin) =>
+  new Elysia({ name: 'gateway:health' })
+    .use(access)
+    .use(models)
+    .get(
+      '/health',
+      async ({ bus, requestId, status }) => {
+        const services = await serviceHealth(bus, requestId)
+        const ok = Object.values(services).every((s) => s === 'ok')
+        return ok ? { status: 'ok' as const, services, version: VERSION } : status(503, { status: 'degraded' as const, services, version: VERSION })
+      },
+      {
+        access: publicAccess,
+        response: { 200: modelResponse('Health', requestIdHeader), 503: modelResponse('HealthDegraded', requestIdHeader) },
+        detail: {
+          tags: ['health'],
+          summary: 'Health',
+          operationId: 'health_health_get',
+          description: 'Each service behind the gateway and whether it answers: 200 when all do, 503 (same body, `status: degraded`) when any does not.',
+          security: [],
+        },
+      },
+    )

@@ -12,6 +12,8 @@ export const tenants = identitySchema.table('tenants', {
   numberSharing: text('number_sharing', { enum: ['exclusive', 'shared'] }).notNull().default('exclusive'),
   rateLimitPerSecond: integer('rate_limit_per_second'),
   webhookSecret: text('webhook_secret').notNull(),
+  noSessionPrompt: text('no_session_prompt'),
+  notAPartyPrompt: text('not_a_party_prompt'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })

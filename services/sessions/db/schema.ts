@@ -32,6 +32,14 @@ export const sessions = sessionsSchema.table(
     expiresAt: ts('expires_at').notNull(),
     endedAt: ts('ended_at'),
     endReason: text('end_reason', { enum: ['completed', 'expired', 'number_released'] }),
+    /** A PIN session: no party rows (callers are matched by PIN), two rows in `session_pins` instead. */
+    pinRequired: boolean('pin_required').notNull().default(false),
+    pinLength: integer('pin_length'),
+    driverPin: text('driver_pin'),
+    customerPin: text('customer_pin'),
+    callTimeLimitSeconds: integer('call_time_limit_seconds'),
+    ringTimeoutSeconds: integer('ring_timeout_seconds'),
+    greetingPrompt: text('greeting_prompt'),
   },
   (t) => [
     uniqueIndex('sessions_open_exclusive_number_uq')
@@ -70,6 +78,24 @@ export const sessionParties = sessionsSchema.table(
     expiresAt: ts('expires_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.phone] }), uniqueIndex('session_parties_number_phone_uq').on(t.maskedE164, t.phone)],
+)
+
+/**
+ * The two PINs of each open PIN session, like `session_parties`: written and deleted in the same
+ * statement as the session. The unique index keeps PINs unique among a number's open PIN
+ * sessions, so a typed PIN names exactly one session and party.
+ */
+export const sessionPins = sessionsSchema.table(
+  'session_pins',
+  {
+    sessionId: text('session_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    maskedE164: text('masked_e164').notNull(),
+    pin: text('pin').notNull(),
+    party: text('party', { enum: ['driver', 'customer'] }).notNull(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.party] }), uniqueIndex('session_pins_number_pin_uq').on(t.maskedE164, t.pin)],
 )
 
 export const idempotencyKeys = idempotencyTable(sessionsSchema)

@@ -10,6 +10,7 @@ import type { RouteIndex } from '../route-index'
  */
 export function followPeers(bus: Bus, index: RouteIndex): void {
   bus.subscribe(sessions.created, (s) => index.put(routeSessionOf(s)))
+  bus.subscribe(sessions.updated, (s) => index.put(routeSessionOf(s)))
   bus.subscribe(sessions.completed, (s) => index.drop(routeSessionOf(s)))
   bus.subscribe(sessions.expired, (s) => index.drop(routeSessionOf(s)))
   bus.onReconnect(() => index.clear())
@@ -25,5 +26,9 @@ function routeSessionOf(s: Session): RouteSession {
     maskedE164: s.masked_e164,
     status: s.status,
     expiresAt: new Date(s.expires_at),
+    pinRequired: s.pin_required,
+    callTimeLimitSeconds: s.call_time_limit_seconds,
+    ringTimeoutSeconds: s.ring_timeout_seconds,
+    greetingPrompt: s.greeting_prompt,
   }
 }

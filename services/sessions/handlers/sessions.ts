@@ -14,5 +14,7 @@ export function serveSessions(bus: Bus, life: SessionLifecycle, idem: Idempotenc
     const tenantId = requireTenant(ctx)
     return idem.run({ tenantId, key: ctx.idempotencyKey, operation: sessions.complete.subject, request: { session_ref } }, () => life.complete(tenantId, session_ref, ctx))
   })
+  bus.serve(sessions.update, ({ session_ref, ...change }, ctx) => life.update(requireTenant(ctx), session_ref, change, ctx))
   bus.serve(sessions.route, (req, ctx) => life.route(req, ctx))
+  bus.serve(sessions.routePin, (req, ctx) => life.routePin(req, ctx))
 }

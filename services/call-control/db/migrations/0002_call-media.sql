@@ -1,0 +1,1 @@
+ALTER TABLE "calls"."calls" ADD COLUMN "media" jsonb;

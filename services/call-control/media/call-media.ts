@@ -1,0 +1,173 @@
+/**
+ * One call's media on rtpengine: every offer and answer of either party goes through the
+ * rtpengine instance the call was given at its start (it stays there), and what each party
+ * receives is cleaned (sdp-cleaner.ts). rtpengine's call-id is `<instance id>~<call id>`, so a
+ * restarted call-control instance can find and delete the calls it left behind (recoverMedia),
+ * and the two parties are its tags `caller` and `callee`.
+ *
+ * Flags, and why:
+ * - `ICE: remove`: ICE candidates name a party's own addresses;
+ * - `generate RTCP: on`: rtpengine consumes each party's RTCP and sends its own, whose SDES CNAME
+ *   is rtpengine's instance id; passed through, RTCP SDES carries the other party's CNAME (often
+ *   its number). Shown with packets in tests/sip/media.test.ts;
+ * - `replace: origin, session-connection`: rtpengine's address in o= and the session c=;
+ * - `port latching`: a party keeps its rtpengine port across re-offers.
+ */
+import type { Logger } from '../../../shared/log'
+import { mediaRequests } from './metrics'
+import { RtpengineError, RtpengineUnavailable, type CallStats, type OfferAnswerOptions } from './rtpengine-client'
+import type { RtpengineInstance, RtpenginePool } from './rtpengine-pool'
+import { SdpPresenter } from './sdp-cleaner'
+import { summarize, type MediaSummary } from './media-stats'
+
+export type Side = 'caller' | 'callee'
+const other = (s: Side): Side => (s === 'caller' ? 'callee' : 'caller')
+
+/** What a call session needs from the media plane (unit tests script it). */
+export interface CallMedia {
+  /** `from` makes an offer; resolves with the offer the other party is to receive. */
+  offer(from: Side, sdp: string): Promise<string>
+  /** `from` answers the other party's offer; resolves with the answer the offerer is to receive. */
+  answer(from: Side, sdp: string): Promise<string>
+  /** The SDP last sent to `side` (our offer in a 200 OK to a re-INVITE without one). */
+  lastSentTo(side: Side): string | undefined
+  /**
+   * When media last moved (ms since the epoch, either direction, RTP or RTCP), or `gone` when
+   * rtpengine no longer holds the call; undefined when rtpengine could not be asked.
+   */
+  lastActivity(): Promise<number | 'gone' | undefined>
+  /** Deletes the call in rtpengine (once) and resolves with its statistics, if rtpengine gave any. */
+  end(): Promise<MediaSummary | undefined>
+}
+
+/** Opens a call's media on a healthy instance; throws MediaUnavailable when there is none. */
+export interface MediaPlane {
+  open(callId: string): CallMedia
+}
+
+const COMMON: Partial<OfferAnswerOptions> = {
+  ICE: 'remove',
+  'generate RTCP': 'on',
+  replace: ['origin', 'session-connection'],
+  flags: ['port latching'],
+}
+
+export function rtpengineCallId(instanceId: string, callId: string): string {
+  return `${instanceId}~${callId}`
+}
+
+export class RtpengineMediaPlane implements MediaPlane {
+  constructor(
+    private readonly pool: RtpenginePool,
+    private readonly instanceId: string,
+    private readonly log: Logger,
+  ) {}
+
+  open(callId: string): CallMedia {
+    const instance = this.pool.pick()
+    instance.calls++
+    return new RtpengineCallMedia(this.pool, instance, rtpengineCallId(this.instanceId, callId), this.log)
+  }
+}
+
+class RtpengineCallMedia implements CallMedia {
+  private readonly shown: Record<Side, SdpPresenter> = { caller: new SdpPresenter(), callee: new SdpPresenter() }
+  private ended: Promise<MediaSummary | undefined> | undefined
+  /** Whether the first offer/answer completed (before it, a re-offer has no to-tag). */
+  private established = false
+  /** Whether rtpengine has heard of the call (an offer was sent). */
+  private offered = false
+
+  constructor(
+    private readonly pool: RtpenginePool,
+    private readonly instance: RtpengineInstance,
+    private readonly callId: string,
+    private readonly log: Logger,
+  ) {}
+
+  async offer(from: Side, sdp: string): Promise<string> {
+    this.offered = true
+    const r = await this.call('offer', () =>
+      this.instance.client.offer({ ...COMMON, 'call-id': this.callId, 'from-tag': from, ...(this.established ? { 'to-tag': other(from) } : {}), sdp }),
+    )
+    return this.shown[other(from)].present(r.sdp)
+  }
+
+  async answer(from: Side, sdp: string): Promise<string> {
+    const offerer = other(from)
+    const r = await this.call('answer', () => this.instance.client.answer({ ...COMMON, 'call-id': this.callId, 'from-tag': offerer, 'to-tag': from, sdp }))
+    this.established = true
+    return this.shown[offerer].present(r.sdp)
+  }
+
+  lastSentTo(side: Side): string | undefined {
+    return this.shown[side].last
+  }
+
+  async lastActivity(): Promise<number | 'gone' | undefined> {
+    let q: CallStats
+    try {
+      q = await this.call('query', () => this.instance.client.query({ 'call-id': this.callId }))
+    } catch (e) {
+      if (e instanceof RtpengineError) return 'gone'
+      return undefined
+    }
+    let last = 0
+    for (const tag of Object.values(q.tags ?? {}))
+      for (const m of tag.medias ?? []) for (const s of m.streams ?? []) last = Math.max(last, (s['last packet'] ?? 0) * 1000)
+    return last
+  }
+
+  end(): Promise<MediaSummary | undefined> {
+    this.ended ??= (async () => {
+      this.instance.calls--
+      if (!this.offered) return undefined
+      try {
+        // With a from-tag the reply carries the call's statistics.
+        const stats = await this.call('delete', () => this.instance.client.delete({ 'call-id': this.callId, 'from-tag': 'caller' }))
+        return summarize(stats)
+      } catch (err) {
+        // An unknown call-id: rtpengine dropped it already (its own timeout); nothing is held.
+        this.log[err instanceof RtpengineError ? 'debug' : 'warn']({ err, rtpengine: this.instance.name, media_call_id: this.callId }, 'rtpengine delete failed')
+        return undefined
+      }
+    })()
+    return this.ended
+  }
+
+  private async call<T>(command: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now()
+    try {
+      const r = await run()
+      mediaRequests.observe({ command, outcome: 'ok' }, (performance.now() - started) / 1000)
+      return r
+    } catch (e) {
+      mediaRequests.observe({ command, outcome: e instanceof RtpengineUnavailable ? 'timeout' : 'error' }, (performance.now() - started) / 1000)
+      this.pool.failed(this.instance, e)
+      throw e
+    }
+  }
+}
+
+/**
+ * At start: calls rtpengine still holds for this call-control instance (its id before `~`) that
+ * have no live call here are deleted, on every instance that answers. Returns how many.
+ */
+export async function recoverMedia(pool: RtpenginePool, instanceId: string, isLive: (callId: string) => boolean, log: Logger): Promise<number> {
+  let deleted = 0
+  const prefix = `${instanceId}~`
+  for (const i of pool.instances) {
+    if (!i.up) continue
+    try {
+      for (const id of await i.client.list()) {
+        if (!id.startsWith(prefix) || isLive(id.slice(prefix.length))) continue
+        await i.client.delete({ 'call-id': id }).catch(() => undefined)
+        deleted++
+      }
+    } catch (err) {
+      log.warn({ err, rtpengine: i.name }, 'could not list rtpengine calls for recovery')
+    }
+  }
+  if (deleted) log.info({ deleted }, 'deleted media of calls this instance no longer runs')
+  return deleted
+}

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { serviceLogger } from '../../../shared/log'
+import { registry } from '../../../shared/metrics'
+import { metricValue } from '../../../tests/support/metrics'
+import { removeRtpengine, rtpengineMissing, startRtpengine, type Rtpengine } from '../../../tests/support/rtpengine'
+import { MediaUnavailable, parseRtpengineUrls, RtpenginePool } from './rtpengine-pool'
+
+const log = serviceLogger('test', 'silent')
+
+test('RTPENGINE_URLS: a comma-separated list; a bad entry is named', () => {
+  expect(parseRtpengineUrls('udp:10.0.0.1:22222, udp:10.0.0.2:22222')).toEqual(['udp:10.0.0.1:22222', 'udp:10.0.0.2:22222'])
+  expect(parseRtpengineUrls('')).toEqual([])
+  expect(() => parseRtpengineUrls('udp:10.0.0.1:22222,nonsense')).toThrow(/"nonsense"/)
+})
+
+test('an empty pool is not ready and refuses new calls', async () => {
+  const pool = new RtpenginePool([], { timeoutMs: 100, pingIntervalMs: 1000, log })
+  await pool.start()
+  expect(pool.ready).toBe(false)
+  expect(() => pool.pick()).toThrow(MediaUnavailable)
+  pool.stop()
+})
+
+const missing = rtpengineMissing('rtpengine-pool.test.ts')
+
+describe.skipIf(missing)('two real instances', () => {
+  let one: Rtpengine
+  let two: Rtpengine
+  beforeAll(async () => {
+    ;[one, two] = await Promise.all([startRtpengine(), startRtpengine()])
+  })
+  afterAll(async () => {
+    await Promise.all([removeRtpengine(one), removeRtpengine(two)])
+  })
+
+  test('health follows ping: a stopped instance gets no new calls, none healthy → MediaUnavailable, a restarted one comes back', async () => {
+    const pool = new RtpenginePool([one.url, two.url], { timeoutMs: 200, pingIntervalMs: 100_000, log })
+    await pool.start()
+    try {
+      expect(pool.ready).toBe(true)
+      expect(pool.healthy().map((i) => i.url)).toEqual([one.url, two.url])
+      // Least loaded first: a call on the first sends the next to the second.
+      pool.pick().calls++
+      expect(pool.pick().url).toBe(two.url)
+      expect(metricValue(await registry.metrics(), 'rtpengine_up', { instance: `127.0.0.1:${one.ngPort}` })).toBe(1)
+
+      await one.stop()
+      await pool.checkAll()
+      expect(pool.healthy().map((i) => i.url)).toEqual([two.url])
+      for (let i = 0; i < 5; i++) expect(pool.pick().url).toBe(two.url)
+      expect(metricValue(await registry.metrics(), 'rtpengine_up', { instance: `127.0.0.1:${one.ngPort}` })).toBe(0)
+
+      await two.stop()
+      await pool.checkAll()
+      expect(pool.ready).toBe(false)
+      expect(() => pool.pick()).toThrow(MediaUnavailable)
+
+      await one.restart()
+      await pool.checkAll()
+      expect(pool.pick().url).toBe(one.url)
+    } finally {
+      pool.stop()
+      await two.restart()
+    }
+  })
+})

@@ -1,0 +1,165 @@
+/**
+ * A media party for tests: one RTP and one RTCP UDP socket on a loopback address of its own
+ * (127.0.0.2, 127.0.0.3, …), sending PCMU RTP at a fixed rate and RTCP SR+SDES with a CNAME we
+ * choose (a phone number, to prove it never reaches the other side), and recording what arrives.
+ */
+import type { udp } from 'bun'
+
+export interface Received {
+  at: number
+  from: string
+  data: Uint8Array
+}
+
+export interface RtpParty {
+  address: string
+  rtpPort: number
+  rtcpPort: number
+  rtp: Received[]
+  rtcp: Received[]
+  /** An SDP offer/answer naming this party's sockets (and carrying identity attributes to be stripped). */
+  sdp(opts?: { identity?: string; direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'; version?: number }): string
+  /** Sends `count` RTP packets at `pps` to host:port; resolves when all are sent. */
+  sendRtp(host: string, port: number, count: number, pps?: number): Promise<void>
+  /** Starts sending RTP at `pps` until stop() (for long runs); returns a stopper. */
+  streamRtp(host: string, port: number, pps: number): { stop(): void; sent(): number }
+  sendRtcp(host: string, port: number, cname: string): void
+  close(): void
+}
+
+export const SSRC_BASE = 0x10203040
+
+/** RTP header (12 bytes) + 160 bytes of PCMU silence, with a send timestamp in the payload. */
+export function rtpPacket(ssrc: number, seq: number, sentAtMs: number): Uint8Array {
+  const b = new Uint8Array(172)
+  const v = new DataView(b.buffer)
+  v.setUint8(0, 0x80)
+  v.setUint8(1, 0) // PT 0 (PCMU)
+  v.setUint16(2, seq & 0xffff)
+  v.setUint32(4, (seq * 160) >>> 0)
+  v.setUint32(8, ssrc >>> 0)
+  b.fill(0xff, 12)
+  v.setFloat64(12, sentAtMs)
+  return b
+}
+
+/** RTCP compound: an SR with no report blocks, then SDES with CNAME. */
+export function rtcpPacket(ssrc: number, cname: string): Uint8Array {
+  const name = new TextEncoder().encode(cname)
+  const sr = new Uint8Array(28)
+  const sv = new DataView(sr.buffer)
+  sv.setUint8(0, 0x80)
+  sv.setUint8(1, 200)
+  sv.setUint16(2, 6)
+  sv.setUint32(4, ssrc >>> 0)
+  // chunk: ssrc(4) + type(1) + len(1) + name + end(1), padded to 4
+  const chunkLen = Math.ceil((4 + 2 + name.length + 1) / 4) * 4
+  const sdes = new Uint8Array(4 + chunkLen)
+  const dv = new DataView(sdes.buffer)
+  dv.setUint8(0, 0x81)
+  dv.setUint8(1, 202)
+  dv.setUint16(2, sdes.length / 4 - 1)
+  dv.setUint32(4, ssrc >>> 0)
+  sdes[8] = 1
+  sdes[9] = name.length
+  sdes.set(name, 10)
+  const out = new Uint8Array(sr.length + sdes.length)
+  out.set(sr)
+  out.set(sdes, sr.length)
+  return out
+}
+
+export function contains(hay: Uint8Array, needle: string): boolean {
+  return Buffer.from(hay).includes(Buffer.from(needle))
+}
+
+export async function rtpParty(address: string): Promise<RtpParty> {
+  const rtp: Received[] = []
+  const rtcp: Received[] = []
+  const handler = (into: Received[]) => ({
+    data(_s: udp.Socket<'uint8array'>, data: Uint8Array, port: number, addr: string) {
+      into.push({ at: performance.now(), from: `${addr}:${port}`, data: new Uint8Array(data) })
+    },
+  })
+  // RTP on an even port, RTCP on the next one (what an SDP without a=rtcp implies).
+  let rtpSock: udp.Socket<'uint8array'> | undefined
+  let rtcpSock: udp.Socket<'uint8array'> | undefined
+  for (let i = 0; i < 50 && !rtcpSock; i++) {
+    const port = 20000 + 2 * Math.floor(Math.random() * 4999)
+    try {
+      rtpSock = await Bun.udpSocket({ hostname: address, port, binaryType: 'uint8array', socket: handler(rtp) })
+      rtcpSock = await Bun.udpSocket({ hostname: address, port: port + 1, binaryType: 'uint8array', socket: handler(rtcp) })
+    } catch {
+      rtpSock?.close()
+      rtpSock = undefined
+    }
+  }
+  if (!rtpSock || !rtcpSock) throw new Error(`no free RTP port pair on ${address}`)
+  const r = rtpSock
+  const c = rtcpSock
+  const ssrc = (SSRC_BASE + Number(address.split('.').pop())) >>> 0
+  let seq = 0
+  return {
+    address,
+    rtpPort: r.port,
+    rtcpPort: c.port,
+    rtp,
+    rtcp,
+    sdp({ identity, direction = 'sendrecv', version = 1 } = {}) {
+      const who = identity ?? `sip:party@${address}`
+      return [
+        'v=0',
+        `o=${identity ?? 'party'} 4242 ${version} IN IP4 ${address}`,
+        `s=${identity ?? 'party'} session`,
+        `i=${identity ?? 'party'}`,
+        `c=IN IP4 ${address}`,
+        't=0 0',
+        `m=audio ${r.port} RTP/AVP 0 101`,
+        'a=rtpmap:0 PCMU/8000',
+        'a=rtpmap:101 telephone-event/8000',
+        'a=fmtp:101 0-16',
+        'a=ptime:20',
+        `a=ssrc:${ssrc} cname:${who}`,
+        `a=ssrc:${ssrc} msid:${who} audio`,
+        `a=ssrc:${ssrc} label:${who}`,
+        `a=msid-semantic: WMS ${who}`,
+        `a=label:${who}`,
+        `a=tool:${who}`,
+        `a=${direction}`,
+        '',
+      ].join('\r\n')
+    },
+    async sendRtp(host, port, count, pps = 50) {
+      const gap = 1000 / pps
+      const start = performance.now()
+      for (let i = 0; i < count; i++) {
+        r.send(rtpPacket(ssrc, seq++, performance.now()), port, host)
+        const wait = start + (i + 1) * gap - performance.now()
+        if (wait > 0) await Bun.sleep(wait)
+      }
+    },
+    streamRtp(host, port, pps) {
+      let sent = 0
+      const t = setInterval(() => {
+        r.send(rtpPacket(ssrc, seq++, performance.now()), port, host)
+        sent++
+      }, 1000 / pps)
+      return { stop: () => clearInterval(t), sent: () => sent }
+    },
+    sendRtcp(host, port, cname) {
+      c.send(rtcpPacket(ssrc, cname), port, host)
+    },
+    close() {
+      r.close()
+      c.close()
+    },
+  }
+}
+
+/** The c= address and m=audio port of an SDP. */
+export function mediaOf(sdp: string): { address: string; port: number; rtcpPort: number } {
+  const address = /^c=IN IP4 (\S+)/m.exec(sdp)?.[1] ?? ''
+  const port = Number(/^m=audio (\d+)/m.exec(sdp)?.[1] ?? 0)
+  const rtcpPort = Number(/^a=rtcp:(\d+)/m.exec(sdp)?.[1] ?? port + 1)
+  return { address, port, rtcpPort }
+}
