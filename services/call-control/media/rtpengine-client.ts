@@ -139,6 +139,14 @@ export class RtpengineClient {
     return this.send('query', opts) as Promise<Reply & CallStats>
   }
 
+  /**
+   * Plays a WAV file to one party (`from-tag` names it) or, with `flags: ['all']`, to every party.
+   * The reply's `duration` is the file's length in ms.
+   */
+  playMedia(opts: { 'call-id': string; 'from-tag'?: string; file: string; flags?: string[]; [k: string]: unknown }): Promise<Reply & { duration?: number }> {
+    return this.send('playMedia', opts) as Promise<Reply & { duration?: number }>
+  }
+
   /** The call-ids rtpengine holds. */
   async list(limit = 100_000): Promise<string[]> {
     const r = await this.send('list', { limit })
