@@ -14,7 +14,8 @@ export interface CallbackSubject {
   durationSeconds: number | null
 }
 
-export function callbackBody(call: CallbackSubject, e: { eventId: string; event: CallbackEvent; sequence: number; occurredAt: Date }): string {
+/** `extra`: fields of one event only (`recording` on `recording_ready`). */
+export function callbackBody(call: CallbackSubject, e: { eventId: string; event: CallbackEvent; sequence: number; occurredAt: Date }, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
     event_id: e.eventId,
     event: e.event,
@@ -30,5 +31,6 @@ export function callbackBody(call: CallbackSubject, e: { eventId: string; event:
     to_party: call.toParty,
     masked_e164: call.maskedE164,
     duration_seconds: call.durationSeconds,
+    ...extra,
   })
 }
