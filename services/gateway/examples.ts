@@ -45,7 +45,7 @@ export const prompt = {
   created_at: '2026-12-03T09:00:00Z',
 }
 
-export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id }
+export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id, record_calls: true, recording_retention_days: 30 }
 
 export const assignment = {
   id: assignmentId,
@@ -165,6 +165,8 @@ export const tenant = {
   rate_limit_per_second: null,
   no_session_prompt: null,
   not_a_party_prompt: null,
+  record_calls: false,
+  recording_retention_days: 30,
   created_at: '2026-12-01T08:00:00Z',
   updated_at: '2026-12-01T08:00:00Z',
 }
