@@ -30,6 +30,7 @@ export const session = {
   call_time_limit_seconds: null,
   ring_timeout_seconds: null,
   greeting_prompt: null,
+  record: false,
 }
 
 export const pinSession = { ...session, pin_required: true, pin_length: 6, driver_pin: '482913', customer_pin: '730164', call_time_limit_seconds: 900, greeting_prompt: 'builtin:connecting' }

@@ -45,7 +45,8 @@ export class SessionLifecycle {
     const c = checkCreate(input)
     const requestId = ctx.requestId ?? ''
     if (c.greetingPrompt) await this.checkPrompt(tenantId, c.greetingPrompt, ['body', 'greeting_prompt'], requestId)
-    const [sharing, held] = await Promise.all([this.settings.sharing(tenantId, requestId), this.directory.numbersOf(tenantId, requestId)])
+    const [sharing, held, recordDefault] = await Promise.all([this.settings.sharing(tenantId, requestId), this.directory.numbersOf(tenantId, requestId), this.settings.recordCalls(tenantId, requestId)])
+    c.record ??= recordDefault
     // PIN sessions share numbers with each other in either sharing mode (their PINs tell them apart).
     const exclusive = !c.pinRequired && sharing === 'exclusive'
     const guard: Guard = c.pinRequired ? 'pin' : exclusive ? 'whole' : 'parties'
@@ -122,6 +123,7 @@ export class SessionLifecycle {
         callTimeLimitSeconds: c.callTimeLimitSeconds,
         ringTimeoutSeconds: c.ringTimeoutSeconds,
         greetingPrompt: c.greetingPrompt,
+        record: c.record ?? false,
       }
       try {
         return (await this.store.insertIfFree(row, guard)) ? row : undefined

@@ -23,6 +23,11 @@ export class TenantSettings {
     return (await this.tenant(tenantId, requestId)).number_sharing
   }
 
+  /** Whether new sessions record their calls unless they say (`record_calls`). */
+  async recordCalls(tenantId: string, requestId = ''): Promise<boolean> {
+    return (await this.tenant(tenantId, requestId)).record_calls
+  }
+
   /** The tenant's prompt for a caller it cannot bridge, or null (refuse in SIP, today's behaviour). */
   async unmatchedPrompt(tenantId: string, reason: 'no_session' | 'unknown_caller', requestId = ''): Promise<string | null> {
     const t = await this.tenant(tenantId, requestId)
