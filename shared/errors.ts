@@ -46,6 +46,10 @@ export const ERROR_STATUS = {
   callback_url_refused: 422,
   // prompts
   prompt_not_found: 404,
+  recording_not_found: 404,
+  recording_not_ready: 409,
+  range_not_satisfiable: 416,
+  recordings_unavailable: 503,
   // 5xx
   internal_error: 500,
   bad_gateway: 502,

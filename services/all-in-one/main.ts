@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
 import { randomBase62 } from '../../shared/api-key'
 import { serviceLogger } from '../../shared/log'
 import { startPlatform } from '../../shared/platform'
@@ -22,6 +23,14 @@ if (!env.ADMIN_TOKEN) {
   if (!existsSync(file)) writeFileSync(file, `adm_${randomBase62(40)}\n`, { mode: 0o600 })
   env.ADMIN_TOKEN = readFileSync(file, 'utf8').trim()
   process.stdout.write(`\n  Operator token (ADMIN_TOKEN, stored in ${file}):\n  ${env.ADMIN_TOKEN}\n\n`)
+}
+
+// No RECORDINGS_KEY: generate one once and keep it in DATA_DIR (recordings are sealed with it).
+if (!env.RECORDINGS_KEY) {
+  mkdirSync(config.DATA_DIR, { recursive: true })
+  const file = join(config.DATA_DIR, 'recordings-key')
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+  env.RECORDINGS_KEY = readFileSync(file, 'utf8').trim()
 }
 
 const platform = await startPlatform(ALL_SERVICES, env)

@@ -27,6 +27,8 @@ import { StaleCallSweeper } from './stale-calls'
 import { hostname } from 'node:os'
 import { recoverMedia, RtpengineMediaPlane } from './media/call-media'
 import { parseRtpengineUrls, RtpenginePool } from './media/rtpengine-pool'
+import { startRecordings } from './recordings/wiring'
+import type { CallRecordings } from './recordings/call-recording'
 
 export const callControlService: ServiceDefinition<typeof callControlConfig> = {
   name: 'call-control',
@@ -55,6 +57,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       log.error({ err: (e as Error).message }, 'built-in prompts unavailable (install espeak-ng and sox)')
     }
     const promptStore = new PromptStore(db, config.PROMPTS_DIR, builtin)
+    const rec = startRecordings({ config, database, bus, log, notice: builtin.get('recording_notice'), nudgeCallbacks: () => worker.nudge(), staleMs: 2 * limits.ringTimeoutMs + limits.maxCallMs + 300_000 })
     servePrompts(bus, promptStore, idempotency)
     // A deleted prompt's audio outlives any call that could still be playing it.
     const purgeGraceMs = limits.maxCallMs + 2 * limits.ringTimeoutMs + 300_000
@@ -63,7 +66,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     }, 600_000)
     purgeTimer.unref?.()
 
-    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool } | undefined
+    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool; recordings?: CallRecordings } | undefined
     if (config.DRACHTIO_HOST) {
       // Media first: with no rtpengine answering, calls are refused (503), never bridged unanchored.
       const pool = new RtpenginePool(parseRtpengineUrls(config.RTPENGINE_URLS), { timeoutMs: config.RTPENGINE_TIMEOUT_MS, pingIntervalMs: config.RTPENGINE_PING_INTERVAL_S * 1000, log })
@@ -81,10 +84,10 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         port: config.DRACHTIO_PORT,
         secret: config.DRACHTIO_SECRET,
         log,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, media }),
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, media, ...(rec.calls && { recordings: rec.calls }) }),
       })
       agent.start()
-      sip = { agent, trunk, media, pool }
+      sip = { agent, trunk, media, pool, ...(rec.calls && { recordings: rec.calls }) }
     } else {
       log.warn('SIP is off: DRACHTIO_HOST is not set, so no calls are bridged and originate answers 503 sip_unavailable')
     }
@@ -120,6 +123,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
           sip?.pool.stop()
           await sweeper.stop()
           await writer.drain()
+          await rec.stop()
           await worker.stop()
         })()
         return stopping

@@ -171,3 +171,22 @@ export const tenant = {
   created_at: '2026-12-01T08:00:00Z',
   updated_at: '2026-12-01T08:00:00Z',
 }
+
+export const recording = {
+  id: 'rec_01JEZ4Y8K3M5N7P9Q1R3S5T7V9',
+  tenant_id: tenantId,
+  call_id: call.id,
+  session_id: session.id,
+  status: 'ready',
+  content_type: 'audio/wav',
+  duration_ms: 184_320,
+  size_bytes: 5_898_284,
+  sha256: '9f2b5c0e4d1a7b3c8e6f0a2d4c6b8e0f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b',
+  started_at: '2026-12-03T10:00:02Z',
+  ended_at: '2026-12-03T10:03:10Z',
+  ready_at: '2026-12-03T10:03:12Z',
+  delete_after: '2027-01-02T10:03:10Z',
+  deleted_at: null,
+  deletion_reason: null,
+  deleted_by_key_id: null,
+}

@@ -12,6 +12,7 @@ import { postDialDelay, sipCalls } from '../metrics'
 import { checkOriginateInput, originateReply, planOriginate } from '../originate'
 import type { SipAgent } from '../sip/agent'
 import type { MediaPlane } from '../media/call-media'
+import type { CallRecordings } from '../recordings/call-recording'
 import type { CallRegistry } from '../sip/call-registry'
 import { CallSession, type SessionLimits } from '../sip/call-session'
 import { trunkUri, type Trunk } from '../sip/trunk'
@@ -25,7 +26,7 @@ export interface CallHandlerDeps {
   limits: SessionLimits
   allowPrivateCallbacks: boolean
   /** Absent when SIP is off (no DRACHTIO_HOST). */
-  sip?: { agent: SipAgent; trunk: Trunk; media?: MediaPlane; pool?: { ready: boolean } }
+  sip?: { agent: SipAgent; trunk: Trunk; media?: MediaPlane; pool?: { ready: boolean }; recordings?: CallRecordings }
   resolve?: Resolver
 }
 
@@ -62,7 +63,8 @@ export function serveCalls(bus: Bus, d: CallHandlerDeps): { stopOriginate(): Pro
         stateCallbackEvents: plan.stateCallbackEvents,
       })
       sipCalls.inc({ direction: 'originate', outcome: 'started' })
-      const session = new CallSession(plan.callId, recorder, d.limits, d.log, sip.media)
+      const recording = plan.session.record ? sip.recordings?.forCall({ tenantId: plan.tenantId, callId: plan.callId, sessionId: plan.session.id }) : undefined
+      const session = new CallSession(plan.callId, recorder, d.limits, d.log, sip.media, recording ? { recording } : undefined)
       d.registry.add(session, () => recorder.flushed())
       // The call runs on its own; the reply goes out now.
       session

@@ -19,6 +19,7 @@ import { RtpengineError, RtpengineUnavailable, type CallStats, type OfferAnswerO
 import type { RtpengineInstance, RtpenginePool } from './rtpengine-pool'
 import { SdpPresenter } from './sdp-cleaner'
 import { summarize, type MediaSummary } from './media-stats'
+import type { RecordingHooks } from '../recordings/call-recording'
 
 export type Side = 'caller' | 'callee'
 const other = (s: Side): Side => (s === 'caller' ? 'callee' : 'caller')
@@ -38,11 +39,18 @@ export interface CallMedia {
   lastActivity(): Promise<number | 'gone' | undefined>
   /** Deletes the call in rtpengine (once) and resolves with its statistics, if rtpengine gave any. */
   end(): Promise<MediaSummary | undefined>
+  /** Both parties are connected (a recorded call plays its notice to both now). */
+  connected?(): Promise<void>
 }
 
 /** Opens a call's media on a healthy instance; throws MediaUnavailable when there is none. */
 export interface MediaPlane {
-  open(callId: string): CallMedia
+  open(callId: string, opts?: OpenOptions): CallMedia
+}
+
+export interface OpenOptions {
+  /** Record the call (rtpengine `pcap` method) and play the notice: the job's hooks. */
+  recording?: RecordingHooks
 }
 
 const COMMON: Partial<OfferAnswerOptions> = {
@@ -63,10 +71,10 @@ export class RtpengineMediaPlane implements MediaPlane {
     private readonly log: Logger,
   ) {}
 
-  open(callId: string): CallMedia {
+  open(callId: string, opts: OpenOptions = {}): CallMedia {
     const instance = this.pool.pick()
     instance.calls++
-    return new RtpengineCallMedia(this.pool, instance, rtpengineCallId(this.instanceId, callId), this.log)
+    return new RtpengineCallMedia(this.pool, instance, rtpengineCallId(this.instanceId, callId), this.log, opts.recording)
   }
 }
 
@@ -83,12 +91,16 @@ class RtpengineCallMedia implements CallMedia {
     private readonly instance: RtpengineInstance,
     private readonly callId: string,
     private readonly log: Logger,
+    private readonly recording?: RecordingHooks,
   ) {}
 
   async offer(from: Side, sdp: string): Promise<string> {
+    // Recording starts with the first offer, so rtpengine's metadata carries both SDPs.
+    const record = this.recording && !this.offered
+    if (record) this.recording!.started(this.instance.name, this.callId)
     this.offered = true
     const r = await this.call('offer', () =>
-      this.instance.client.offer({ ...COMMON, 'call-id': this.callId, 'from-tag': from, ...(this.established ? { 'to-tag': other(from) } : {}), sdp }),
+      this.instance.client.offer({ ...COMMON, 'call-id': this.callId, 'from-tag': from, ...(this.established ? { 'to-tag': other(from) } : {}), ...(record ? { 'record call': 'yes' } : {}), sdp }),
     )
     return this.shown[other(from)].present(r.sdp)
   }
@@ -118,6 +130,19 @@ class RtpengineCallMedia implements CallMedia {
     return last
   }
 
+  async connected(): Promise<void> {
+    if (!this.recording) return
+    const at = new Date()
+    try {
+      // One notice to both parties at once, before they talk.
+      await this.call('play media', () => this.instance.client.playMedia({ 'call-id': this.callId, file: this.recording!.noticeFile, flags: ['all'] }))
+      this.recording.answered(at, new Date())
+    } catch (err) {
+      this.log.warn({ err, media_call_id: this.callId }, 'could not play the recording notice')
+      this.recording.answered(at, null)
+    }
+  }
+
   end(): Promise<MediaSummary | undefined> {
     this.ended ??= (async () => {
       this.instance.calls--
@@ -125,10 +150,12 @@ class RtpengineCallMedia implements CallMedia {
       try {
         // With a from-tag the reply carries the call's statistics.
         const stats = await this.call('delete', () => this.instance.client.delete({ 'call-id': this.callId, 'from-tag': 'caller' }))
+        this.recording?.ended(new Date())
         return summarize(stats)
       } catch (err) {
         // An unknown call-id: rtpengine dropped it already (its own timeout); nothing is held.
         this.log[err instanceof RtpengineError ? 'debug' : 'warn']({ err, rtpengine: this.instance.name, media_call_id: this.callId }, 'rtpengine delete failed')
+        this.recording?.ended(new Date())
         return undefined
       }
     })()

@@ -100,6 +100,11 @@ export class RecordingStore {
     return r
   }
 
+  /** The object is gone (deleted recordings keep their row, not their audio). */
+  async clearObject(id: string): Promise<void> {
+    await this.db.update(recordings).set({ objectKey: null }).where(eq(recordings.id, id))
+  }
+
   /** Ready recordings whose retention has run out. */
   async expired(now: Date, limit: number): Promise<RecordingRow[]> {
     return this.db

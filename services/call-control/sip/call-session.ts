@@ -8,7 +8,7 @@
 import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
-import type { CallMedia, MediaPlane, Side } from '../media/call-media'
+import type { CallMedia, MediaPlane, OpenOptions, Side } from '../media/call-media'
 import type { MediaSummary } from '../media/media-stats'
 import { mediaTimeouts } from '../media/metrics'
 import { RtpengineError } from '../media/rtpengine-client'
@@ -108,6 +108,7 @@ export class CallSession {
     private readonly log: Logger,
     /** Where the call's media is anchored; absent only in unit tests of the signalling rules. */
     private readonly mediaPlane?: MediaPlane,
+    private readonly mediaOptions?: OpenOptions,
   ) {
     this.done = new Promise((r) => (this.resolveDone = r))
   }
@@ -116,7 +117,7 @@ export class CallSession {
   private openMedia(): CallMedia | undefined {
     if (!this.mediaPlane) return undefined
     try {
-      return (this.media = this.mediaPlane.open(this.id))
+      return (this.media = this.mediaPlane.open(this.id, this.mediaOptions))
     } catch (e) {
       throw new MediaFailure(503, e)
     }
@@ -294,6 +295,7 @@ export class CallSession {
     this.legs = [caller, callee]
     this.state = 'answered'
     this.report.answered()
+    void this.media?.connected?.()
     caller.onHangup(() => void this.hangupOther('caller_hangup', callee))
     callee.onHangup(() => void this.hangupOther('callee_hangup', caller))
     // Every new offer (re-INVITE, UPDATE: hold, resume, codec change) goes through rtpengine to

@@ -17,6 +17,7 @@ import { inboundInvite } from './drachtio-port'
 import { numberFromHeader } from './sip-number'
 import { trunkUri, type Trunk } from './trunk'
 import type { MediaPlane } from '../media/call-media'
+import type { CallRecordings } from '../recordings/call-recording'
 import type { TrustedSources } from './trusted-sources'
 
 export interface InboundDeps {
@@ -30,6 +31,8 @@ export interface InboundDeps {
   recorder: RecorderDeps
   /** Where media is anchored (rtpengine). */
   media?: MediaPlane
+  /** Recorded sessions' calls (absent: none are recorded). */
+  recordings?: CallRecordings
 }
 
 export interface InviteHeaders {
@@ -122,7 +125,8 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
     maskedE164: decision.caller_id,
     sipCallId,
   })
-  const session = new CallSession(callId, recorder, deps.limits, deps.log, deps.media)
+  const recording = decision.record ? deps.recordings?.forCall({ tenantId: decision.tenant_id, callId, sessionId: decision.session_id }) : undefined
+  const session = new CallSession(callId, recorder, deps.limits, deps.log, deps.media, recording ? { recording } : undefined)
   deps.registry.add(session, () => recorder.flushed())
   await session.runInbound(invite, { uri: trunkUri(deps.trunk, decision.target) }, decision.caller_id, {
     alreadyCanceled: invite.canceled,
