@@ -13,7 +13,8 @@ import { eq, sql } from 'drizzle-orm'
 import { openDatabase, type Database } from '../../../shared/db/database'
 import { serviceLogger } from '../../../shared/log'
 import { newId } from '../../../shared/ids'
-import { dominantTone, toneRtp, writePcap, type PcapRecord } from '../../../tests/support/audio'
+import { dominantTone } from '../../../tests/support/audio'
+import { recordedCall as recorded, writeRtpengineFiles } from '../../../tests/support/recordings'
 import { eventually } from '../../../tests/support/eventually'
 import { freshDatabase, type TestDatabase } from '../../../tests/support/infra'
 import { callbackDeliveries, calls, recordings } from '../db/schema'
@@ -24,40 +25,8 @@ import { readPcmWav } from './rtp-to-wav'
 import { AudioSealer } from './sealed-audio'
 import { RecordingsWorker } from './worker'
 
-const RTPENGINE = 'udp:127.0.0.1:22222'
+const RTPENGINE = '127.0.0.1:22222'
 const key = randomBytes(32)
-
-/** rtpengine's two files for a call: a pcap of two tone parties and its metadata. */
-function writeRtpengineFiles(dir: string, mediaCallId: string, startMs: number, seconds: number): { pcap: string; metadata: string; pcapBytes: Uint8Array } {
-  mkdirSync(join(dir, 'pcaps'), { recursive: true })
-  mkdirSync(join(dir, 'metadata'), { recursive: true })
-  const base = `${mediaCallId}-${randomBytes(8).toString('hex')}`
-  const pcap = join(dir, 'pcaps', `${base}.pcap`)
-  const metadata = join(dir, 'metadata', `rtpengine-meta-${base}.txt`)
-  const records: PcapRecord[] = []
-  for (let i = 0; i < seconds * 50; i++) {
-    records.push({ at: startMs + i * 20, src: '10.1.1.2', srcPort: 4000, dst: '10.1.1.1', dstPort: 30010, payload: toneRtp({ hz: 440, seq: i, ssrc: 7 }) })
-    records.push({ at: startMs + i * 20 + 1, src: '10.1.1.3', srcPort: 4000, dst: '10.1.1.1', dstPort: 30000, payload: toneRtp({ hz: 1000, seq: i, ssrc: 8 }) })
-  }
-  const pcapBytes = writePcap(records)
-  writeFileSync(pcap, pcapBytes)
-  writeFileSync(metadata, `${pcap}\n\nSDP mode: offer\n\nm=audio 30000 RTP/AVP 0\n\nSDP mode: answer\n\nm=audio 30010 RTP/AVP 0\n\ncall end time: x\n`)
-  return { pcap, metadata, pcapBytes }
-}
-
-async function recordedCall(db: Database, o: { tenantId: string; answeredAt: Date; endedAt: Date; callback?: boolean }) {
-  const callId = newId('call')
-  await db.db.insert(calls).values({
-    id: callId, tenantId: o.tenantId, sessionId: 'ses_x', direction: 'originate', status: 'completed', fromParty: 'driver', toParty: 'customer',
-    fromPhone: '+12025550111', toPhone: '+12025550122', maskedE164: '+12025550100', answeredAt: o.answeredAt, endedAt: o.endedAt, callbackSeq: 4,
-    ...(o.callback ? { stateCallback: 'https://hooks.example/cb' } : {}),
-  })
-  const store = new RecordingStore(db.db)
-  const mediaCallId = `inst~${callId}`
-  const id = await store.started({ tenantId: o.tenantId, callId, sessionId: 'ses_x', rtpengine: RTPENGINE, mediaCallId })
-  await store.ended(callId, { answeredAt: o.answeredAt, endedAt: o.endedAt, noticeFile: null, noticeAt: null })
-  return { callId, id, mediaCallId }
-}
 
 describe('recordings worker (real PostgreSQL)', () => {
   let tdb: TestDatabase
@@ -81,7 +50,7 @@ describe('recordings worker (real PostgreSQL)', () => {
     const storeDir = join(dir, 'store-a')
     const answeredAt = new Date(Date.now() - 10_000)
     const endedAt = new Date(answeredAt.getTime() + 4000)
-    const job = await recordedCall(database, { tenantId: 'ten_A', answeredAt, endedAt, callback: true })
+    const job = await recorded(database, RTPENGINE, { tenantId: 'ten_A', answeredAt, endedAt, callback: true })
     const files = writeRtpengineFiles(recDir, job.mediaCallId, answeredAt.getTime(), 4)
     const vault = new RecordingVault(new FsObjectStore(storeDir), new AudioSealer(key))
     const worker = new RecordingsWorker({ database, vault, log: serviceLogger('test', 'warn'), recordingDir: recDir, rtpengines: [RTPENGINE], retentionDays: async () => 7, pollMs: 50, staleRecordingMs: 3_600_000 })
@@ -115,7 +84,7 @@ describe('recordings worker (real PostgreSQL)', () => {
     const recDir = join(dir, 'b')
     const storeDir = join(dir, 'store-b')
     const answeredAt = new Date(Date.now() - 10_000)
-    const job = await recordedCall(database, { tenantId: 'ten_B', answeredAt, endedAt: new Date(answeredAt.getTime() + 3000) })
+    const job = await recorded(database, RTPENGINE, { tenantId: 'ten_B', answeredAt, endedAt: new Date(answeredAt.getTime() + 3000) })
     const files = writeRtpengineFiles(recDir, job.mediaCallId, answeredAt.getTime(), 3)
     // The pcap is a FIFO with no writer: the first worker blocks reading it, claimed and mid-job.
     rmSync(files.pcap)
@@ -152,7 +121,7 @@ describe('recordings worker (real PostgreSQL)', () => {
 
   test('a job of another rtpengine is left to the worker beside it', async () => {
     const answeredAt = new Date(Date.now() - 10_000)
-    const job = await recordedCall(database, { tenantId: 'ten_C', answeredAt, endedAt: new Date(answeredAt.getTime() + 1000) })
+    const job = await recorded(database, RTPENGINE, { tenantId: 'ten_C', answeredAt, endedAt: new Date(answeredAt.getTime() + 1000) })
     await database.db.update(recordings).set({ rtpengine: 'udp:10.9.9.9:22222' }).where(eq(recordings.id, job.id))
     const mine = 'udp:127.0.0.9:22222' // no other test's jobs
     const worker = new RecordingsWorker({ database, vault: new RecordingVault(new FsObjectStore(join(dir, 'c')), new AudioSealer(key)), log: serviceLogger('test', 'warn'), recordingDir: join(dir, 'c'), rtpengines: [mine], retentionDays: async () => 7, staleRecordingMs: 3_600_000 })

@@ -14,6 +14,8 @@ import { choice, query } from '../params'
 import { responses } from '../responses'
 
 const RecordingParams = T.Object({ recording_id: T.String({ minLength: 1, maxLength: 64, title: 'Recording Id' }) })
+/** Downloads up to this size are sent with a Content-Length (about 17 minutes of stereo audio). */
+const BUFFER_MAX = 32 * 1024 * 1024
 const NOT_FOUND = { 404: { description: 'No such recording of yours (`recording_not_found`).', codes: ['recording_not_found'] as const } }
 
 /** One byte range of `size`, from a `Range` header; undefined = the whole file; 'unsatisfiable' = 416. */
@@ -106,9 +108,12 @@ export const recordingRoutes = (access: AccessPlugin) =>
           })
         }
         const { start, end } = range ?? { start: 0, end: size }
-        headers['content-length'] = String(end - start)
         if (range) headers['content-range'] = `bytes ${start}-${end - 1}/${size}`
-        return new Response(audioStream(bus, ctx, r.id, start, end), { status: range ? 206 : 200, headers })
+        const stream = audioStream(bus, ctx, r.id, start, end)
+        // Bun sends a stream it has to wait for as chunked (no Content-Length): up to BUFFER_MAX the
+        // body is gathered first so the length is declared; beyond it, it streams (clients use Range).
+        const body = end - start <= BUFFER_MAX ? new Uint8Array(await new Response(stream).arrayBuffer()) : stream
+        return new Response(body, { status: range ? 206 : 200, headers })
       },
       {
         access: tenant('recordings:read'),
