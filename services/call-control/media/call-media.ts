@@ -38,9 +38,9 @@ export interface CallMedia {
    */
   lastActivity(): Promise<number | 'gone' | undefined>
   /** Deletes the call in rtpengine (once) and resolves with its statistics, if rtpengine gave any. */
-  end(): Promise<MediaSummary | undefined>
-  /** Both parties are connected (a recorded call plays its notice to both now). */
-  connected?(): Promise<void>
+  end(at?: Date): Promise<MediaSummary | undefined>
+  /** Both parties are connected at `at` (a recorded call plays its notice to both now). */
+  connected?(at: Date): Promise<void>
 }
 
 /** Opens a call's media on a healthy instance; throws MediaUnavailable when there is none. */
@@ -130,32 +130,40 @@ class RtpengineCallMedia implements CallMedia {
     return last
   }
 
-  async connected(): Promise<void> {
+  async connected(at: Date): Promise<void> {
     if (!this.recording) return
-    const at = new Date()
+    const sides: Side[] = ['caller', 'callee']
+    const c = this.instance.client
     try {
-      // One notice to both parties at once, before they talk.
-      await this.call('play media', () => this.instance.client.playMedia({ 'call-id': this.callId, file: this.recording!.noticeFile, flags: ['all'] }))
+      // Neither party hears the other until the notice is over: both hear it before they talk.
+      await Promise.all(sides.map((s) => this.call('block media', () => c.blockMedia({ 'call-id': this.callId, 'from-tag': s }))))
+      const played = await this.call('play media', () => c.playMedia({ 'call-id': this.callId, file: this.recording!.noticeFile, flags: ['all'] }))
       this.recording.answered(at, new Date())
+      const unblock = setTimeout(() => {
+        for (const s of sides) void this.call('unblock media', () => c.unblockMedia({ 'call-id': this.callId, 'from-tag': s })).catch(() => undefined)
+      }, played.duration ?? 0)
+      unblock.unref?.()
     } catch (err) {
+      // A call must not stay muted: let media through, unrecorded notice or not.
+      for (const s of sides) void this.call('unblock media', () => c.unblockMedia({ 'call-id': this.callId, 'from-tag': s })).catch(() => undefined)
       this.log.warn({ err, media_call_id: this.callId }, 'could not play the recording notice')
       this.recording.answered(at, null)
     }
   }
 
-  end(): Promise<MediaSummary | undefined> {
+  end(at = new Date()): Promise<MediaSummary | undefined> {
     this.ended ??= (async () => {
       this.instance.calls--
       if (!this.offered) return undefined
       try {
         // With a from-tag the reply carries the call's statistics.
         const stats = await this.call('delete', () => this.instance.client.delete({ 'call-id': this.callId, 'from-tag': 'caller' }))
-        this.recording?.ended(new Date())
+        this.recording?.ended(at)
         return summarize(stats)
       } catch (err) {
         // An unknown call-id: rtpengine dropped it already (its own timeout); nothing is held.
         this.log[err instanceof RtpengineError ? 'debug' : 'warn']({ err, rtpengine: this.instance.name, media_call_id: this.callId }, 'rtpengine delete failed')
-        this.recording?.ended(new Date())
+        this.recording?.ended(at)
         return undefined
       }
     })()

@@ -147,6 +147,15 @@ export class RtpengineClient {
     return this.send('playMedia', opts) as Promise<Reply & { duration?: number }>
   }
 
+  /** Stops forwarding the media of the party `from-tag` names (a prompt still reaches it); unblockMedia undoes it. */
+  blockMedia(opts: { 'call-id': string; 'from-tag': string }): Promise<Reply> {
+    return this.send('blockMedia', opts)
+  }
+
+  unblockMedia(opts: { 'call-id': string; 'from-tag': string }): Promise<Reply> {
+    return this.send('unblockMedia', opts)
+  }
+
   /** The call-ids rtpengine holds. */
   async list(limit = 100_000): Promise<string[]> {
     const r = await this.send('list', { limit })

@@ -294,8 +294,10 @@ export class CallSession {
   private connected(caller: SipLeg, callee: SipLeg): void {
     this.legs = [caller, callee]
     this.state = 'answered'
-    this.report.answered()
-    void this.media?.connected?.()
+    // One instant for the record and the recording, so the WAV spans exactly the answered call.
+    const at = new Date()
+    this.report.answered(at)
+    void this.media?.connected?.(at)
     caller.onHangup(() => void this.hangupOther('caller_hangup', callee))
     callee.onHangup(() => void this.hangupOther('callee_hangup', caller))
     // Every new offer (re-INVITE, UPDATE: hold, resume, codec change) goes through rtpengine to
@@ -398,7 +400,7 @@ export class CallSession {
     // Every end path deletes the call in rtpengine; its statistics go on the record.
     const media = this.media
     if (!media) return this.report.ended(status, reason, at)
-    this.closing = media.end().then(
+    this.closing = media.end(at).then(
       (summary: MediaSummary | undefined) => this.report.ended(status, reason, at, summary),
       () => this.report.ended(status, reason, at),
     )
