@@ -245,6 +245,9 @@ export async function run(): Promise<void> {
         DRACHTIO_SECRET: drB.secret,
         SIP_OUTBOUND_TRUNK: `127.0.0.1:${trunkB}`,
         SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+        // One tenant places every call of the ladder: limits far above it (they are still checked).
+        TENANT_MAX_CONCURRENT_CALLS: '1000000',
+        TENANT_MAX_CALLS_PER_MINUTE: '10000000',
         RTPENGINE_URLS: rtpeB.url,
       },
     })

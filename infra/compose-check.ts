@@ -24,12 +24,13 @@ export type Doc = Record<string, any>
 export const COMPOSE_FILE = join(import.meta.dir, 'compose.yaml')
 export const BACKING = ['nats', 'postgres', 'drachtio', 'rtpengine'] as const
 /** Variables that hold secrets: in compose only as `${VAR:?…}` from the env file. */
-export const SECRET_VARS = ['ADMIN_TOKEN', 'DRACHTIO_SECRET', 'POSTGRES_PASSWORD'] as const
+export const SECRET_VARS = ['ADMIN_TOKEN', 'DRACHTIO_SECRET', 'POSTGRES_PASSWORD', 'SECRETS_KEY'] as const
 /** Stand-ins for the required variables (what an operator's env file provides). */
 export const SAMPLE_ENV: Record<string, string> = {
   POSTGRES_PASSWORD: 'example-password',
   ADMIN_TOKEN: 'adm_example_token_0123456789',
   DRACHTIO_SECRET: 'example-drachtio-secret',
+  SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
   SIP_OUTBOUND_TRUNK: 'trunk.example.net:5060;transport=udp',
   SIP_TRUSTED_SOURCES: '192.0.2.0/24',
   RTP_PUBLIC_IP: '203.0.113.10',

@@ -85,6 +85,7 @@ describe('infra/docker-entrypoint.sh and infra/healthcheck.ts', () => {
     for (const info of catalog.values()) expect(DEFAULT_PORTS[info.name]).toBe(info.defaultPort)
     expect(healthUrl({ SERVICE: 'sessions' })).toBe('http://127.0.0.1:8083/ready')
     expect(healthUrl({ SERVICE: 'sessions', PORT: '9000' })).toBe('http://127.0.0.1:9000/ready')
-    expect(healthUrl({})).toBe('http://127.0.0.1:8080/ready')
+    expect(healthUrl({})).toBe('http://127.0.0.1:9090/ready')
+    expect(healthUrl({ SERVICE: 'gateway', PORT: '8080', OPS_PORT: '9191' })).toBe('http://127.0.0.1:9191/ready')
   })
 })

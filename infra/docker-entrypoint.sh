@@ -15,5 +15,6 @@ if [ ! -f "services/$SERVICE/main.ts" ]; then
   exit 2
 fi
 # all-in-one is what `bun start` runs; started directly so no `bun run` wrapper sits between
-# the signal and the process.
-exec bun "services/$SERVICE/main.ts" "$@"
+# the signal and the process. Bun's own header limit (16 KiB) answers with an empty 431; raised,
+# the gateway's own limit (8 KiB) answers first, in the documented error shape.
+exec bun --max-http-header-size=65536 "services/$SERVICE/main.ts" "$@"

@@ -14,12 +14,15 @@ export { SERVICE_NAMES, type ServiceName } from '../shared/services'
 
 const ROOT = join(import.meta.dir, '..')
 const DEFAULT_PORTS: Record<ServiceName, number> = { gateway: 8080, identity: 8081, did: 8082, sessions: 8083, 'call-control': 8084 }
+const GATEWAY_OPS_PORT = 9090
 
 export interface ServiceProcess {
   name: ServiceName
   index: number
   port: number
   url: string
+  /** Where `/ready` and `/metrics` are: the gateway's OPS_PORT, the others' PORT. */
+  opsUrl: string
   proc: Subprocess<'ignore', 'pipe', 'pipe'>
   /** Every line the process wrote (stdout and stderr), for assertions on logs. */
   lines: string[]
@@ -94,9 +97,11 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     const index = counts.get(name) ?? 0
     counts.set(name, index + 1)
     const port = opts.ports === 'default' ? DEFAULT_PORTS[name] + index * 10 : await freePort()
-    const proc = Bun.spawn(['bun', join(ROOT, 'services', name, 'main.ts')], {
+    const opsPort = name !== 'gateway' ? port : opts.ports === 'default' ? GATEWAY_OPS_PORT + index * 10 : await freePort()
+    // Bun's own header limit answers with an empty 431: raised, the gateway's (8 KiB) answers first.
+    const proc = Bun.spawn(['bun', '--max-http-header-size=65536', join(ROOT, 'services', name, 'main.ts')], {
       cwd: ROOT,
-      env: { ...opts.env, PORT: String(port) } as Record<string, string>,
+      env: { ...opts.env, PORT: String(port), ...(name === 'gateway' ? { OPS_PORT: String(opsPort) } : {}) } as Record<string, string>,
       stdin: 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',
@@ -105,9 +110,9 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     const label = opts.echo ? `${name}#${index}` : undefined
     void pump(proc.stdout, lines, label)
     void pump(proc.stderr, lines, label)
-    const sp: ServiceProcess = { name, index, port, url: `http://127.0.0.1:${port}`, proc, lines, exited: proc.exited }
+    const sp: ServiceProcess = { name, index, port, url: `http://127.0.0.1:${port}`, opsUrl: `http://127.0.0.1:${opsPort}`, proc, lines, exited: proc.exited }
     processes.push(sp)
-    await waitReady(sp.url, opts.readyTimeoutMs ?? 20_000, sp)
+    await waitReady(sp.opsUrl, opts.readyTimeoutMs ?? 20_000, sp)
     return sp
   }
 

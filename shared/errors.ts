@@ -20,10 +20,12 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  request_header_fields_too_large: 431,
   rate_limited: 429,
   // api keys
   api_key_not_found: 404,
   last_active_key: 409,
+  scope_not_held: 403,
   key_already_revoked: 409,
   // tenants
   tenant_not_found: 404,
@@ -41,6 +43,7 @@ export const ERROR_STATUS = {
   masked_number_not_assigned: 403,
   masked_number_busy: 409,
   no_masked_number_available: 409,
+  destination_not_allowed: 422,
   // calls
   call_not_found: 404,
   callback_url_refused: 422,
@@ -50,6 +53,7 @@ export const ERROR_STATUS = {
   recording_not_ready: 409,
   range_not_satisfiable: 416,
   recordings_unavailable: 503,
+  call_limit_exceeded: 429,
   // 5xx
   internal_error: 500,
   bad_gateway: 502,

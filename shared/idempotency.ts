@@ -19,6 +19,9 @@ import { index, primaryKey, text, timestamp, type PgSchema } from 'drizzle-orm/p
 import type { Db } from './db/database'
 import { AppError, isAppError, type ValidationIssue } from './errors'
 
+/** The idempotency namespace of operator commands (no tenant id starts without `ten_`). */
+export const OPERATOR = 'operator'
+
 export function idempotencyTable(schema: PgSchema) {
   return schema.table(
     'idempotency_keys',

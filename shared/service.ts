@@ -11,6 +11,7 @@ import { CommonConfig, failOnConfigError, parseConfig } from './config'
 import { openDatabase, type Database } from './db/database'
 import { flushLogs, serviceLogger, type Logger } from './log'
 import { registry } from './metrics'
+import { exitOnStartupError, listenOrFail, step, withoutPassword } from './startup'
 import { VERSION } from './version'
 
 const CommonSchema = T.Object(CommonConfig)
@@ -29,6 +30,8 @@ export interface ServiceDeps<C = unknown> {
 export interface RunningService {
   /** The HTTP port, for services that serve HTTP themselves (the gateway). */
   port?: number
+  /** Where `/ready` and `/metrics` are served when the service's own HTTP is public (the gateway's OPS_PORT). */
+  opsPort?: number
   /** Extra readiness checks beyond the bus and database (e.g. drachtio connected). */
   ready?(): Promise<Record<string, boolean>>
   /** Stop taking work and finish what is in flight (the bus is drained after this). */
@@ -64,18 +67,40 @@ export async function runStandalone<P extends TProperties>(def: ServiceDefinitio
     process.stderr.write(`config error: DATABASE_URL is required when ${def.name} runs alone (use \`bun start\` for all-in-one)\n`)
     process.exit(2)
   }
-  const database = def.migrations ? await openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX }) : undefined
-  if (database && def.migrations) await database.migrate(def.name, def.migrations)
-  const bus = await connectBus({ natsUrl: config.NATS_URL, prefix: config.BUS_PREFIX, service: def.name, timeoutMs: config.BUS_TIMEOUT_MS, log })
-  const running = await def.start({ bus, database, log, config })
-  const http = def.servesHttp ? undefined : opsApp(def.name, { bus, database, running }).listen({ port: config.PORT, hostname: '0.0.0.0' })
-  log.info({ port: running.port ?? http?.server?.port, bus: bus.transport.kind, database: database?.kind ?? 'none' }, `${def.name} started`)
-  onShutdown(log, async () => {
-    await running.stop()
-    await bus.drain()
-    await database?.close()
-    await http?.stop()
+  await exitOnStartupError(async () => {
+    const database = def.migrations ? await connectDatabase(config) : undefined
+    if (database && def.migrations) await database.migrate(def.name, def.migrations)
+    const bus = await connectBusOrFail(config, def.name, log)
+    const running = await def.start({ bus, database, log, config })
+    const http = def.servesHttp ? undefined : listenOrFail('PORT', config.PORT, () => opsApp(def.name, { bus, database, running }).listen({ port: config.PORT, hostname: '0.0.0.0', reusePort: false }))
+    log.info({ port: running.port ?? http?.server?.port, bus: bus.transport.kind, database: database?.kind ?? 'none' }, `${def.name} started`)
+    onShutdown(log, async () => {
+      await running.stop()
+      await bus.drain()
+      await database?.close()
+      await http?.stop()
+    })
   })
+}
+
+/** Opens the database, failing in one line that names DATABASE_URL (without its password). */
+export async function connectDatabase(config: CommonConfigValues): Promise<Database> {
+  if (!config.DATABASE_URL) return openDatabase({ dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX })
+  return step('PostgreSQL', 'DATABASE_URL', withoutPassword(config.DATABASE_URL), async () => {
+    const database = await openDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX })
+    // The pool connects lazily: make the first connection now, so an unreachable server is named here.
+    await database.ping().catch(async (e) => {
+      await database.close().catch(() => undefined)
+      throw e
+    })
+    return database
+  })
+}
+
+/** Connects the bus, failing in one line that names NATS_URL. */
+export async function connectBusOrFail(config: CommonConfigValues, service: string, log: Logger): Promise<Bus> {
+  const connect = () => connectBus({ natsUrl: config.NATS_URL, prefix: config.BUS_PREFIX, service, timeoutMs: config.BUS_TIMEOUT_MS, log })
+  return config.NATS_URL ? step('NATS', 'NATS_URL', config.NATS_URL, connect) : connect()
 }
 
 /** `/health` (the process is up), `/ready` (its dependencies answer), `/metrics` (Prometheus). */

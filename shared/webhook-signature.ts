@@ -12,8 +12,10 @@ export function signatureOf(secret: string, body: string, unixSeconds: number): 
   return createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')
 }
 
-export function signatureHeader(secret: string, body: string, unixSeconds = Math.floor(Date.now() / 1000)): string {
-  return `t=${unixSeconds},v1=${signatureOf(secret, body, unixSeconds)}`
+/** One `v1` per secret: during a rotation's grace period the current and the previous one (Stripe's way). */
+export function signatureHeader(secrets: string | readonly string[], body: string, unixSeconds = Math.floor(Date.now() / 1000)): string {
+  const list = typeof secrets === 'string' ? [secrets] : secrets
+  return [`t=${unixSeconds}`, ...list.map((s) => `v1=${signatureOf(s, body, unixSeconds)}`)].join(',')
 }
 
 /**

@@ -11,8 +11,8 @@
  */
 import Srf from 'drachtio-srf'
 import { createLogger } from '../../shared/log'
-import { RtpengineMediaPlane, type CallMedia } from '../../services/call-control/media/call-media'
-import { RtpenginePool } from '../../services/call-control/media/rtpengine-pool'
+import { RtpengineMediaPlane, type CallMedia } from '../../shared/media/call-media'
+import { RtpenginePool } from '../../shared/media/rtpengine-pool'
 
 const srf = new Srf()
 const trunk = process.env.TRUNK!

@@ -12,8 +12,8 @@ import type { Db } from '../../shared/db/database'
 import { AppError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
 import { iso } from '../../shared/time'
-import { applyChange, callbackEventOf, type CallChange, type CallPatch } from './call-state'
-import { callbackBody } from './callbacks/payload'
+import { applyChange, callbackEventOf, isTerminal, type CallChange, type CallPatch } from './call-state'
+import { callbackBody, UNMATCHED_EVENT } from './callbacks/payload'
 import { callbackDeliveries, calls } from './db/schema'
 
 export type CallRow = typeof calls.$inferSelect
@@ -65,8 +65,10 @@ export function toDelivery(d: DeliveryRow): CallbackDelivery {
 /** The delivery a call in `row`'s state owes, if it has a callback URL and chose that event. */
 export function deliveryFor(row: CallRow, occurredAt: Date): NewDeliveryRow | undefined {
   if (!row.stateCallback) return undefined
-  const event = callbackEventOf(row.status)
-  const wanted = (row.stateCallbackEvents ?? CALLBACK_EVENTS) as readonly string[]
+  // An unmatched call (no session) reports once, at its end, as `call.unmatched`.
+  const event = row.sessionId === null ? (isTerminal(row.status) ? UNMATCHED_EVENT : undefined) : callbackEventOf(row.status)
+  if (!event) return undefined
+  const wanted = (row.stateCallbackEvents ?? [...CALLBACK_EVENTS, UNMATCHED_EVENT]) as readonly string[]
   if (!wanted.includes(event)) return undefined
   const sequence = row.callbackSeq + 1
   const eventId = newId('evt')
@@ -78,7 +80,7 @@ export function deliveryFor(row: CallRow, occurredAt: Date): NewDeliveryRow | un
     event,
     eventId,
     url: row.stateCallback,
-    body: callbackBody(row, { eventId, event: event as CallbackEvent, sequence, occurredAt }),
+    body: callbackBody(row, { eventId, event: event as CallbackEvent | typeof UNMATCHED_EVENT, sequence, occurredAt }),
   }
 }
 

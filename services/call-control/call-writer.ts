@@ -45,6 +45,8 @@ export function textArray(items: readonly string[] | null): string | null {
 }
 
 const ts = (d: Date | null) => (d ? d.toISOString() : null)
+/** A jsonb value as text (cast back to jsonb in the statement). */
+const jsonText = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
 const arr = (items: readonly Scalar[], type: 'text' | 'int' | 'timestamptz'): SQL => sql`${pgArray(items)}::text::${sql.raw(type)}[]`
 
 function rowsOf(result: unknown): { id: string }[] {
@@ -155,10 +157,10 @@ export class CallWriter {
       with ins as (
         insert into calls.calls (id, tenant_id, session_id, order_id, direction, status, from_party, to_party, from_phone, to_phone,
           masked_e164, bill_id, state_callback, state_callback_events, callback_seq, sip_call_id, created_at, ringing_at, answered_at,
-          ended_at, duration_seconds, end_reason)
+          ended_at, duration_seconds, end_reason, media)
         select id, tenant_id, session_id, order_id, direction, status, from_party, to_party, from_phone, to_phone,
           masked_e164, bill_id, state_callback, events::text[], callback_seq, sip_call_id, created_at, ringing_at, answered_at,
-          ended_at, duration_seconds, end_reason
+          ended_at, duration_seconds, end_reason, media::jsonb
         from unnest(
           ${arr(col(ins, (r) => r.id), 'text')}, ${arr(col(ins, (r) => r.tenantId), 'text')}, ${arr(col(ins, (r) => r.sessionId), 'text')},
           ${arr(col(ins, (r) => r.orderId), 'text')}, ${arr(col(ins, (r) => r.direction), 'text')}, ${arr(col(ins, (r) => r.status), 'text')},
@@ -167,21 +169,24 @@ export class CallWriter {
           ${arr(col(ins, (r) => r.stateCallback), 'text')}, ${arr(col(ins, (r) => textArray(r.stateCallbackEvents)), 'text')},
           ${arr(col(ins, (r) => r.callbackSeq), 'int')}, ${arr(col(ins, (r) => r.sipCallId), 'text')}, ${arr(col(ins, (r) => ts(r.createdAt)), 'timestamptz')},
           ${arr(col(ins, (r) => ts(r.ringingAt)), 'timestamptz')}, ${arr(col(ins, (r) => ts(r.answeredAt)), 'timestamptz')},
-          ${arr(col(ins, (r) => ts(r.endedAt)), 'timestamptz')}, ${arr(col(ins, (r) => r.durationSeconds), 'int')}, ${arr(col(ins, (r) => r.endReason), 'text')}
+          ${arr(col(ins, (r) => ts(r.endedAt)), 'timestamptz')}, ${arr(col(ins, (r) => r.durationSeconds), 'int')}, ${arr(col(ins, (r) => r.endReason), 'text')},
+          ${arr(col(ins, (r) => jsonText(r.media)), 'text')}
         ) as v(id, tenant_id, session_id, order_id, direction, status, from_party, to_party, from_phone, to_phone, masked_e164, bill_id,
-          state_callback, events, callback_seq, sip_call_id, created_at, ringing_at, answered_at, ended_at, duration_seconds, end_reason)
+          state_callback, events, callback_seq, sip_call_id, created_at, ringing_at, answered_at, ended_at, duration_seconds, end_reason, media)
         on conflict (id) do nothing
         returning id
       ), upd as (
         update calls.calls as c set
           status = v.status, ringing_at = v.ringing_at, answered_at = v.answered_at, ended_at = v.ended_at,
-          duration_seconds = v.duration_seconds, end_reason = v.end_reason, callback_seq = v.callback_seq
+          duration_seconds = v.duration_seconds, end_reason = v.end_reason, callback_seq = v.callback_seq,
+          media = coalesce(v.media::jsonb, c.media)
         from unnest(
           ${arr(col(ups, (u) => u.after.id), 'text')}, ${arr(col(ups, (u) => u.before.status), 'text')}, ${arr(col(ups, (u) => u.after.status), 'text')},
           ${arr(col(ups, (u) => ts(u.after.ringingAt)), 'timestamptz')}, ${arr(col(ups, (u) => ts(u.after.answeredAt)), 'timestamptz')},
           ${arr(col(ups, (u) => ts(u.after.endedAt)), 'timestamptz')}, ${arr(col(ups, (u) => u.after.durationSeconds), 'int')},
-          ${arr(col(ups, (u) => u.after.endReason), 'text')}, ${arr(col(ups, (u) => u.after.callbackSeq), 'int')}
-        ) as v(id, expected, status, ringing_at, answered_at, ended_at, duration_seconds, end_reason, callback_seq)
+          ${arr(col(ups, (u) => u.after.endReason), 'text')}, ${arr(col(ups, (u) => u.after.callbackSeq), 'int')},
+          ${arr(col(ups, (u) => jsonText(u.after.media)), 'text')}
+        ) as v(id, expected, status, ringing_at, answered_at, ended_at, duration_seconds, end_reason, callback_seq, media)
         where c.id = v.id and c.status = v.expected
         returning c.id
       ), written as (

@@ -218,24 +218,46 @@ describe('state callbacks', () => {
     expect(r!.json).toMatchObject({ event: 'completed', status: 'busy', sequence: 1, duration_seconds: 0 })
   })
 
-  test('a rotated secret signs the next callbacks', async () => {
+  test('a rotated secret signs the next callbacks, beside the previous one for its grace period; secrets are sealed at rest', async () => {
     const t = await createTenant(http, tp.adminToken)
     const read = await http.get('/v1/webhook-secret', { key: t.key })
     expect(read.status).toBe(200)
-    expect(read.body).toEqual({ tenant_id: t.tenantId, webhook_secret: t.reply.webhook_secret })
+    expect(read.body).toEqual({ tenant_id: t.tenantId, webhook_secret: t.reply.webhook_secret, previous_webhook_secret: null, previous_expires_at: null })
     const first = await recordCall({ url: rx.url, events: ['initiated'], tenantId: t.tenantId })
     const [a] = await until('first callback', () => (forCall(first.id).length ? forCall(first.id) : undefined))
     expect(verifySignature(t.reply.webhook_secret, a!.body, a!.signature)).toBe(true)
+    expect(a!.signature!.match(/v1=/g)).toHaveLength(1)
 
-    const rotated = await http.post('/v1/webhook-secret/rotate', { key: t.key })
+    // A retried rotation (same Idempotency-Key) rotates once.
+    const opts = { key: t.key, headers: { 'idempotency-key': `rot-${t.tenantId}` } }
+    const rotated = await http.post('/v1/webhook-secret/rotate', opts)
     expect(rotated.status).toBe(200)
     expect(rotated.body.webhook_secret).not.toBe(t.reply.webhook_secret)
     expect(rotated.body.webhook_secret).toStartWith('whsec_')
-    await Bun.sleep(100) // the rotation event reaches call-control's cache
+    expect(rotated.body.previous_webhook_secret).toBe(t.reply.webhook_secret)
+    const hoursLeft = (Date.parse(rotated.body.previous_expires_at) - Date.now()) / 3_600_000
+    expect(hoursLeft).toBeGreaterThan(23.9)
+    expect(hoursLeft).toBeLessThanOrEqual(24)
+    const replay = await http.post('/v1/webhook-secret/rotate', opts)
+    expect(replay.body).toEqual(rotated.body)
+
+    // Neither secret is stored in plaintext, anywhere in identity's schema.
+    const dump = JSON.stringify(await tp.platform.database.rows(sql`select t.*, (select json_agg(i) from identity.idempotency_keys i) as idem from identity.tenants t where t.id = ${t.tenantId}`))
+    expect(dump).not.toContain(t.reply.webhook_secret)
+    expect(dump).not.toContain(rotated.body.webhook_secret)
+
+    // Callbacks after the rotation carry a signature with each secret, so either verifies.
+    await until('the rotation reaches call-control', async () => {
+      const probe = await recordCall({ url: rx.url, events: ['initiated'], tenantId: t.tenantId })
+      const [p] = await until('probe callback', () => (forCall(probe.id).length ? forCall(probe.id) : undefined))
+      return verifySignature(rotated.body.webhook_secret, p!.body, p!.signature) || undefined
+    })
     const second = await recordCall({ url: rx.url, events: ['initiated'], tenantId: t.tenantId })
     const [b] = await until('second callback', () => (forCall(second.id).length ? forCall(second.id) : undefined))
     expect(verifySignature(rotated.body.webhook_secret, b!.body, b!.signature)).toBe(true)
-    expect(verifySignature(t.reply.webhook_secret, b!.body, b!.signature)).toBe(false)
+    expect(verifySignature(t.reply.webhook_secret, b!.body, b!.signature)).toBe(true)
+    expect(verifySignature('whsec_someone_else', b!.body, b!.signature)).toBe(false)
+    expect(b!.signature!.match(/v1=/g)).toHaveLength(2)
 
     // Reading or rotating the secret takes keys:manage.
     const narrow = await http.post('/v1/api-keys', { key: t.key, body: { scopes: ['calls:read', 'calls:write'] } })
@@ -249,12 +271,19 @@ describe('state callbacks', () => {
     const attempts0 = await attemptsByOutcome()
     const rec = await recordCall({ url: rx.url, events: ['initiated'] })
     rx.plan.set(rec.id, Array(20).fill(503))
-    await until('first attempt', () => forCall(rec.id).length === 1 || undefined)
+    // An attempt counts once the worker has recorded it (and set its backoff): making the row due
+    // before that would be overwritten by the recorded backoff.
+    const recorded = async (n: number) => {
+      const rows = await tp.platform.database.rows<{ attempts: number }>(sql`select attempts from calls.callback_deliveries where call_id = ${rec.id}`)
+      return rows[0]?.attempts === n || undefined
+    }
+    await until('first attempt', () => recorded(1))
     // Play out the schedule: each retry made due at once.
     for (let i = 2; i <= 10; i++) {
       await tp.platform.database.rows(sql`update calls.callback_deliveries set next_attempt_at = now() where call_id = ${rec.id} and status = 'pending'`)
-      await until(`attempt ${i}`, () => forCall(rec.id).length === i || undefined)
+      await until(`attempt ${i}`, () => recorded(i))
     }
+    expect(forCall(rec.id)).toHaveLength(10)
     const [row] = await until('given up', async () => {
       const rows = await tp.platform.database.rows<{ status: string; attempts: number }>(sql`select status, attempts from calls.callback_deliveries where call_id = ${rec.id}`)
       return rows[0]?.status === 'failed' ? rows : undefined
@@ -266,7 +295,7 @@ describe('state callbacks', () => {
 
   test('workers racing on the same outbox deliver each event once, each call in order', async () => {
     // Two more workers beside the service's own, on the same table (as other instances would be).
-    const secrets = { get: async () => tenant.reply.webhook_secret }
+    const secrets = { get: async () => [tenant.reply.webhook_secret as string] }
     const extra = [1, 2].map(() => new CallbackWorker({ database: tp.platform.database, secrets, log: deps.log, allowPrivate: true, pollMs: 20 }))
     for (const w of extra) w.start()
     try {
@@ -353,7 +382,7 @@ describe('SSRF guard at the API and at delivery', () => {
       return rows[0]?.status === 'failed' ? rows : undefined
     })
     expect(row!.attempts).toBe(1)
-    expect(row!.last_error).toMatch(/loopback address \(127\.0\.0\.1\).*refused/)
+    expect(row!.last_error).toBe('127.0.0.1 is a loopback address; callbacks to private networks are refused')
     expect(rx.got.length).toBe(before)
   })
 

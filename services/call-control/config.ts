@@ -9,7 +9,7 @@ import { checkedString, ConfigError } from '../../shared/config'
 import type { ConfigOf } from '../../shared/service'
 import { parseCidrList } from './sip/trusted-sources'
 import { parseTrunk } from './sip/trunk'
-import { parseRtpengineUrls } from './media/rtpengine-pool'
+import { parseRtpengineUrls } from '../../shared/media/rtpengine-pool'
 import { parseKey } from '../../shared/secret-box'
 
 function keyProblem(v: string): string | undefined {
@@ -33,7 +33,8 @@ const problemOf = (check: () => unknown) => () => {
 export const callControlConfig = {
   DRACHTIO_HOST: T.Optional(T.String({ minLength: 1, maxLength: 253 })),
   DRACHTIO_PORT: T.Integer({ default: 9022, minimum: 1, maximum: 65535 }),
-  DRACHTIO_SECRET: T.String({ default: 'cymru', minLength: 1, description: 'must not be empty' }),
+  // No default: drachtio-server's well-known sample secret would let anyone drive our SIP engine.
+  DRACHTIO_SECRET: T.Optional(T.String({ minLength: 1, description: 'must not be empty' })),
   SIP_OUTBOUND_TRUNK: T.Optional(checkedString((v) => problemOf(() => parseTrunk(v))())),
   SIP_TRUSTED_SOURCES: checkedString((v) => problemOf(() => parseCidrList(v))(), { default: '' }),
   RING_TIMEOUT_S: T.Integer({ default: 60, minimum: 1, maximum: 600 }),
@@ -41,6 +42,11 @@ export const callControlConfig = {
   /** How long a stopping instance waits for live calls to end before hanging them up. */
   SIP_DRAIN_TIMEOUT_S: T.Integer({ default: 30, minimum: 0, maximum: 86400 }),
   CALLBACK_ALLOW_PRIVATE: T.Boolean({ default: false }),
+  /** Where this instance hears rtpengine's DTMF events (rtpengine runs with `--dtmf-log-dest=<this>`); only the RTPENGINE_URLS hosts are believed. */
+  DTMF_EVENTS_LISTEN: checkedString((v) => (/^[A-Za-z0-9.:-]+:\d{1,5}$/.test(v) ? undefined : 'must be host:port'), { default: '127.0.0.1:9124' }),
+  /** PIN entry: seconds for the first digit, and between digits. */
+  PIN_FIRST_DIGIT_S: T.Integer({ default: 10, minimum: 1, maximum: 120 }),
+  PIN_INTER_DIGIT_S: T.Integer({ default: 4, minimum: 1, maximum: 60 }),
   /** Where prompts are written for rtpengine to play (built-in ones generated under builtin/ at first start); rtpengine must read the same path. */
   PROMPTS_DIR: T.String({ default: './data/prompts', minLength: 1, description: 'must be a directory path' }),
   /** rtpengine ng addresses (udp:host:port, comma-separated); required with SIP: no call is bridged unanchored. */
@@ -70,6 +76,13 @@ export const callControlConfig = {
   RECORDINGS_S3_PREFIX: T.String({ default: '' }),
   /** How often the retention purge looks for recordings past their `delete_after`. */
   RECORDING_PURGE_INTERVAL_S: T.Integer({ default: 300, minimum: 1, maximum: 86400 }),
+  /** Live calls per tenant on this instance; 0 = no limit. */
+  TENANT_MAX_CONCURRENT_CALLS: T.Integer({ default: 200, minimum: 0, maximum: 1_000_000 }),
+  /** Calls started per tenant in any 60 s on this instance; 0 = no limit. */
+  TENANT_MAX_CALLS_PER_MINUTE: T.Integer({ default: 600, minimum: 0, maximum: 10_000_000 }),
+  /** Digest credentials for the trunk, used when it challenges our INVITEs (401/407). */
+  SIP_OUTBOUND_USERNAME: T.Optional(T.String({ minLength: 1, maxLength: 256 })),
+  SIP_OUTBOUND_PASSWORD: T.Optional(T.String({ minLength: 1, maxLength: 256 })),
   DEFAULT_REGION: T.Optional(
     checkedString((v) => (/^[A-Z]{2}$/.test(v) && isSupportedCountry(v) ? undefined : 'must be an ISO 3166 two-letter region code such as US or GB')),
   ),
@@ -78,12 +91,21 @@ export const callControlConfig = {
 export type CallControlConfig = ConfigOf<typeof callControlConfig>
 
 /** Checks that involve several variables (the per-variable ones ran at parse time). */
-export function checkSipConfig(c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'RTPENGINE_URLS'> & Partial<Pick<CallControlConfig, 'RECORDINGS_STORE' | 'RECORDINGS_S3_BUCKET'>>): void {
+export function checkSipConfig(
+  c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'DRACHTIO_SECRET' | 'SIP_OUTBOUND_USERNAME' | 'SIP_OUTBOUND_PASSWORD' | 'RTPENGINE_URLS'> &
+    Partial<Pick<CallControlConfig, 'RECORDINGS_STORE' | 'RECORDINGS_S3_BUCKET'>>,
+): void {
+  if (c.DRACHTIO_HOST && !c.DRACHTIO_SECRET) {
+    throw new ConfigError('DRACHTIO_SECRET', "is required when DRACHTIO_HOST is set (drachtio-server's shared secret)")
+  }
   if (c.DRACHTIO_HOST && !c.SIP_OUTBOUND_TRUNK) {
     throw new ConfigError('SIP_OUTBOUND_TRUNK', 'is required when DRACHTIO_HOST is set (host[:port][;transport=udp|tcp|tls])')
   }
   if (c.RECORDINGS_STORE === 's3' && !c.RECORDINGS_S3_BUCKET) throw new ConfigError('RECORDINGS_S3_BUCKET', 'is required when RECORDINGS_STORE=s3')
   if (c.DRACHTIO_HOST && parseRtpengineUrls(c.RTPENGINE_URLS).length === 0) {
     throw new ConfigError('RTPENGINE_URLS', 'is required when DRACHTIO_HOST is set (udp:host:port, comma-separated): calls are never bridged without media anchoring')
+  }
+  if (!c.SIP_OUTBOUND_USERNAME !== !c.SIP_OUTBOUND_PASSWORD) {
+    throw new ConfigError(c.SIP_OUTBOUND_USERNAME ? 'SIP_OUTBOUND_PASSWORD' : 'SIP_OUTBOUND_USERNAME', 'must be set together with the other of SIP_OUTBOUND_USERNAME / SIP_OUTBOUND_PASSWORD')
   }
 }

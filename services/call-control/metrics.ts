@@ -8,6 +8,20 @@ export const sipCalls = new promClient.Counter({
   registers: [registry],
 })
 
+export const sipCallsLimited = new promClient.Counter({
+  name: 'sip_calls_limited_total',
+  help: 'Calls refused by a per-tenant limit (inbound: SIP 486; originate: 429), by direction and limit',
+  labelNames: ['direction', 'limit'] as const,
+  registers: [registry],
+})
+
+export const sipRequestsRefused = new promClient.Counter({
+  name: 'sip_requests_refused_total',
+  help: 'SIP requests other than new INVITEs refused (untrusted source 403, REFER 403, method 405), by method and why',
+  labelNames: ['method', 'why'] as const,
+  registers: [registry],
+})
+
 export const postDialDelay = new promClient.Histogram({
   name: 'sip_post_dial_delay_seconds',
   help: 'Delay added by call-control: inbound INVITE received → outgoing INVITE handed to drachtio',

@@ -8,6 +8,7 @@ import { CALLBACK_EVENTS, type OriginateInput, type OriginateReply } from '../..
 import { sessions, type Party, type Session } from '../../shared/contracts/sessions'
 import { AppError, validationError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
+import { REFUSAL_TEXT, type DestinationRefusal } from '../../shared/destination-policy'
 import { parseE164 } from '../../shared/phone'
 import { CallbackUrlError, checkCallbackTarget, parseCallbackUrl, type Resolver } from './callbacks/ssrf-guard'
 
@@ -106,6 +107,20 @@ export async function planOriginate(
   }
   const { caller, callee } = resolveParties(session, input.caller_id, input.callee_id)
   return { callId: newId('call'), tenantId, session, caller, callee, billId: input.bill_id ?? null, stateCallback, stateCallbackEvents }
+}
+
+/**
+ * The destination policy once more before anything is dialled (both parties are rung): asked of
+ * sessions, which owns it; a refused party is a 422 `destination_not_allowed` naming it.
+ */
+export async function checkOriginateDestinations(bus: Bus, plan: OriginatePlan, ctx: BusContext): Promise<void> {
+  const parties = [plan.caller, plan.callee]
+  const { refused } = await bus.request(sessions.checkDestinations, { numbers: parties.map((p) => p.phone) }, { requestId: ctx.requestId, tenantId: plan.tenantId })
+  const first = refused[0]
+  if (!first) return
+  const party = parties.find((p) => p.phone === first.e164)!.party
+  const text = REFUSAL_TEXT[first.reason as DestinationRefusal] ?? 'this number may not be called'
+  throw new AppError('destination_not_allowed', `${party}: ${text}`, { extra: { party, reason: first.reason } })
 }
 
 export function originateReply(record: OriginateReply | Omit<OriginateReply, 'call_id'>): OriginateReply {

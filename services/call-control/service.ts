@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { failOnConfigError } from '../../shared/config'
 import { IdempotencyStore } from '../../shared/idempotency'
 import type { ServiceDefinition } from '../../shared/service'
+import { TenantCallLimits } from './call-limits'
 import { CallWriter } from './call-writer'
 import { CallbackWorker } from './callbacks/worker'
 import { WebhookSecrets } from './callbacks/webhook-secrets'
@@ -20,15 +21,22 @@ import { ensureBuiltinPrompts, type BuiltinPromptName, type PromptFile } from '.
 import { countLiveCallsWith } from './metrics'
 import { SipAgent } from './sip/agent'
 import { CallRegistry } from './sip/call-registry'
-import { handleInboundInvite } from './sip/inbound'
+import { handleInboundInvite, regionWarning } from './sip/inbound'
 import { parseTrunk } from './sip/trunk'
 import { parseCidrList } from './sip/trusted-sources'
 import { StaleCallSweeper } from './stale-calls'
 import { hostname } from 'node:os'
-import { recoverMedia, RtpengineMediaPlane } from './media/call-media'
-import { parseRtpengineUrls, RtpenginePool } from './media/rtpengine-pool'
+import { recoverMedia, RtpengineMediaPlane } from '../../shared/media/call-media'
+import { parseRtpengineUrls, RtpenginePool } from '../../shared/media/rtpengine-pool'
+import { DtmfListener } from '../../shared/media/dtmf-events'
+import { parseNgUrl } from '../../shared/media/rtpengine-client'
 import { startRecordings } from './recordings/wiring'
 import type { CallRecordings } from './recordings/call-recording'
+
+const splitHostPort = (v: string): [string, number] => {
+  const i = v.lastIndexOf(':')
+  return [v.slice(0, i), Number(v.slice(i + 1))]
+}
 
 export const callControlService: ServiceDefinition<typeof callControlConfig> = {
   name: 'call-control',
@@ -66,6 +74,8 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
     }, 600_000)
     purgeTimer.unref?.()
 
+    let digits: DtmfListener | undefined
+    const callLimits = new TenantCallLimits({ maxConcurrent: config.TENANT_MAX_CONCURRENT_CALLS, perMinute: config.TENANT_MAX_CALLS_PER_MINUTE })
     let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool; recordings?: CallRecordings } | undefined
     if (config.DRACHTIO_HOST) {
       // Media first: with no rtpengine answering, calls are refused (503), never bridged unanchored.
@@ -76,15 +86,29 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       await recoverMedia(pool, instanceId, (id) => registry.has(id), log)
       if (!pool.ready) log.warn('no rtpengine answers ping: calls are refused with 503 until one does')
       const media = new RtpengineMediaPlane(pool, instanceId, log)
+      const [dtmfHost, dtmfPort] = splitHostPort(config.DTMF_EVENTS_LISTEN)
+      const rtpengineHosts = parseRtpengineUrls(config.RTPENGINE_URLS).map((u) => parseNgUrl(u).host)
+      try {
+        digits = await DtmfListener.start(dtmfHost, dtmfPort, rtpengineHosts, log)
+      } catch (e) {
+        // Calls still work; only PIN entry does not (PIN numbers answer 480 until this is fixed).
+        log.error({ err: (e as Error).message, listen: config.DTMF_EVENTS_LISTEN }, 'cannot listen for DTMF events: PIN sessions are unavailable')
+      }
+      const pinTiming = { attempts: 3, firstDigitMs: config.PIN_FIRST_DIGIT_S * 1000, interDigitMs: config.PIN_INTER_DIGIT_S * 1000 }
       const trunk = parseTrunk(config.SIP_OUTBOUND_TRUNK!)
       const trusted = parseCidrList(config.SIP_TRUSTED_SOURCES)
       if (trusted.ranges.length === 0) log.warn('SIP_TRUSTED_SOURCES is empty: every inbound INVITE is refused with 403')
+      const auth = config.SIP_OUTBOUND_USERNAME && config.SIP_OUTBOUND_PASSWORD ? { username: config.SIP_OUTBOUND_USERNAME, password: config.SIP_OUTBOUND_PASSWORD } : undefined
+      const warnNoRegion = regionWarning(log)
       const agent = new SipAgent({
         host: config.DRACHTIO_HOST,
         port: config.DRACHTIO_PORT,
-        secret: config.DRACHTIO_SECRET,
+        secret: config.DRACHTIO_SECRET!,
         log,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, media, ...(rec.calls && { recordings: rec.calls }) }),
+        trusted,
+        auth,
+        draining: () => registry.draining,
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth, media, prompts: promptStore, digits, pinTiming, ...(rec.calls && { recordings: rec.calls }) }),
       })
       agent.start()
       sip = { agent, trunk, media, pool, ...(rec.calls && { recordings: rec.calls }) }
@@ -103,7 +127,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       idempotency,
     })
     sweeper.start()
-    const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
+    const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, callLimits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
 
     let stopping: Promise<void> | undefined
     return {
@@ -120,6 +144,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
           const drained = await registry.drain(config.SIP_DRAIN_TIMEOUT_S * 1000)
           if (drained.waitedFor) log.info(drained, 'drained live calls')
           sip?.agent.stop()
+          digits?.close()
           sip?.pool.stop()
           await sweeper.stop()
           await writer.drain()

@@ -4,6 +4,8 @@ import { Type as T } from '@sinclair/typebox'
 import { did } from '../../shared/contracts/did'
 import type { ServiceDefinition } from '../../shared/service'
 import { VERSION } from '../../shared/version'
+import { IdempotencyStore } from '../../shared/idempotency'
+import { idempotencyKeys } from './db/schema'
 import { serveAdmin } from './handlers/admin'
 import { serveTenant } from './handlers/tenant'
 
@@ -17,11 +19,14 @@ export const didService: ServiceDefinition<typeof didConfig> = {
   config: didConfig,
   defaultPort: 8082,
   migrations: join(import.meta.dir, 'db/migrations'),
-  async start({ bus, database, config }) {
+  async start({ bus, database, config, log }) {
     if (!database) throw new Error('did needs a database')
+    const idem = new IdempotencyStore(database.db, idempotencyKeys)
+    // Keys are remembered for 24 h; forget older ones once an hour.
+    const purge = setInterval(() => void idem.purge().catch((err) => log.warn({ err }, 'idempotency purge failed')), 3_600_000)
     bus.serve(did.ping, async () => ({ service: 'did', version: VERSION }))
     serveTenant(bus, database)
-    serveAdmin(bus, database, config.DID_COOLDOWN_HOURS)
-    return { stop: async () => undefined }
+    serveAdmin(bus, database, config.DID_COOLDOWN_HOURS, idem)
+    return { stop: async () => clearInterval(purge) }
   },
 }

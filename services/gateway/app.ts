@@ -1,15 +1,15 @@
 /**
  * The gateway's Elysia app: one instance per resource (routes/), access as a macro (access.ts),
  * one error funnel (onError), the OpenAPI document generated from the routes by the openapi
- * plugin, and the ops routes.
+ * plugin. `/ready` and `/metrics` are not here: they are on OPS_PORT (service.ts), off the
+ * public port.
  */
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
-import { httpRequests, registry } from '../../shared/metrics'
-import { readiness } from '../../shared/service'
+import { httpRequests } from '../../shared/metrics'
 import { accessPlugin, requestIdOf, type GatewayDeps } from './access'
 import { appErrorOf, errorBody, requestIdOf as requestIdFrom } from './http-errors'
-import { readBody } from './input-guard'
+import { checkHeaderSize, readBody } from './input-guard'
 import { documentation } from './openapi-document'
 import { adminDidRoutes } from './routes/admin-dids'
 import { adminTenantRoutes } from './routes/admin-tenants'
@@ -39,6 +39,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     .onRequest(({ request, set }) => {
       started.set(request, performance.now())
       set.headers['x-request-id'] = requestIdFrom(request.headers)
+      checkHeaderSize(request)
     })
     .onParse(readBody)
     .onError(({ code, error, request, set, route, params, body }) => {
@@ -57,25 +58,7 @@ export function createGatewayApp(deps: GatewayDeps) {
       httpRequests.observe({ service: 'gateway', method: request.method, route, status: String(status) }, seconds)
       deps.log.debug({ request_id: requestIdOf(set), method: request.method, route, status, ms: Math.round(seconds * 1000) }, 'request')
     })
-    .use(openapi({ path: '/docs', specPath: '/openapi.json', documentation, exclude: { paths: ['/docs', '/openapi.json', '/ready', '/metrics'] } }))
-    .get(
-      '/ready',
-      async ({ set }) => {
-        const checks = await readiness({ bus: deps.bus })
-        const ok = Object.values(checks).every(Boolean)
-        set.status = ok ? 200 : 503
-        return { status: ok ? 'ready' : 'not_ready', service: 'gateway', checks }
-      },
-      { detail: { hide: true } },
-    )
-    .get(
-      '/metrics',
-      async ({ set }) => {
-        set.headers['content-type'] = registry.contentType
-        return registry.metrics()
-      },
-      { detail: { hide: true } },
-    )
+    .use(openapi({ path: '/docs', specPath: '/openapi.json', documentation, exclude: { paths: ['/docs', '/openapi.json'] } }))
     .use(healthRoutes(access))
     .use(apiKeyRoutes(access))
     .use(adminTenantRoutes(access))

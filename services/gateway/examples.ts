@@ -46,7 +46,7 @@ export const prompt = {
   created_at: '2026-12-03T09:00:00Z',
 }
 
-export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id, record_calls: true, recording_retention_days: 30 }
+export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id, unmatched_callback_url: 'https://example.com/unmatched-calls', record_calls: true, recording_retention_days: 30 }
 
 export const assignment = {
   id: assignmentId,
@@ -90,6 +90,7 @@ export const call = {
   ended_at: '2026-12-03T10:07:06Z',
   duration_seconds: 120,
   end_reason: 'hangup',
+  media: null,
 }
 
 export const callback = {
@@ -168,6 +169,8 @@ export const tenant = {
   not_a_party_prompt: null,
   record_calls: false,
   recording_retention_days: 30,
+  unmatched_callback_url: null,
+  allowed_countries: null,
   created_at: '2026-12-01T08:00:00Z',
   updated_at: '2026-12-01T08:00:00Z',
 }

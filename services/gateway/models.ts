@@ -59,7 +59,12 @@ export const responseModels = {
   RotatedApiKey: doc(identity.rotateKey.reply, 'The replacement key (plaintext shown once); the old key no longer works.', ex.rotatedKey),
   RevokedApiKey: doc(identity.revokeKey.reply, 'The revoked key; `already_revoked` when it was revoked before.', { tenant_id: ex.tenantId, revoked_api_key_id: ex.apiKey.id, revoked_at: '2026-12-03T10:05:00Z' }),
   AuditEventList: doc(identity.listAudit.reply, 'A page of the key audit log, newest first.', list(ex.auditEvent)),
-  WebhookSecret: doc(identity.getWebhookSecret.reply, 'The secret that signs your state callbacks.', { tenant_id: ex.tenantId, webhook_secret: ex.webhookSecret }),
+  WebhookSecret: doc(identity.getWebhookSecret.reply, 'The secret that signs your state callbacks; after a rotation, also the one it replaced, valid until `previous_expires_at`.', {
+    tenant_id: ex.tenantId,
+    webhook_secret: ex.webhookSecret,
+    previous_webhook_secret: null,
+    previous_expires_at: null,
+  }),
   CreatedTenant: doc(identity.createTenant.reply, "The tenant, its first API key (plaintext shown once) and its webhook signing secret.", { tenant: ex.tenant, api_key: { ...ex.createdKey, label: 'initial' }, webhook_secret: ex.webhookSecret }),
   Tenant: doc(identity.getTenant.reply, 'A tenant and its settings.', ex.tenant),
   TenantList: doc(identity.listTenants.reply, 'A page of tenants, newest first.', list(ex.tenant)),

@@ -4,6 +4,18 @@
  * security schemes.
  */
 import { VERSION } from '../../shared/version'
+import { responseModels } from './models'
+
+/**
+ * The models as plain JSON Schema. Given here, they replace the plugin's copies, which carry the
+ * `$id` Elysia gives a model (invalid in an OpenAPI component) and lose `null` from nullable enums.
+ */
+const componentSchemas = Object.fromEntries(
+  Object.entries(responseModels).map(([name, schema]) => {
+    const { $id: _, ...plain } = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>
+    return [name, plain]
+  }),
+)
 
 export const documentation = {
   info: {
@@ -18,7 +30,7 @@ export const documentation = {
     license: { name: 'MIT', identifier: 'MIT' },
     contact: { name: 'CloudTalk Networks platform team', email: 'platform@cloudtalk.example', url: 'https://cloudtalk.example/support' },
   },
-  servers: [{ url: 'http://localhost:8080', description: 'All-in-one (`bun start`) or a local gateway' }],
+  servers: [{ url: 'http://127.0.0.1:8080', description: 'All-in-one (`bun start`) or a local gateway' }],
   tags: [
     { name: 'sessions', description: 'Sessions: two parties and the masked number that connects them.' },
     { name: 'prompts', description: 'Announcements: your uploaded prompts, and what callers hear when they cannot be bridged.' },
@@ -30,6 +42,7 @@ export const documentation = {
     { name: 'health', description: 'Whether the services behind the gateway answer.' },
   ],
   components: {
+    schemas: componentSchemas,
     securitySchemes: {
       ApiKeyHeader: { type: 'apiKey' as const, in: 'header' as const, name: 'X-API-Key', description: 'A tenant API key (`msk_live_…`).' },
       ApiKeyBearer: { type: 'http' as const, scheme: 'bearer', description: 'The same tenant API key as a Bearer token.' },

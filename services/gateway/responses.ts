@@ -11,7 +11,7 @@ import type { responseModels } from './models'
 
 export const requestIdHeader = { 'X-Request-Id': T.String({ description: 'The request id (yours if you sent a valid X-Request-Id, else ours); quoted in error bodies.' }) }
 const rateHeaders = {
-  'RateLimit-Limit': T.Integer({ description: 'Requests the key may burst (its bucket size).' }),
+  'RateLimit-Limit': T.Integer({ description: 'Requests the tenant may burst (its bucket size, shared by all its keys).' }),
   'RateLimit-Remaining': T.Integer({ description: 'Requests left in the bucket now.' }),
   'RateLimit-Reset': T.Integer({ description: 'Seconds until the bucket is full again.' }),
 }
@@ -44,7 +44,7 @@ export interface ErrorDoc {
 
 const example = (code: string, message: string, detail: unknown = message) => ({ error: { code, message, request_id: 'req_01KBMQ5B8C0D2E4F6G8H0J2K4P' }, detail })
 
-function errorSchema(status: number, d: ErrorDoc, headers: Record<string, TSchema>): TSchema {
+export function errorSchema(status: number, d: ErrorDoc, headers: Record<string, TSchema>): TSchema {
   const validation = status === 422 && d.codes.includes('validation_error')
   const detail = validation
     ? T.Union([T.Array(ValidationIssue), T.String()], { description: 'For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message.' })
@@ -60,13 +60,18 @@ const ACCESS_ERRORS: Record<Access['kind'], Record<number, ErrorDoc>> = {
   tenant: {
     401: { description: 'Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route).', codes: ['unauthorized'] },
     403: { description: 'The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`).', codes: ['insufficient_scope'] },
-    429: { description: 'Over the rate limit: retry after `Retry-After` seconds.', codes: ['rate_limited'] },
+    429: { description: "Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds.", codes: ['rate_limited'] },
   },
-  admin: { 401: { description: 'Missing or invalid operator token (or a tenant API key on an operator route).', codes: ['unauthorized'] } },
-  public: {},
+  admin: {
+    401: { description: 'Missing or invalid operator token (or a tenant API key on an operator route).', codes: ['unauthorized'] },
+    429: { description: 'Too many requests without a valid credential from your address: retry after `Retry-After` seconds.', codes: ['rate_limited'] },
+  },
+  public: { 429: { description: 'Too many unauthenticated requests from your address: retry after `Retry-After` seconds.', codes: ['rate_limited'] } },
 }
 
 const VALIDATION: ErrorDoc = { description: 'Validation error: every issue with the input at once.', codes: ['validation_error'] }
+/** Any request can carry oversize headers (Bun's own limit is raised above ours where we start it). */
+export const HEADERS_TOO_LARGE: ErrorDoc = { description: 'The request headers are larger than 8 KiB.', codes: ['request_header_fields_too_large'] }
 const PAYLOAD: Record<number, ErrorDoc> = {
   413: { description: 'The body is larger than 64 KiB.', codes: ['payload_too_large'] },
   415: { description: 'The body is not JSON.', codes: ['unsupported_media_type'] },
@@ -96,7 +101,7 @@ const headersOf = (access: Access, status: number) => ({
  * Typed as its 200 only: errors are thrown, never returned.
  */
 export function responses<K extends keyof Models>(ok: K, access: Access, own: Record<number, ErrorDoc> = {}, opts: { validates?: boolean; body?: boolean } = {}): { 200: Models[K] } {
-  const docs: Record<number, ErrorDoc> = { ...ACCESS_ERRORS[access.kind] }
+  const docs: Record<number, ErrorDoc> = { ...ACCESS_ERRORS[access.kind], 431: HEADERS_TOO_LARGE }
   if (opts.validates || opts.body) docs[422] = VALIDATION
   if (opts.body) Object.assign(docs, PAYLOAD)
   for (const [status, d] of Object.entries(own)) docs[Number(status)] = merge(docs[Number(status)], d)
@@ -116,3 +121,16 @@ export const IdempotencyHeaders = T.Object({
     }),
   ),
 })
+
+/** What any route with `Idempotency-Key` can also answer. */
+export const idempotencyErrors: Record<number, ErrorDoc> = {
+  409: { description: 'A request with this Idempotency-Key is still running (`idempotency_key_in_use`).', codes: ['idempotency_key_in_use'] },
+  422: { description: 'The Idempotency-Key was used with another body (`idempotency_key_reused`).', codes: ['idempotency_key_reused'] },
+}
+
+/** Merges route errors (later ones add to earlier ones with the same status). */
+export function withErrors(...sets: Record<number, ErrorDoc>[]): Record<number, ErrorDoc> {
+  const out: Record<number, ErrorDoc> = {}
+  for (const set of sets) for (const [k, d] of Object.entries(set)) out[Number(k)] = merge(out[Number(k)], d)
+  return out
+}

@@ -3,7 +3,7 @@
  * last-active-key lockout, atomic rotation. Changes to a tenant's keys take the tenant row's lock,
  * so concurrent revokes are serialised and can never leave a tenant with no active key.
  */
-import { and, count, desc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm'
+import { and, arrayContains, count, desc, eq, gt, gte, isNull, ne, or, sql } from 'drizzle-orm'
 import type { Static } from '@sinclair/typebox'
 import { displayPrefix, generateApiKey, hashApiKey } from '../../shared/api-key'
 import { SCOPES, type Page, type Scope } from '../../shared/contracts/common'
@@ -81,19 +81,48 @@ async function findKey(tx: Db, tenantId: string, keyId: string): Promise<KeyRow>
   return k
 }
 
-async function otherActiveKeys(tx: Db, tenantId: string, keyId: string): Promise<number> {
+/**
+ * Keys that keep the tenant in control once `leaving` is gone: active, able to manage keys, and
+ * lasting at least as long as `leaving` would have (no expiry, or a later one). Counting a key
+ * that expires sooner would let a tenant revoke its permanent key and be locked out on expiry.
+ */
+async function keysThatOutlast(tx: Db, tenantId: string, leaving: KeyRow): Promise<number> {
+  const lastsLongEnough = leaving.expiresAt
+    ? or(isNull(apiKeys.expiresAt), gte(apiKeys.expiresAt, leaving.expiresAt))
+    : isNull(apiKeys.expiresAt)
   const [r] = await tx
     .select({ n: sql<number>`count(*)::int` })
     .from(apiKeys)
     .where(
       and(
         eq(apiKeys.tenantId, tenantId),
-        ne(apiKeys.id, keyId),
+        ne(apiKeys.id, leaving.id),
         isNull(apiKeys.revokedAt),
         or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
+        lastsLongEnough,
+        arrayContains(apiKeys.scopes, ['keys:manage']),
       ),
     )
   return Number(r?.n ?? 0)
+}
+
+/** Pure: the scopes a key may be minted with by `actorScopes` (null: the operator, who may grant any). */
+export function grantableScopes(requested: readonly Scope[] | undefined, actorScopes: readonly Scope[] | null): readonly Scope[] {
+  if (actorScopes === null) return requested ?? SCOPES
+  // Omitted scopes inherit the minting key's, so a narrow key mints narrow keys by default.
+  if (!requested) return actorScopes
+  const missing = requested.filter((s) => !actorScopes.includes(s))
+  if (missing.length) {
+    throw new AppError('scope_not_held', `a key can only grant scopes it holds itself; this key lacks ${missing.join(', ')}`, { extra: { scopes_not_held: missing } })
+  }
+  return requested
+}
+
+async function actorScopes(tx: Db, tenantId: string, actor: Actor): Promise<readonly Scope[] | null> {
+  if (!actor.key_id) return null
+  const [k] = await tx.select({ scopes: apiKeys.scopes }).from(apiKeys).where(and(eq(apiKeys.id, actor.key_id), eq(apiKeys.tenantId, tenantId)))
+  // The gateway verified this key a moment ago; if it is gone it grants nothing.
+  return (k?.scopes as Scope[] | undefined) ?? []
 }
 
 export function expiryFrom(days: number | null | undefined, now = Date.now()): Date | null {
@@ -154,9 +183,10 @@ export async function createKey(
 ) {
   return db.transaction(async (tx) => {
     await lockTenant(tx, tenantId)
+    const scopes = grantableScopes(input.scopes, await actorScopes(tx, tenantId, actor))
     const created = await mintKey(tx, tenantId, {
       label: input.label ?? null,
-      scopes: input.scopes ?? SCOPES,
+      scopes,
       expiresAt: expiryFrom(input.expires_in_days),
     })
     await recordAudit(tx, { tenantId, action: 'key.created', keyId: created.id, keyPrefix: created.api_key_prefix, actor, requestId })
@@ -171,8 +201,11 @@ export async function revokeKey(db: Db, tenantId: string, keyId: string, actor: 
     if (k.revokedAt) {
       return { tenant_id: tenantId, revoked_api_key_id: k.id, revoked_at: k.revokedAt.toISOString(), already_revoked: true, changed: false }
     }
-    if (isActive(k) && (await otherActiveKeys(tx, tenantId, k.id)) === 0) {
-      throw new AppError('last_active_key', 'this is your last active key; create a new one first, then revoke this one')
+    if (isActive(k) && (await keysThatOutlast(tx, tenantId, k)) === 0) {
+      throw new AppError(
+        'last_active_key',
+        'no other active key with the keys:manage scope lasts as long as this one; create one first (without an expiry, or expiring later), then revoke this one',
+      )
     }
     const [row] = await tx.update(apiKeys).set({ revokedAt: sql`now()` }).where(eq(apiKeys.id, k.id)).returning({ revokedAt: apiKeys.revokedAt })
     await recordAudit(tx, { tenantId, action: 'key.revoked', keyId: k.id, keyPrefix: k.keyPrefix, actor, requestId })
@@ -187,9 +220,11 @@ export async function rotateKey(db: Db, tenantId: string, keyId: string, actor: 
     const old = await findKey(tx, tenantId, keyId)
     if (old.revokedAt) throw new AppError('key_already_revoked', `API key ${keyId} is revoked; create a new key instead`)
     const lifetime = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null
+    // Rotation hands out a new plaintext: a narrow key must not obtain a broader key this way.
+    const scopes = grantableScopes(old.scopes as Scope[], await actorScopes(tx, tenantId, actor))
     const created = await mintKey(tx, tenantId, {
       label: old.label,
-      scopes: old.scopes as Scope[],
+      scopes,
       expiresAt: lifetime ? new Date(Date.now() + lifetime) : null,
     })
     await tx.update(apiKeys).set({ revokedAt: sql`now()` }).where(eq(apiKeys.id, old.id))

@@ -1,7 +1,7 @@
 /** Tenants: created by operators with a first key (plaintext returned once) and a signing secret. */
 import { count, desc, eq, sql } from 'drizzle-orm'
 import type { Static } from '@sinclair/typebox'
-import { generateWebhookSecret } from '../../shared/api-key'
+import { isSupportedCountry } from 'libphonenumber-js'
 import { SCOPES, type Page } from '../../shared/contracts/common'
 import type { Tenant, TenantCreateInput, TenantPatchInput } from '../../shared/contracts/identity'
 import type { Db } from '../../shared/db/database'
@@ -10,6 +10,7 @@ import { newId } from '../../shared/ids'
 import { recordAudit } from './audit'
 import { tenants } from './db/schema'
 import { mintKey } from './keys'
+import type { WebhookSecretStore } from './webhook-secret-store'
 
 type TenantRow = typeof tenants.$inferSelect
 
@@ -23,14 +24,26 @@ export function toTenant(r: TenantRow): Tenant {
     not_a_party_prompt: r.notAPartyPrompt,
     record_calls: r.recordCalls,
     recording_retention_days: r.recordingRetentionDays,
+    unmatched_callback_url: r.unmatchedCallbackUrl,
+    allowed_countries: r.allowedCountries ?? null,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
   }
 }
 
-export async function createTenant(db: Db, input: Static<typeof TenantCreateInput>, requestId: string | null) {
+/** `allowed_countries`: codes libphonenumber knows (the schema checked the shape), sorted; null stays null. */
+export function checkCountries(list: string[] | null | undefined): string[] | null {
+  if (list === undefined || list === null) return null
+  const bad = list.findIndex((c) => !isSupportedCountry(c))
+  if (bad >= 0) {
+    throw validationError([{ loc: ['body', 'allowed_countries', bad], msg: 'Value should be an ISO 3166-1 alpha-2 country code with telephone numbers, e.g. US', type: 'value_error' }])
+  }
+  return [...list].sort()
+}
+
+export async function createTenant(db: Db, input: Static<typeof TenantCreateInput>, requestId: string | null, secrets: Pick<WebhookSecretStore, 'fresh'>) {
   return db.transaction(async (tx) => {
-    const webhookSecret = generateWebhookSecret()
+    const webhookSecret = secrets.fresh()
     const [row] = await tx
       .insert(tenants)
       .values({
@@ -38,7 +51,8 @@ export async function createTenant(db: Db, input: Static<typeof TenantCreateInpu
         name: input.name,
         numberSharing: input.number_sharing ?? 'exclusive',
         rateLimitPerSecond: input.rate_limit_per_second ?? null,
-        webhookSecret,
+        allowedCountries: checkCountries(input.allowed_countries),
+        webhookSecret: webhookSecret.sealed,
       })
       .returning()
     const tenant = row!
@@ -51,7 +65,7 @@ export async function createTenant(db: Db, input: Static<typeof TenantCreateInpu
       actor: { key_id: null, key_prefix: null, source_ip: null },
       requestId,
     })
-    return { tenant: toTenant(tenant), api_key: key, webhook_secret: webhookSecret }
+    return { tenant: toTenant(tenant), api_key: key, webhook_secret: webhookSecret.plaintext }
   })
 }
 
@@ -88,6 +102,8 @@ export async function updateTenant(db: Db, tenantId: string, patch: Static<typeo
   if (patch.not_a_party_prompt !== undefined) set.notAPartyPrompt = patch.not_a_party_prompt
   if (patch.record_calls !== undefined) set.recordCalls = patch.record_calls
   if (days !== undefined) set.recordingRetentionDays = days
+  if (patch.unmatched_callback_url !== undefined) set.unmatchedCallbackUrl = patch.unmatched_callback_url
+  if (patch.allowed_countries !== undefined) set.allowedCountries = checkCountries(patch.allowed_countries)
   const [r] = await db
     .update(tenants)
     .set({ ...set, updatedAt: sql`now()` })

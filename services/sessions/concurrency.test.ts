@@ -153,6 +153,30 @@ describe('shared mode', () => {
     expect(ok.length).toBeGreaterThanOrEqual(12)
   })
 
+  test('an explicit masked_e164 racing an automatic create never ends up sharing its number (20 rounds)', async () => {
+    const [n] = numbers('+1202555', 8000, 1) as [string]
+    const t = await tenantWith(f, [n], { number_sharing: 'shared' })
+    const outcomes = new Map<string, number>()
+    for (let round = 0; round < 20; round++) {
+      const [explicit, auto] = await Promise.all([
+        f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(8000 + 4 * round), customer_phone: phone(8001 + 4 * round), masked_e164: n } }),
+        f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(8002 + 4 * round), customer_phone: phone(8003 + 4 * round) } }),
+      ])
+      const key = `${explicit.status}/${auto.status}`
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
+      // The explicit one holds the number alone: both cannot be open on it.
+      expect([round, key]).not.toEqual([round, '200/200'])
+      const [shared] = await f.tp.platform.database.rows<{ n: number }>(sql`
+        select count(*)::int as n from sessions.sessions s
+        where s.status = 'open' and s.masked_e164 = ${n}
+          and exists (select 1 from sessions.sessions x where x.status = 'open' and x.exclusive and x.masked_e164 = ${n} and x.id <> s.id)`)
+      expect(shared!.n).toBe(0)
+      for (const r of [explicit, auto]) if (r.status === 200) expect((await f.http.post(`/v1/sessions/${r.body.id}/complete`, { key: t.key })).status).toBe(200)
+    }
+    // Each round one of the two got the number.
+    expect([...outcomes.keys()].every((k) => k === '200/409' || k === '409/200')).toBe(true)
+  })
+
   test('a pool of 2N-1 numbers serves parties with N concurrent sessions each (N = 3, 5 numbers)', async () => {
     const N = 3
     const pool = numbers('+1202555', 4000, 2 * N - 1)

@@ -32,10 +32,14 @@ export interface TenantNumbers {
 let versions = 0
 /** Numbers per did.tenant.numbers page (about 200 bytes each, well under a NATS message). */
 const PAGE = 1000
+/** Numbers outside the pool remembered at most (then forgotten at once and asked again). */
+const OUTSIDE_MAX = 100_000
 
 interface NumberEntry {
   /** Who holds it now; null when nobody does or it is not in the pool. */
   holder: NumberState | null
+  /** In the platform's pool at all (assigned, free or cooling down). */
+  inPool: boolean
   loadedAt: number
 }
 
@@ -43,6 +47,8 @@ export class NumberDirectory {
   private readonly tenants = new Map<string, TenantEntry>()
   private readonly loadingTenants = new Map<string, Promise<TenantEntry>>()
   private readonly numbers = new Map<string, NumberEntry>()
+  /** Numbers did does not know (parties' phones, looked up by the destination policy); bounded. */
+  private readonly outside = new Map<string, NumberEntry>()
   /** Bumped by every change event, so a fetch can tell it raced one. */
   private readonly tenantEpoch = new Map<string, number>()
   private readonly numberEpoch = new Map<string, number>()
@@ -67,10 +73,19 @@ export class NumberDirectory {
 
   /** Who holds a number now (null: nobody, or not in the pool). */
   async holderOf(e164: string, requestId = ''): Promise<NumberState | null> {
-    const entry = this.numbers.get(e164)
+    return (await this.entryOf(e164, requestId)).holder
+  }
+
+  /** Whether a number is one of the platform's own (in the DID pool, whatever its state). */
+  async isPlatformNumber(e164: string, requestId = ''): Promise<boolean> {
+    return (await this.entryOf(e164, requestId)).inPool
+  }
+
+  private async entryOf(e164: string, requestId: string): Promise<NumberEntry> {
+    const entry = this.numbers.get(e164) ?? this.outside.get(e164)
     if (entry) {
       if (Date.now() - entry.loadedAt > this.ttlMs) void this.lookup(e164, requestId).catch(() => undefined)
-      return entry.holder
+      return entry
     }
     return this.lookup(e164, requestId)
   }
@@ -84,15 +99,17 @@ export class NumberDirectory {
     for (const k of this.numbers.keys()) this.numberEpoch.set(k, (this.numberEpoch.get(k) ?? 0) + 1)
     this.tenants.clear()
     this.numbers.clear()
+    this.outside.clear()
   }
 
   apply(c: Change): void {
     this.tenantEpoch.set(c.tenant_id, (this.tenantEpoch.get(c.tenant_id) ?? 0) + 1)
     this.numberEpoch.set(c.e164, (this.numberEpoch.get(c.e164) ?? 0) + 1)
+    this.outside.delete(c.e164)
     const now = Date.now()
     if (c.status === 'released') {
       this.change(c.tenant_id, (m) => m.delete(c.e164))
-      this.numbers.set(c.e164, { holder: null, loadedAt: now })
+      this.numbers.set(c.e164, { holder: null, inPool: true, loadedAt: now })
       return
     }
     const state: NumberState = { e164: c.e164, did_id: c.did_id, assignment_id: c.assignment_id, tenant_id: c.tenant_id, country: c.country, status: c.status }
@@ -100,7 +117,7 @@ export class NumberDirectory {
     const previous = this.numbers.get(c.e164)?.holder
     if (previous && previous.tenant_id !== c.tenant_id) this.change(previous.tenant_id, (m) => m.delete(c.e164))
     this.change(c.tenant_id, (m) => m.set(c.e164, state))
-    this.numbers.set(c.e164, { holder: state, loadedAt: now })
+    this.numbers.set(c.e164, { holder: state, inPool: true, loadedAt: now })
   }
 
   private change(tenantId: string, f: (m: Map<string, NumberState>) => void): void {
@@ -139,7 +156,7 @@ export class NumberDirectory {
       const entry: TenantEntry = { numbers, version: ++versions, loadedAt: Date.now() }
       this.tenants.set(tenantId, entry)
       // No event for this tenant arrived meanwhile, so these are current for the numbers too.
-      for (const n of numbers.values()) this.numbers.set(n.e164, { holder: n, loadedAt: entry.loadedAt })
+      for (const n of numbers.values()) this.numbers.set(n.e164, { holder: n, inPool: true, loadedAt: entry.loadedAt })
       return entry
     }
   }
@@ -158,19 +175,29 @@ export class NumberDirectory {
       })
   }
 
-  private async lookup(e164: string, requestId: string): Promise<NumberState | null> {
+  private async lookup(e164: string, requestId: string): Promise<NumberEntry> {
     for (let attempt = 0; ; attempt++) {
       const epoch = this.numberEpoch.get(e164) ?? 0
       let holder: NumberState | null
+      let inPool = true
       try {
         holder = (await this.bus.request(did.lookupNumber, { e164 }, { requestId })).holder
       } catch (e) {
         if (!(isAppError(e) && e.code === 'did_not_found')) throw e
         holder = null
+        inPool = false
       }
       if ((this.numberEpoch.get(e164) ?? 0) !== epoch && attempt < 3) continue
-      this.numbers.set(e164, { holder, loadedAt: Date.now() })
-      return holder
+      const entry = { holder, inPool, loadedAt: Date.now() }
+      if (inPool) {
+        this.numbers.set(e164, entry)
+        this.outside.delete(e164)
+      } else {
+        if (this.outside.size >= OUTSIDE_MAX) this.outside.clear()
+        this.outside.set(e164, entry)
+        this.numbers.delete(e164)
+      }
+      return entry
     }
   }
 }

@@ -6,6 +6,7 @@ import { IdempotencyStore } from '../../shared/idempotency'
 import type { RunningService, ServiceDefinition } from '../../shared/service'
 import { VERSION } from '../../shared/version'
 import { idempotencyKeys } from './db/schema'
+import { Destinations } from './destinations'
 import { followNumbers } from './handlers/numbers'
 import { followPeers } from './handlers/peers'
 import { serveSessions } from './handlers/sessions'
@@ -52,7 +53,7 @@ export const sessionsService: ServiceDefinition<typeof sessionsConfig> = {
     const directory = new NumberDirectory(bus, config.NUMBERS_CACHE_TTL_MS, log)
     const settings = new TenantSettings(bus, config.TENANT_CACHE_TTL_MS)
     const index = new RouteIndex(config.ROUTE_INDEX_TTL_MS)
-    const lifecycle = new SessionLifecycle(bus, store, directory, settings, log, index, config.DEFAULT_REGION)
+    const lifecycle = new SessionLifecycle(bus, store, directory, settings, log, index, new Destinations(settings, directory), config.DEFAULT_REGION)
     const idem = new IdempotencyStore(database.db, idempotencyKeys)
     bus.serve(sessions.ping, async () => ({ service: 'sessions', version: VERSION }))
     serveSessions(bus, lifecycle, idem)

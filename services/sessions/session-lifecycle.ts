@@ -14,6 +14,7 @@ import type { Logger } from '../../shared/log'
 import { normalizeForMatch } from '../../shared/phone'
 import { NumberAllocator } from './allocate-number'
 import { checkCreate, type CheckedCreate } from './create-input'
+import { destinationNotAllowed, type Destinations } from './destinations'
 import { countEnded, sessionsCreated } from './metrics'
 import type { NumberDirectory } from './number-directory'
 import { bridgeTo, decideRoute, isLive } from './route-decision'
@@ -36,6 +37,7 @@ export class SessionLifecycle {
     private readonly settings: TenantSettings,
     private readonly log: Logger,
     private readonly index: RouteIndex,
+    private readonly destinations: Destinations,
     private readonly defaultRegion?: string,
   ) {
     this.allocator = new NumberAllocator(store, (tenantId, e164) => this.heal(tenantId, e164))
@@ -45,21 +47,49 @@ export class SessionLifecycle {
     const c = checkCreate(input)
     const requestId = ctx.requestId ?? ''
     if (c.greetingPrompt) await this.checkPrompt(tenantId, c.greetingPrompt, ['body', 'greeting_prompt'], requestId)
-    const [sharing, held, recordDefault] = await Promise.all([this.settings.sharing(tenantId, requestId), this.directory.numbersOf(tenantId, requestId), this.settings.recordCalls(tenantId, requestId)])
+    const [sharing, held, refusals, recordDefault] = await Promise.all([
+      this.settings.sharing(tenantId, requestId),
+      this.directory.numbersOf(tenantId, requestId),
+      this.destinations.refusals(tenantId, [c.driver, c.customer], requestId),
+      this.settings.recordCalls(tenantId, requestId),
+    ])
     c.record ??= recordDefault
+    const [driverRefusal, customerRefusal] = refusals
+    if (driverRefusal) throw destinationNotAllowed('driver_phone', driverRefusal)
+    if (customerRefusal) throw destinationNotAllowed('customer_phone', customerRefusal)
     // PIN sessions share numbers with each other in either sharing mode (their PINs tell them apart).
     const exclusive = !c.pinRequired && sharing === 'exclusive'
     const guard: Guard = c.pinRequired ? 'pin' : exclusive ? 'whole' : 'parties'
-    const row = c.masked
-      ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, !c.pinRequired, c.pinRequired ? 'pin' : 'whole', ctx), requestId)
-      : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held, guard }, (e164) =>
-          this.insert(tenantId, c, e164, exclusive, guard, ctx),
-        )
+    // Creates that share a number take its lock first (session-store.ts), PIN ones included.
+    const serialize = !exclusive
+    let row: SessionRow
+    try {
+      row = c.masked
+        ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, !c.pinRequired, c.pinRequired ? 'pin' : 'whole', ctx, serialize), requestId)
+        : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held, guard }, (e164) =>
+            this.insert(tenantId, c, e164, exclusive, guard, ctx, serialize),
+          )
+    } catch (e) {
+      throw await this.sessionExistsInstead(tenantId, c.orderId, e)
+    }
     sessionsCreated.inc()
     this.index.put(row)
     const session = toSession(row)
     this.bus.publish(contract.created, session, ctx)
     return session
+  }
+
+  /**
+   * A create that found no number (pool full, number busy or not this tenant's) while an open
+   * session holds its `order_id` is told about that session: it is what the client should use.
+   * Checked only on this error path, so a successful create pays nothing for it.
+   */
+  private async sessionExistsInstead(tenantId: string, orderId: string | null, e: unknown): Promise<unknown> {
+    const numberRefusal = isAppError(e) && ['no_masked_number_available', 'masked_number_busy', 'masked_number_not_assigned', 'masked_number_not_found'].includes(e.code)
+    if (!numberRefusal || !orderId) return e
+    const open = await this.store.openByOrder(tenantId, orderId)
+    if (!open || !isLive(open, new Date())) return e
+    return new AppError('session_exists', `an open session for order ${orderId} exists: ${open.id}`, { extra: { session_id: open.id } })
   }
 
   /** Explicit `masked_e164`: in the pool (404), actively this tenant's (403), free of live sessions (409). */
@@ -98,7 +128,8 @@ export class SessionLifecycle {
   }
 
   /** Inserts one session if the number is free for it (else undefined); an open session with the same order id is a 409 naming it. */
-  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: Guard, ctx: Partial<BusContext>): Promise<SessionRow | undefined> {
+  /** `serialize`: the number may be shared, so creates of different kinds may race on it (session-store.ts). */
+  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: Guard, ctx: Partial<BusContext>, serialize: boolean): Promise<SessionRow | undefined> {
     for (let attempt = 0, pinClashes = 0; ; attempt++) {
       const now = new Date()
       const pins = c.pinRequired ? randomPins(c.pinLength!) : null
@@ -126,7 +157,7 @@ export class SessionLifecycle {
         record: c.record ?? false,
       }
       try {
-        return (await this.store.insertIfFree(row, guard)) ? row : undefined
+        return (await this.store.insertIfFree(row, guard, { serialize })) ? row : undefined
       } catch (e) {
         if (e instanceof ConflictError && e.conflict === 'pin') {
           // A PIN already open on this number (or left by a lapsed, unswept session): new PINs.
@@ -227,15 +258,36 @@ export class SessionLifecycle {
     if (holder?.status !== 'active') return decideRoute({ to, from: req.from, number: holder && { tenant_id: holder.tenant_id, status: holder.status }, sessions: [], now })
     const hit = await this.store.byPin(holder.tenant_id, to, req.pin, now)
     if (!hit) return { action: 'refuse', reason: 'wrong_pin', sip_status: 403, tenant_id: holder.tenant_id, prompt: 'builtin:wrong_pin' }
-    return bridgeTo(hit.row, hit.party, to)
+    return this.policed(bridgeTo(hit.row, hit.party, to), ctx)
+  }
+
+  /**
+   * The destination policy applied again to the party to be rung (defence in depth: the
+   * tenant's countries or the pool may have changed since the create).
+   */
+  private async policed(d: RouteDecision, ctx: Partial<BusContext>): Promise<RouteDecision> {
+    if (d.action !== 'bridge') return d
+    const [refusal] = await this.destinations.refusals(d.tenant_id, [d.target], ctx.requestId)
+    return refusal ? { action: 'refuse', reason: 'destination_not_allowed', sip_status: 403 } : d
+  }
+
+  /** Why each number may not be dialled for the tenant (originate checks both legs with this). */
+  async checkDestinations(tenantId: string, numbers: string[], ctx: Partial<BusContext>) {
+    const r = await this.destinations.refusals(tenantId, numbers, ctx.requestId)
+    return { refused: numbers.flatMap((e164, i) => (r[i] ? [{ e164, reason: r[i]! }] : [])) }
   }
 
   async route(req: { to: string; from: string }, ctx: Partial<BusContext>): Promise<RouteDecision> {
     const { decision, tenantId } = await this.decide(req, ctx)
-    // A refused caller of a tenant's number hears the tenant's prompt for it, if it chose one.
+    if (decision.action === 'bridge') return this.policed(decision, ctx)
+    // A refused caller of a tenant's number hears the tenant's prompt for it, and the tenant is told, if it chose so.
     if (decision.action === 'refuse' && tenantId && (decision.reason === 'no_session' || decision.reason === 'unknown_caller')) {
-      const prompt = await this.settings.unmatchedPrompt(tenantId, decision.reason, ctx.requestId)
-      if (prompt) return { ...decision, tenant_id: tenantId, prompt }
+      const { prompt, callbackUrl } = await this.settings.unmatched(tenantId, decision.reason, ctx.requestId)
+      if (prompt || callbackUrl) return { ...decision, tenant_id: tenantId, prompt, ...(callbackUrl && { callback_url: callbackUrl }) }
+    }
+    if (decision.action === 'collect_pin') {
+      const { callbackUrl } = await this.settings.unmatched(decision.tenant_id, 'wrong_pin', ctx.requestId)
+      if (callbackUrl) return { ...decision, callback_url: callbackUrl }
     }
     return decision
   }

@@ -130,7 +130,7 @@ export class SessionStore {
    * `parties` – no live exclusive session on it and neither phone a party of a live one (shared).
    * The check reads a snapshot; the unique indexes decide races (`ConflictError`).
    */
-  async insertIfFree(row: SessionRow, guard: Guard): Promise<boolean> {
+  async insertIfFree(row: SessionRow, guard: Guard, opts: { serialize?: boolean } = {}): Promise<boolean> {
     const free = freeCondition(sql`${row.maskedE164}::text`, row.tenantId, guard, [row.driverPhone, row.customerPhone], row.createdAt)
     // A PIN session's keys are its two PINs; a caller-id session's are its two phones.
     const keys = row.pinRequired
@@ -142,8 +142,7 @@ export class SessionStore {
           select id, tenant_id, masked_e164, driver_phone, expires_at from s
           union all
           select id, tenant_id, masked_e164, customer_phone, expires_at from s`
-    try {
-      const [r] = await this.database.rows<{ n: number }>(sql`
+    const insert = sql`
         with s as (
           insert into ${sessions} (id, tenant_id, order_id, driver_phone, customer_phone, masked_e164, exclusive, status, ttl_minutes, created_at, expires_at,
                                    pin_required, pin_length, driver_pin, customer_pin, call_time_limit_seconds, ring_timeout_seconds, greeting_prompt, record)
@@ -155,8 +154,18 @@ export class SessionStore {
         ), p as (
           ${keys}
         )
-        select count(*)::int as n from s`)
-      return (r?.n ?? 0) > 0
+        select count(*)::int as n from s`
+    try {
+      const count = (rows: unknown) => Number(((Array.isArray(rows) ? rows : (rows as { rows: { n: number }[] }).rows)[0] as { n: number } | undefined)?.n ?? 0)
+      if (!opts.serialize) return count(await this.database.rows<{ n: number }>(insert)) > 0
+      // Shared mode: an exclusive create (explicit number: "no open session on it") and a shared
+      // one ("no exclusive session, neither phone a party") each read a snapshot without the
+      // other's row, and no unique index spans both; in read committed both would commit. Taking
+      // the number's lock first (its own statement, so the insert's snapshot comes after) orders them.
+      return await this.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`sessions:number:${row.maskedE164}`}, 0))`)
+        return count(await tx.execute(insert)) > 0
+      })
     } catch (e) {
       const c = classify(e)
       if (c) throw new ConflictError(c)

@@ -221,6 +221,16 @@ describe('order_id', () => {
     // By order id: its newest session.
     const got = await f.http.get('/v1/sessions/ride-42', { key: t.key })
     expect(got.body.id).toBe(next.body.id)
+    // With the pool full, the open session's order_id is still a 409 session_exists naming it.
+    const full = await tenantWith(f, numbers('+1202555', 420, 1))
+    const held = await f.http.post('/v1/sessions', { key: full.key, body: { ...pair(), order_id: 'ride-43' } })
+    const again = await f.http.post('/v1/sessions', { key: full.key, body: { ...pair(), order_id: 'ride-43' } })
+    expect(again.status).toBe(409)
+    expect(again.body.error).toMatchObject({ code: 'session_exists', session_id: held.body.id })
+    const explicit = await f.http.post('/v1/sessions', { key: full.key, body: { ...pair(), order_id: 'ride-43', masked_e164: held.body.masked_e164 } })
+    expect(explicit.body.error).toMatchObject({ code: 'session_exists', session_id: held.body.id })
+    // Another order on the full pool: still no number.
+    expect((await f.http.post('/v1/sessions', { key: full.key, body: { ...pair(), order_id: 'ride-44' } })).body.error.code).toBe('no_masked_number_available')
     // Another tenant may use the same order id.
     const other = await tenantWith(f, numbers('+1202555', 410, 1))
     expect((await f.http.post('/v1/sessions', { key: other.key, body: { ...pair(), order_id: 'ride-42' } })).status).toBe(200)

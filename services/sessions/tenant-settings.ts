@@ -1,12 +1,18 @@
 /**
- * A tenant's settings sessions needs (number-sharing mode, what unmatched callers hear), from
- * identity (`identity.tenant.get`), cached briefly and dropped as soon as
+ * A tenant's settings that sessions applies (number sharing, allowed countries, what unmatched
+ * callers hear), from identity (`identity.tenant.get`), cached briefly and dropped as soon as
  * `identity.tenant.updated` says they changed.
  */
 import type { Bus } from '../../shared/bus/bus'
 import { identity, type Tenant } from '../../shared/contracts/identity'
 
 export type NumberSharing = 'exclusive' | 'shared'
+
+export interface TenantPolicy {
+  sharing: NumberSharing
+  /** null: the countries of the tenant's masked numbers. */
+  allowedCountries: readonly string[] | null
+}
 
 export class TenantSettings {
   private readonly cache = new Map<string, { tenant: Tenant; at: number }>()
@@ -28,10 +34,16 @@ export class TenantSettings {
     return (await this.tenant(tenantId, requestId)).record_calls
   }
 
-  /** The tenant's prompt for a caller it cannot bridge, or null (refuse in SIP, today's behaviour). */
-  async unmatchedPrompt(tenantId: string, reason: 'no_session' | 'unknown_caller', requestId = ''): Promise<string | null> {
+  /** What the tenant wants for a caller it cannot bridge: a prompt (else the SIP refusal) and a callback URL (else none). */
+  async unmatched(tenantId: string, reason: 'no_session' | 'unknown_caller' | 'wrong_pin', requestId = ''): Promise<{ prompt: string | null; callbackUrl: string | null }> {
     const t = await this.tenant(tenantId, requestId)
-    return (reason === 'no_session' ? t.no_session_prompt : t.not_a_party_prompt) ?? null
+    const prompt = reason === 'no_session' ? t.no_session_prompt : reason === 'unknown_caller' ? t.not_a_party_prompt : 'builtin:wrong_pin'
+    return { prompt: prompt ?? null, callbackUrl: t.unmatched_callback_url ?? null }
+  }
+
+  async of(tenantId: string, requestId = ''): Promise<TenantPolicy> {
+    const t = await this.tenant(tenantId, requestId)
+    return { sharing: t.number_sharing, allowedCountries: t.allowed_countries }
   }
 
   private async tenant(tenantId: string, requestId: string): Promise<Tenant> {

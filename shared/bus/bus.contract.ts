@@ -40,6 +40,25 @@ export function busContractSuite(name: string, makeTransport: () => Promise<Tran
       expect(r).toEqual({ text: 'HI', requestId: 'req_1', tenantId: 'ten_1' })
     })
 
+    test('an event sent before a request is applied before the request is handled', async () => {
+      // What "a released number is refused at once" rests on: the release event reaches every
+      // sessions instance before any request sent after the release's answer.
+      const prefix = prefixOf()
+      const server = await bus(prefix)
+      const client = await bus(prefix)
+      let last = 0
+      server.subscribe(happened, ({ n }) => void (last = n))
+      server.serve(echo, async () => ({ text: String(last), requestId: '', tenantId: undefined }))
+      await Bun.sleep(50)
+      const stale: number[] = []
+      for (let n = 1; n <= 100; n++) {
+        client.publish(happened, { n })
+        const r = await client.request(echo, { text: '' })
+        if (r.text !== String(n)) stale.push(n)
+      }
+      expect(stale).toEqual([])
+    })
+
     test('a typed error thrown in the handler reaches the caller with its code, status and extras', async () => {
       const prefix = prefixOf()
       const server = await bus(prefix)

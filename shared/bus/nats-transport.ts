@@ -145,7 +145,15 @@ export class NatsTransport implements Transport {
       queue,
       callback: (err, m) => {
         if (err) return
-        this.track(Promise.resolve().then(() => handler(raw(m))).catch(() => undefined))
+        // Run now, not on a later microtask: a request that arrived after this event in the same
+        // read must see what the event changed (a released number is refused at once; issue 12).
+        let p: void | Promise<void>
+        try {
+          p = handler(raw(m))
+        } catch {
+          return
+        }
+        if (p) this.track(p.catch(() => undefined))
       },
     })
     this.subs.push(sub)

@@ -48,13 +48,14 @@ export type CallMediaStats = Static<typeof CallMediaStats>
 export const CallRecord = T.Object({
   id: T.String(),
   tenant_id: T.String(),
-  session_id: T.String(),
+  /** Null for an unmatched call: the caller matched no session (or typed no valid PIN), heard a prompt and was hung up. */
+  session_id: Nullable(T.String()),
   direction: CallDirection,
   status: CallStatusSchema,
-  from_party: Party,
-  to_party: Party,
+  from_party: Nullable(Party),
+  to_party: Nullable(Party),
   from_phone: T.String(),
-  to_phone: T.String(),
+  to_phone: Nullable(T.String()),
   masked_e164: T.String(),
   bill_id: Nullable(T.String()),
   created_at: Timestamp,

@@ -17,6 +17,9 @@ export const Tenant = T.Object({
   /** Default of a new session's `record`. */
   record_calls: T.Boolean(),
   recording_retention_days: T.Integer(),
+  /** Where `call.unmatched` callbacks go (a caller could not be bridged); null = none. */
+  unmatched_callback_url: Nullable(T.String()),
+  allowed_countries: Nullable(T.Array(T.String())),
   created_at: Timestamp,
   updated_at: Timestamp,
 })
@@ -89,10 +92,23 @@ export const KeyCreateInput = T.Object({
   expires_in_days: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 365 }))),
 }, { additionalProperties: false })
 
+/**
+ * Countries (ISO 3166-1 alpha-2) whose numbers the tenant's sessions may have as parties; null =
+ * the countries of the tenant's own masked numbers (the destination policy, shared/destination-policy.ts).
+ */
+export const AllowedCountries = Nullable(
+  T.Array(T.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 country code' }), {
+    maxItems: 250,
+    uniqueItems: true,
+    description: "Countries the tenant's parties may be in; null = the countries of its masked numbers",
+  }),
+)
+
 export const TenantCreateInput = T.Object({
   name: T.String({ minLength: 1, maxLength: 120 }),
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
+  allowed_countries: T.Optional(AllowedCountries),
 }, { additionalProperties: false })
 
 /** What callers hear when they cannot be bridged; a tenant sets these itself too (`PATCH /v1/settings`). */
@@ -103,6 +119,16 @@ export const UnmatchedCallerSettings = {
   not_a_party_prompt: T.Optional(
     Nullable({ ...PromptRef, title: 'Not A Party Prompt', description: "Played (then hang up) to callers who are not a party of the number's session; null = refuse with SIP 403" }),
   ),
+  unmatched_callback_url: T.Optional(
+    Nullable(
+      T.String({
+        maxLength: 2048,
+        pattern: '^https?://',
+        title: 'Unmatched Callback Url',
+        description: 'Absolute http(s) URL that receives a signed `call.unmatched` callback (with the caller\'s number) for every call that could not be bridged; null = none',
+      }),
+    ),
+  ),
 }
 /** Call recording: the default for new sessions, and how long recordings are kept. */
 export const RecordingSettings = {
@@ -112,18 +138,31 @@ export const RecordingSettings = {
   ),
 }
 export const TenantSettingsInput = T.Object({ ...UnmatchedCallerSettings, ...RecordingSettings }, { additionalProperties: false })
-export const TenantSettingsView = T.Object({ no_session_prompt: Nullable(T.String()), not_a_party_prompt: Nullable(T.String()), record_calls: T.Boolean(), recording_retention_days: T.Integer() })
+export const TenantSettingsView = T.Object({
+  no_session_prompt: Nullable(T.String()),
+  not_a_party_prompt: Nullable(T.String()),
+  unmatched_callback_url: Nullable(T.String()),
+  record_calls: T.Boolean(),
+  recording_retention_days: T.Integer(),
+})
 
 export const TenantPatchInput = T.Object({
   name: T.Optional(T.String({ minLength: 1, maxLength: 120 })),
   number_sharing: T.Optional(NumberSharing),
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
+  allowed_countries: T.Optional(AllowedCountries),
   ...UnmatchedCallerSettings,
   ...RecordingSettings,
 }, { additionalProperties: false })
 
 /** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */
-export const WebhookSecret = T.Object({ tenant_id: T.String(), webhook_secret: T.String() })
+export const WebhookSecret = T.Object({
+  tenant_id: T.String(),
+  webhook_secret: T.String(),
+  /** After a rotation, the secret it replaced: still valid, and still signing callbacks, until `previous_expires_at`. */
+  previous_webhook_secret: Nullable(T.String()),
+  previous_expires_at: NullableTimestamp,
+})
 export type WebhookSecret = Static<typeof WebhookSecret>
 
 export const identity = {
@@ -131,6 +170,8 @@ export const identity = {
   verifyKey: request('identity.key.verify', T.Object({ key_hash: T.String({ minLength: 64, maxLength: 64 }) }), Principal),
   listKeys: request('identity.key.list', Page, T.Object({ tenant_id: T.String(), items: T.Array(ApiKey), limit: T.Integer(), offset: T.Integer(), total: T.Integer() })),
   createKey: request('identity.key.create', T.Object({ input: KeyCreateInput, actor: Actor }), CreatedKey),
+  /** The operator mints a key for a tenant (a tenant locked out by expiry gets back in); audited as the operator. */
+  operatorCreateKey: request('identity.key.operator_create', T.Object({ tenant_id: T.String({ maxLength: 64 }), input: KeyCreateInput, actor: Actor }), CreatedKey),
   rotateKey: request(
     'identity.key.rotate',
     T.Object({ key_id: T.String({ maxLength: 64 }), actor: Actor }),

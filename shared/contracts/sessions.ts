@@ -27,6 +27,7 @@ export const RouteRefusalReason = T.Union([
   T.Literal('number_suspended'), // the masked number is suspended (SIP 403)
   T.Literal('number_not_assigned'), // not in the pool or not assigned to any tenant (SIP 404)
   T.Literal('wrong_pin'), // a PIN that opens no session on this number (after `collect_pin`)
+  T.Literal('destination_not_allowed'), // the party to ring fails the destination policy (SIP 403)
 ])
 
 /** What a bridged call may be held to by its session; null = the platform's own limits. */
@@ -62,6 +63,8 @@ export const RouteDecision = T.Union([
     tenant_id: T.Optional(Nullable(T.String())),
     /** The tenant's chosen prompt for this refusal: answer, play it, hang up. Null/absent = the SIP refusal. */
     prompt: T.Optional(Nullable(T.String())),
+    /** Where the tenant wants a `call.unmatched` callback for this call; absent = none. */
+    callback_url: T.Optional(Nullable(T.String())),
   }),
   /** The number carries PIN sessions: answer, play `builtin:enter_pin`, collect RFC 4733 digits, then ask `sessions.route.pin`. */
   T.Object({
@@ -69,6 +72,8 @@ export const RouteDecision = T.Union([
     tenant_id: T.String(),
     /** Digits end at `#`, at this many digits, or after a pause. */
     max_digits: T.Integer(),
+    /** Where the tenant wants a `call.unmatched` callback if no valid PIN is typed. */
+    callback_url: T.Optional(Nullable(T.String())),
   }),
 ])
 export type RouteDecision = Static<typeof RouteDecision>
@@ -190,6 +195,15 @@ export const sessions = {
   route: request('sessions.route', RouteRequest, RouteDecision),
   /** After `collect_pin`: the session whose PIN was typed (the PIN tells who calls), or `wrong_pin`. */
   routePin: request('sessions.route.pin', PinRouteRequest, RouteDecision),
+  /**
+   * The destination policy for numbers the platform is about to dial for the calling tenant
+   * (tenant from the `tenant-id` header): which of them are refused, and why.
+   */
+  checkDestinations: request(
+    'sessions.destination.check',
+    T.Object({ numbers: T.Array(T.String({ maxLength: 20 }), { minItems: 1, maxItems: 10 }) }),
+    T.Object({ refused: T.Array(T.Object({ e164: T.String(), reason: T.String() })) }),
+  ),
   // tenant commands and queries (tenant from the `tenant-id` header)
   create: request('sessions.session.create', CreateSessionInput, Session),
   /** By session id, or by order_id (its newest session). */

@@ -90,8 +90,11 @@ export function pgCode(e: unknown): string | undefined {
 export const isUniqueViolation = (e: unknown) => pgCode(e) === '23505'
 
 /**
- * True when the database could not be reached (down, restarting, connection dropped), as opposed
- * to a query that failed: callers answer 503 and the client retries, instead of a 500.
+ * True when the database could not be reached (down, restarting, connection dropped, refusing
+ * connections, out of connection slots), as opposed to a query that failed: callers answer 503
+ * and the client retries, instead of a 500. SQLSTATE classes 08 (connection exception) and 53
+ * (insufficient resources: too many connections, out of memory, disk full), 57P01-57P05
+ * (shutdown, starting up, idle timeouts), and 55000 for a database not accepting connections.
  */
 export function isDatabaseUnavailable(e: unknown): boolean {
   let cur: unknown = e
@@ -100,8 +103,10 @@ export function isDatabaseUnavailable(e: unknown): boolean {
     const code = typeof o.code === 'string' ? o.code : ''
     if (/^ERR_POSTGRES_(CONNECTION|.*TIMEOUT|IDLE|LIFETIME)/.test(code) || /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)) return true
     const state = pgCode(o)
-    if (state && (state.startsWith('08') || /^57P0[1-3]$/.test(state))) return true
-    if (typeof o.message === 'string' && /connection (closed|refused|terminated)|failed to connect/i.test(o.message)) return true
+    if (state && (state.startsWith('08') || state.startsWith('53') || /^57P0[1-5]$/.test(state))) return true
+    const message = typeof o.message === 'string' ? o.message : ''
+    if (state === '55000' && /not currently accepting connections/i.test(message)) return true
+    if (/connection (closed|refused|terminated)|failed to connect|too many clients|remaining connection slots|not accepting connections/i.test(message)) return true
     cur = o.cause
   }
   return false

@@ -8,15 +8,15 @@ describe.skipIf(!e2eAvailable)('e2e: metrics', () => {
   let e2e: E2E
   beforeAll(async () => {
     e2e = await startE2E({ services: ['identity', 'did', 'sessions', 'gateway'] })
-  })
-  afterAll(() => e2e?.stop())
+  }, 60_000)
+  afterAll(() => e2e?.stop(), 30_000)
 
   test('request, bus, key-verification and rate-limit counters move with traffic', async () => {
     const gw = e2e.launched.byName('gateway')[0]!
     const identity = e2e.launched.byName('identity')[0]!
     const http = client(gw.url)
     const t = await createTenant(http, e2e.adminToken, { rate_limit_per_second: 5 })
-    const scrape = async () => ({ gw: (await client(gw.url).get('/metrics')).text, id: (await client(identity.url).get('/metrics')).text })
+    const scrape = async () => ({ gw: (await client(gw.opsUrl).get('/metrics')).text, id: (await client(identity.url).get('/metrics')).text })
     const before = await scrape()
     let limited = 0
     for (let i = 0; i < 30; i++) if ((await http.get('/v1/api-keys', { key: t.key })).status === 429) limited++

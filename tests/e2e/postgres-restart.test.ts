@@ -15,11 +15,11 @@ describe.skipIf(!e2eAvailable || !PrivatePostgres.available())('e2e: PostgreSQL 
   beforeAll(async () => {
     pg = await PrivatePostgres.start()
     e2e = await startE2E({ services: ['identity', 'gateway'], env: { DATABASE_URL: pg.url } })
-  })
+  }, 60_000)
   afterAll(async () => {
     await e2e?.stop()
     await pg?.destroy()
-  })
+  }, 30_000)
 
   test('503 while down, recovery without a restart by hand, no acknowledged write lost', async () => {
     const http = client(e2e.launched.gatewayUrls[0]!)

@@ -12,8 +12,8 @@ describe.skipIf(!e2eAvailable)('e2e: sessions instance killed', () => {
   let e2e: E2E
   beforeAll(async () => {
     e2e = await startE2E({ services: ['identity', 'did', 'sessions', 'gateway'], instances: { sessions: 2 } })
-  })
-  afterAll(() => e2e?.stop())
+  }, 60_000)
+  afterAll(() => e2e?.stop(), 30_000)
 
   test('SIGKILL one sessions instance under load: the other serves, no acknowledged session lost or doubled', async () => {
     const http = client(e2e.launched.gatewayUrls[0]!)

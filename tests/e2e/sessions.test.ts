@@ -24,11 +24,11 @@ describe.skipIf(!e2eAvailable)('e2e: DIDs and sessions', () => {
     bus = await connectBus({ natsUrl: e2e.env.NATS_URL, prefix: e2e.env.BUS_PREFIX!, service: 'e2e' })
     bus.subscribe(sessions.created, (s) => void events.push({ kind: 'created', s }))
     bus.subscribe(sessions.completed, (s) => void events.push({ kind: 'completed', s }))
-  })
+  }, 60_000)
   afterAll(async () => {
     await bus?.drain()
     await e2e?.stop()
-  })
+  }, 30_000)
 
   test('walk-through: import and assign numbers, create, look up, route, complete', async () => {
     const admin = e2e.adminToken

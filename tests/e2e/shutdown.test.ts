@@ -8,8 +8,8 @@ describe.skipIf(!e2eAvailable)('e2e: graceful shutdown', () => {
   let e2e: E2E
   beforeAll(async () => {
     e2e = await startE2E({ services: ['identity', 'gateway'], instances: { identity: 2 }, env: { LOG_LEVEL: 'info' } })
-  })
-  afterAll(() => e2e?.stop())
+  }, 60_000)
+  afterAll(() => e2e?.stop(), 30_000)
 
   test('SIGTERM to an identity instance under load: its in-flight work completes, the other carries on, exit 0', async () => {
     const http = client(e2e.launched.gatewayUrls[0]!)

@@ -16,7 +16,7 @@ import { sessionsService } from '../../services/sessions/service'
 import { registry } from '../../shared/metrics'
 import { client, createTenant, type Client } from '../support/http'
 import { metricValue } from '../support/metrics'
-import { uac, uacRefused, uas } from './scenarios'
+import { optionsPing, uac, uacRefused, uas } from './scenarios'
 import { freeUdpPort, runSipp, scenarioFile, startSipPlatform, warnIfSkipped, type Drachtio, type SipPlatform } from './support'
 
 const skip = warnIfSkipped('tests/sip/drain.test.ts')
@@ -87,6 +87,9 @@ describe.skipIf(skip)('call-control drains live calls on shutdown', () => {
     const refused = await (await sipp('drain-refused', uacRefused({ from: DRIVER, status: 503 }))).done
     console.log(`[sipp drain-refused uac] exit ${refused.exitCode}\n${refused.summary}`)
     expect([refused.exitCode, refused.successful, refused.failed]).toEqual([0, 1, 0])
+    // The carrier's health check says the same, so it routes new calls elsewhere.
+    const probe = await (await sipp('drain-options', optionsPing({ status: 503 }))).done
+    expect([probe.exitCode, probe.successful, probe.failed]).toEqual([0, 1, 0])
     // Originate requests are no longer taken here: this instance left the queue group (with no
     // other call-control instance, nobody answers: 503).
     const originate = await http.post('/v1/calls/originate', { key, body: { session_id: sessionId } })

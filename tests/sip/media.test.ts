@@ -15,7 +15,9 @@ import { didService } from '../../services/did/service'
 import { gatewayService } from '../../services/gateway/service'
 import { identityService } from '../../services/identity/service'
 import { sessionsService } from '../../services/sessions/service'
+import { registry } from '../../shared/metrics'
 import { client, createTenant, type Client } from '../support/http'
+import { metricValue } from '../support/metrics'
 import { contains, mediaOf, rtpParty, type RtpParty } from '../support/rtp-party'
 import { removeRtpengine, startRtpengine, type Rtpengine } from '../support/rtpengine'
 import { SipFinal, SipUa, type UaDialog } from '../support/sip-ua'
@@ -140,6 +142,7 @@ describe.skipIf(skip)('media anchored through rtpengine', () => {
 
   test('SDP and RTP: each party sees only rtpengine; RTP flows both ways through it; RTCP SDES never carries the other number; re-INVITE, UPDATE, SDP-less re-INVITE and hold/resume re-anchor', async () => {
     const before = (await lastCall())?.id
+    const packetsObserved = metricValue(await registry.metrics(), 'call_media_packets_count', { direction: 'from_caller' })
     const a = await party(DRIVER_ADDR)
     const b = await party(CUSTOMER_ADDR)
     const { inv, callerDialog, calleeDialog } = await driverCallsCustomer(a, b)
@@ -197,7 +200,7 @@ describe.skipIf(skip)('media anchored through rtpengine', () => {
     // UPDATE from the customer, also on a new port.
     const b2 = await party(CUSTOMER_ADDR)
     const answer2 = await calleeDialog.update(b2.sdp({ identity: `sip:${CUSTOMER}@${CUSTOMER_ADDR}`, version: 2 }))
-    expect(callerDialog.requests.at(-1)).toBe('INVITE')
+    expect(callerDialog.requests.at(-1)).toBe('UPDATE') // relayed by the same method
     expect(leaksOf(callerDialog.lastSdp, { number: CUSTOMER, address: CUSTOMER_ADDR, port: b2.rtpPort })).toEqual([])
     expect(leaksOf(answer2, { number: DRIVER, address: DRIVER_ADDR, port: a2.rtpPort })).toEqual([])
     await rtpBothWays(a2, callerDialog, b2, calleeDialog)
@@ -223,7 +226,38 @@ describe.skipIf(skip)('media anchored through rtpengine', () => {
     expect(call.media.from_caller.packets).toBeGreaterThanOrEqual(4 * 20)
     expect(call.media.from_callee.packets).toBeGreaterThanOrEqual(4 * 20)
     expect(call.media.from_caller.bytes).toBeGreaterThan(call.media.from_caller.packets * 172 - 1)
+    // …and in the histograms (one observation per direction per call).
+    const metrics = await registry.metrics()
+    expect(metricValue(metrics, 'call_media_packets_count', { direction: 'from_caller' })).toBe(packetsObserved + 1)
+    for (const r of [rtpeA, rtpeB]) expect(metricValue(metrics, 'rtpengine_up', { instance: `127.0.0.1:${r.ngPort}` })).toBe(1)
   }, 90_000)
+
+  test('originate: the driver (no offer) and then the customer are rung; each gets only rtpengine in its SDP; RTP flows both ways', async () => {
+    const before = (await lastCall())?.id
+    const a = await party(DRIVER_ADDR)
+    const b = await party(CUSTOMER_ADDR)
+    const o = await http.post('/v1/calls/originate', { key: tenant.key, body: { session_id: sessionId } })
+    expect(o.status).toBe(200)
+    // Both legs reach the trunk: first the driver, invited without an offer; its 200 OK offers.
+    const first = await customerUa.nextInvite()
+    expect(first.sdp).toBe('')
+    const driverDialog = first.answer(a.sdp({ identity: `sip:${DRIVER}@${DRIVER_ADDR}` }))
+    const second = await customerUa.nextInvite()
+    expect(leaksOf(second.sdp, { number: DRIVER, address: DRIVER_ADDR, port: a.rtpPort })).toEqual([])
+    expect(mediaOf(second.sdp).address).toBe('127.0.0.1')
+    const customerDialog = await second.answer(b.sdp({ identity: `sip:${CUSTOMER}@${CUSTOMER_ADDR}` }))
+    const callerDialog = await driverDialog
+    // The driver's answer came in the ACK: rtpengine's version of the customer's, cleaned.
+    expect(leaksOf(callerDialog.lastSdp, { number: CUSTOMER, address: CUSTOMER_ADDR, port: b.rtpPort })).toEqual([])
+    expect(mediaOf(callerDialog.lastSdp).address).toBe('127.0.0.1')
+    await rtpBothWays(a, callerDialog, b, customerDialog)
+    expect(await customerDialog.bye()).toBe(200)
+    await callerDialog.ended
+    const call = await endedCall(before)
+    expect(call.direction).toBe('originate')
+    expect(call.media.from_caller.packets).toBe(20)
+    expect(call.media.from_callee.packets).toBe(20)
+  }, 60_000)
 
   test('media stopped both ways: the call is ended on both legs with end reason media_timeout', async () => {
     const before = (await lastCall())?.id
@@ -266,7 +300,7 @@ describe.skipIf(skip)('media anchored through rtpengine', () => {
     await Promise.all([rtpeA.stop(), rtpeB.stop()])
     try {
       await eventually(async () => (await cc.ready!()).rtpengine, (v) => v === false, 'rtpengine not ready')
-      const ready = await opsApp('call-control', { bus: sip.tp.platform.bus, database: sip.tp.platform.database, running: cc }).handle(new Request('http://cc/ready'))
+      const ready = await opsApp('call-control', { bus: sip.tp.platform.bus, database: sip.tp.platform.database, running: cc }).handle(new Request('http://localhost/ready'))
       expect(ready.status).toBe(503)
       expect(((await ready.json()) as { checks: Record<string, boolean> }).checks).toMatchObject({ sip: true, rtpengine: false })
 

@@ -74,16 +74,39 @@ export interface Drachtio {
  * Starts drachtio-server on 127.0.0.1 with a fresh minimal config (or on the ports of an earlier
  * one, to restart it); resolves once it accepts application connections.
  */
-export async function startDrachtio(bin: string, dir: string, again?: Pick<Drachtio, 'adminPort' | 'sipPort' | 'secret'>): Promise<Drachtio> {
+export async function startDrachtio(
+  bin: string,
+  dir: string,
+  again?: Pick<Drachtio, 'adminPort' | 'sipPort' | 'secret'>,
+  o: { /** A config file to run with (default: a minimal one at log level info). */ conf?: string } = {},
+): Promise<Drachtio> {
   const adminPort = again?.adminPort ?? (await freeTcpPort())
   const sipPort = again?.sipPort ?? (await freeUdpPort())
   const secret = again?.secret ?? `s${Math.random().toString(36).slice(2, 10)}`
-  const conf = join(dir, 'drachtio.conf.xml')
-  writeFileSync(conf, '<drachtio><admin/></drachtio>\n')
-  const logFile = join(dir, 'drachtio.log')
+  let conf = o.conf
+  if (!conf) {
+    conf = join(dir, 'drachtio.conf.xml')
+    writeFileSync(conf, '<drachtio><admin/></drachtio>\n')
+  }
+  const logFile = join(dir, `drachtio-${adminPort}.log`)
   const proc = Bun.spawn(
-    [bin, '-f', conf, '--address', '127.0.0.1', '--port', String(adminPort), '--secret', secret, '--contact', `sip:127.0.0.1:${sipPort};transport=udp`, '--loglevel', 'info', '--stdout'],
-    { stdout: Bun.file(logFile), stderr: 'pipe', stdin: 'ignore' },
+    [
+      bin,
+      '-f',
+      conf,
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(adminPort),
+      '--secret',
+      secret,
+      '--contact',
+      `sip:127.0.0.1:${sipPort};transport=udp`,
+      ...(o.conf ? [] : ['--loglevel', 'info']),
+      '--stdout',
+    ],
+    // drachtio logs to stderr: into the file (an unread pipe would fill up and stall the server).
+    { stdout: 'ignore', stderr: Bun.file(logFile), stdin: 'ignore' },
   )
   const deadline = Date.now() + 10_000
   while (!(await tcpOpen(adminPort))) {
@@ -113,9 +136,16 @@ async function stopProcess(proc: Pick<Subprocess, 'exitCode' | 'kill' | 'exited'
   await proc.exited
 }
 
+/** A temp dir for a test's files; SIP_KEEP_TMP=1 keeps it (SIPp traces, drachtio log) for a post-mortem. */
 export function tempDir(label: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `masking-${label}-`))
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    dir,
+    remove: () => {
+      if (process.env.SIP_KEEP_TMP === '1') console.log(`[sip] kept ${dir}`)
+      else rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 export interface SippResult {
@@ -255,6 +285,7 @@ export async function optionalSipEnv(): Promise<{ env: Record<string, string>; s
       DRACHTIO_SECRET: dr.secret,
       SIP_OUTBOUND_TRUNK: `127.0.0.1:${await freeUdpPort()}`,
       SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+      DTMF_EVENTS_LISTEN: '127.0.0.1:0',
       RING_TIMEOUT_S: '3',
       SIP_DRAIN_TIMEOUT_S: '2',
     },
@@ -281,9 +312,9 @@ export interface SipPlatform {
  * A drachtio-server on free ports and a test platform with SIP on it (trunk on a free local port,
  * 127.0.0.1 trusted unless `env` says otherwise); resolves once call-control is connected.
  */
-export async function startSipPlatform(label: string, services: ServiceDefinition[], env: Record<string, string> = {}): Promise<SipPlatform> {
+export async function startSipPlatform(label: string, services: ServiceDefinition[], env: Record<string, string> = {}, o: { drachtioConf?: string } = {}): Promise<SipPlatform> {
   const tmp = tempDir(label)
-  const dr = await startDrachtio(findDrachtio()!, tmp.dir)
+  const dr = await startDrachtio(findDrachtio()!, tmp.dir, undefined, { conf: o.drachtioConf })
   const trunkPort = await freeUdpPort()
   const rtpengine = env.RTPENGINE_URLS ? undefined : await startRtpengine()
   const tp = await startTestPlatform(services, {
@@ -293,6 +324,8 @@ export async function startSipPlatform(label: string, services: ServiceDefinitio
     DRACHTIO_SECRET: dr.secret,
     SIP_OUTBOUND_TRUNK: `127.0.0.1:${trunkPort}`,
     SIP_TRUSTED_SOURCES: '127.0.0.1/32',
+    // A port of its own (rtpengine's --dtmf-log-dest must name it where DTMF matters).
+    DTMF_EVENTS_LISTEN: '127.0.0.1:0',
     ...env,
   })
   const cc = tp.platform.running.get('call-control')!

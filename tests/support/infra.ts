@@ -4,6 +4,7 @@
  * says so, except under CI=true, where a missing dependency fails the run.
  */
 import { connect as netConnect } from 'node:net'
+import { randomBytes } from 'node:crypto'
 import { SQL } from 'bun'
 import { randomBase62 } from '../../shared/api-key'
 
@@ -80,6 +81,9 @@ export async function testEnv(db: TestDatabase, extra: Record<string, string> = 
     BUS_PREFIX: uniquePrefix(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ADMIN_TOKEN: `adm_${randomBase62(32)}`,
+    // Parallel runs must not fight over the gateway's ops port.
+    OPS_PORT: '0',
+    SECRETS_KEY: randomBytes(32).toString('base64'),
   }
   delete env.DATABASE_URL
   delete env.NATS_URL

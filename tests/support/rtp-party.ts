@@ -24,6 +24,11 @@ export interface RtpParty {
   /** Starts sending RTP at `pps` until stop() (for long runs); returns a stopper. */
   streamRtp(host: string, port: number, pps: number): { stop(): void; sent(): number }
   sendRtcp(host: string, port: number, cname: string): void
+  /** Sends raw bytes from the RTP socket (RFC 4733 events, prebuilt packets). */
+  sendRaw(host: string, port: number, data: Uint8Array): void
+  /** This party's SSRC and next RTP sequence number (for packets built outside). */
+  ssrc: number
+  nextSeq(): number
   close(): void
 }
 
@@ -149,6 +154,11 @@ export async function rtpParty(address: string): Promise<RtpParty> {
     sendRtcp(host, port, cname) {
       c.send(rtcpPacket(ssrc, cname), port, host)
     },
+    sendRaw(host, port, data) {
+      r.send(data, port, host)
+    },
+    ssrc,
+    nextSeq: () => seq++,
     close() {
       r.close()
       c.close()

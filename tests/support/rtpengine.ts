@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
-import { RtpengineClient } from '../../services/call-control/media/rtpengine-client'
+import { RtpengineClient } from '../../shared/media/rtpengine-client'
 import { IN_CI } from './infra'
 
 export function findRtpengine(): string | undefined {
@@ -42,6 +42,12 @@ export interface Rtpengine {
 
 let nextRange = 0
 
+/** Every rtpengine this process started: stopped when it exits, however it exits. */
+const live = new Set<Subprocess>()
+process.on('exit', () => {
+  for (const p of live) if (p.exitCode === null) p.kill('SIGKILL')
+})
+
 /** A UDP port range unlikely to collide with other test processes: 200 ports per instance. */
 function portRange(): [number, number] {
   // Spread over 30000-59999 by PID and a counter, so parallel test files do not collide.
@@ -63,8 +69,10 @@ export async function startRtpengine(opts: { interface?: string; extra?: string[
   const logFile = join(dir, 'rtpengine.log')
   const ngPort = await freeUdp()
   const [portMin, portMax] = opts.ports ?? portRange()
-  let proc: Subprocess
+  let proc: Subprocess | undefined
   const spawn = async () => {
+    // Restarting a running instance is a no-op (a second one on the same ports would orphan the first).
+    if (proc && proc.exitCode === null && !proc.killed) return
     proc = Bun.spawn(
       [
         bin,
@@ -83,6 +91,9 @@ export async function startRtpengine(opts: { interface?: string; extra?: string[
       ],
       { stdout: 'ignore', stderr: Bun.file(logFile), stdin: 'ignore' },
     )
+    const started = proc
+    live.add(started)
+    void started.exited.then(() => live.delete(started))
     // It answers ping about 0.2 s after start.
     const probe = new RtpengineClient({ host: '127.0.0.1', port: ngPort }, 250)
     try {
@@ -103,10 +114,11 @@ export async function startRtpengine(opts: { interface?: string; extra?: string[
   await spawn()
   const client = new RtpengineClient({ host: '127.0.0.1', port: ngPort }, 1000)
   const stopProc = async () => {
-    if (proc.exitCode !== null) return
-    proc.kill('SIGTERM')
-    const t = setTimeout(() => proc.kill('SIGKILL'), 3000)
-    await proc.exited
+    const p = proc
+    if (!p || p.exitCode !== null) return
+    p.kill('SIGTERM')
+    const t = setTimeout(() => p.kill('SIGKILL'), 3000)
+    await p.exited
     clearTimeout(t)
   }
   return {
@@ -115,7 +127,7 @@ export async function startRtpengine(opts: { interface?: string; extra?: string[
     portMin,
     portMax,
     get pid() {
-      return proc.pid
+      return proc!.pid
     },
     logFile,
     client,

@@ -251,6 +251,14 @@ export class SipUa {
     return d
   }
 
+  /** How many new INVITEs (dialog-starting) reached us so far. */
+  invitesSeen = 0
+
+  /** Forgets callers of nextInvite() still waiting (a test that expected no INVITE), so a later test gets its own. */
+  stopWaiting(): void {
+    this.inviteWaiters = []
+  }
+
   /** The next INVITE that reaches us (as the called party). */
   nextInvite(): Promise<IncomingInvite> {
     const i = this.invites.shift()
@@ -373,6 +381,7 @@ export class SipUa {
         if (!d) {
           if (this.invites.some((i) => h(i.msg, 'call-id') === callId)) return this.respond(m, 100, 'Trying')
           this.respond(m, 100, 'Trying')
+          this.invitesSeen++
           const inv = new IncomingInvite(this, m)
           const w = this.inviteWaiters.shift()
           if (w) w(inv)

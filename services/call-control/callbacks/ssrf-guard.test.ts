@@ -18,14 +18,23 @@ describe('SSRF guard', () => {
       ['::', 'unspecified'],
       ['fd00::1', 'unique local'],
       ['fe80::1', 'link-local'],
-      ['::ffff:127.0.0.1', 'loopback'],
-      ['::ffff:7f00:1', 'loopback'],
-      ['::ffff:a00:1', 'private'],
-      ['64:ff9b::a00:1', 'private'],
+      ['::ffff:127.0.0.1', 'IPv4-mapped'],
+      ['::ffff:7f00:1', 'IPv4-mapped'],
+      ['::ffff:8.8.8.8', 'IPv4-mapped'],
+      ['::7f00:1', 'IPv4-compatible'],
+      ['64:ff9b::a00:1', 'NAT64'],
+      ['64:ff9b::808:808', 'NAT64'],
+      ['64:ff9b:1::1', 'NAT64 (local use)'],
+      ['2002:7f00:1::1', '6to4'],
+      ['2001:0:4136:e378::1', 'Teredo'],
+      ['fec0::1', 'site-local'],
+      ['100::1', 'discard'],
     ] as const) {
       expect([a, nonPublicReason(a)]).toEqual([a, why])
     }
-    for (const a of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect([a, nonPublicReason(a)]).toEqual([a, undefined])
+    for (const a of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '2001:4860::8888', '2003::1', '64:ff9c::1', '100:0:0:1::1']) {
+      expect([a, nonPublicReason(a)]).toEqual([a, undefined])
+    }
   })
 
   test('only absolute http(s) URLs', () => {
@@ -37,7 +46,10 @@ describe('SSRF guard', () => {
 
   test('refuses a host that resolves to a private address, unless allowed', async () => {
     const resolve = async (h: string) => (h === 'evil.example' ? ['93.184.216.34', '10.0.0.5'] : ['93.184.216.34'])
-    await expect(checkCallbackTarget(new URL('https://evil.example/cb'), { allowPrivate: false, resolve })).rejects.toThrow(/private address \(10\.0\.0\.5\)/)
+    const refused = await checkCallbackTarget(new URL('https://evil.example/cb'), { allowPrivate: false, resolve }).catch((e: Error) => e)
+    expect(refused).toBeInstanceOf(CallbackUrlError)
+    // The tenant is not told what the name resolved to, nor what kind of network it is.
+    expect((refused as Error).message).toBe('evil.example does not resolve to a public address; callbacks to private networks are refused')
     expect(await checkCallbackTarget(new URL('https://good.example/cb'), { allowPrivate: false, resolve })).toEqual(['93.184.216.34'])
     expect(await checkCallbackTarget(new URL('https://evil.example/cb'), { allowPrivate: true, resolve })).toEqual(['93.184.216.34', '10.0.0.5'])
   })
@@ -45,7 +57,7 @@ describe('SSRF guard', () => {
   test('literal addresses are judged without DNS; localhost resolves to loopback', async () => {
     await expect(checkCallbackTarget(new URL('http://127.0.0.1:8080/'), { allowPrivate: false })).rejects.toThrow(/loopback/)
     await expect(checkCallbackTarget(new URL('http://[::1]/'), { allowPrivate: false })).rejects.toThrow(/loopback/)
-    await expect(checkCallbackTarget(new URL('http://localhost/'), { allowPrivate: false })).rejects.toThrow(/loopback/)
+    await expect(checkCallbackTarget(new URL('http://localhost/'), { allowPrivate: false })).rejects.toThrow(/localhost does not resolve to a public address/)
   })
 
   test('a name that does not resolve is a temporary failure, not a refusal', async () => {

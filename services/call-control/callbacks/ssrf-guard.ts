@@ -2,7 +2,8 @@
  * Callback URLs must not reach into our own network: a URL whose host is, or resolves to, a
  * loopback, private, link-local, shared (CGNAT), multicast or otherwise special address is
  * refused unless CALLBACK_ALLOW_PRIVATE=true. Checked when the URL is given (422) and again at
- * each delivery (DNS can change); plain-http deliveries connect to the address that was checked.
+ * each delivery (DNS can change); every delivery, http or https, connects to an address that was
+ * checked (https keeps the name for SNI and the certificate check), so DNS rebinding cannot steer it.
  */
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
@@ -31,6 +32,16 @@ const V6_BLOCKED: [string, number, string][] = [
   ['fe80::', 10, 'link-local'],
   ['ff00::', 8, 'multicast'],
   ['2001:db8::', 32, 'documentation'],
+  ['fec0::', 10, 'site-local'],
+  ['100::', 64, 'discard'],
+  // Transition ranges carry (or lead to) IPv4 addresses we cannot judge from here: a NAT64
+  // gateway, a 6to4 relay or a Teredo server may deliver them to an internal host.
+  ['::ffff:0:0', 96, 'IPv4-mapped'],
+  ['::', 96, 'IPv4-compatible'],
+  ['64:ff9b::', 96, 'NAT64'],
+  ['64:ff9b:1::', 48, 'NAT64 (local use)'],
+  ['2002::', 16, '6to4'],
+  ['2001::', 32, 'Teredo'],
 ]
 
 function blockedBy(table: [string, number, string][], family: 4 | 6, bits: bigint): string | undefined {
@@ -44,14 +55,11 @@ function blockedBy(table: [string, number, string][], family: 4 | 6, bits: bigin
 
 /** Why an address is not public (e.g. `loopback`), or undefined for a public one. */
 export function nonPublicReason(address: string): string | undefined {
+  // addressBits reads a dotted ::ffff:a.b.c.d as IPv4; as a destination it is the mapped range.
+  if (/^\[?::ffff:\d+\.\d+\.\d+\.\d+\]?$/i.test(address.trim())) return 'IPv4-mapped'
   const a = addressBits(address)
   if (!a) return 'not an IP address'
   if (a.family === 4) return blockedBy(V4_BLOCKED, 4, a.bits)
-  // IPv4 embedded in IPv6 (mapped ::ffff:0:0/96, NAT64 64:ff9b::/96, compatible ::/96) is judged as IPv4.
-  const top96 = a.bits >> 32n
-  if (top96 === 0xffffn || top96 === 0x0064ff9b0000000000000000n || (top96 === 0n && a.bits > 1n)) {
-    return blockedBy(V4_BLOCKED, 4, a.bits & 0xffffffffn)
-  }
   return blockedBy(V6_BLOCKED, 6, a.bits)
 }
 
@@ -88,19 +96,24 @@ export function parseCallbackUrl(text: string): URL {
 export async function checkCallbackTarget(url: URL, opts: { allowPrivate: boolean; resolve?: Resolver }): Promise<string[]> {
   const host = url.hostname.replace(/^\[|\]$/g, '')
   let addresses: string[]
-  if (isIP(host)) addresses = [host]
+  const literal = isIP(host) !== 0
+  if (literal) addresses = [host]
   else {
     try {
       addresses = await (opts.resolve ?? systemResolver)(host)
-    } catch (e) {
-      throw new CallbackUrlError(`cannot resolve ${host}: ${(e as Error).message}`, false)
+    } catch {
+      throw new CallbackUrlError(`cannot resolve ${host}`, false)
     }
   }
   if (addresses.length === 0) throw new CallbackUrlError(`${host} has no address`, false)
   if (!opts.allowPrivate) {
     for (const a of addresses) {
       const why = nonPublicReason(a)
-      if (why) throw new CallbackUrlError(`${host} resolves to a ${why} address (${a}); callbacks to private networks are refused`)
+      if (!why) continue
+      // A tenant learns nothing about our network: a name's answer (or its kind) stays unsaid.
+      throw new CallbackUrlError(
+        literal ? `${host} is a ${why} address; callbacks to private networks are refused` : `${host} does not resolve to a public address; callbacks to private networks are refused`,
+      )
     }
   }
   return addresses

@@ -6,6 +6,7 @@
  * one waiting until the earlier is delivered or given up.
  */
 import { isIP } from 'node:net'
+import { checkServerIdentity, type PeerCertificate } from 'node:tls'
 import { eq, sql } from 'drizzle-orm'
 import type { Database } from '../../../shared/db/database'
 import type { Logger } from '../../../shared/log'
@@ -22,6 +23,8 @@ export interface CallbackWorkerOptions {
   log: Logger
   allowPrivate: boolean
   resolve?: Resolver
+  /** Extra CA certificate(s), PEM, trusted for https deliveries besides the system's (tests, private PKI). */
+  ca?: string
   /** How often to look for due rows when nobody nudges (other instances' rows, retries). */
   pollMs?: number
   /** Deliveries under way at once, per instance. */
@@ -157,9 +160,9 @@ export class CallbackWorker {
 
   /** One POST; never throws. */
   async send(job: Job): Promise<Outcome> {
-    let secret: string
+    let secrets: string[]
     try {
-      secret = await this.o.secrets.get(job.tenant_id)
+      secrets = await this.o.secrets.get(job.tenant_id)
     } catch (e) {
       return { statusCode: null, error: `signing secret unavailable: ${(e as Error).message}`, ok: false, permanent: false, ours: true }
     }
@@ -169,19 +172,21 @@ export class CallbackWorker {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'user-agent': 'masking-callbacks/1',
-        [SIGNATURE_HEADER]: signatureHeader(secret, job.body),
+        [SIGNATURE_HEADER]: signatureHeader(secrets, job.body),
         'x-masking-event-id': job.event_id,
       }
-      // Plain http: connect to an address we checked (each in turn, like any client), so a DNS
-      // answer cannot change in between. https keeps the name (certificates need it).
-      const pinned = url.protocol === 'http:' && !isIP(url.hostname.replace(/^\[|\]$/g, ''))
+      // Connect to an address we checked (each in turn, like any client), so a DNS answer cannot
+      // change in between (rebinding). https still names the host: SNI and the certificate check.
+      const host = url.hostname.replace(/^\[|\]$/g, '')
+      const pinned = !isIP(host)
       const targets = pinned ? addresses.slice(0, 3).map((a) => withAddress(url, a)) : [url]
       if (pinned) headers.host = url.host
+      const tls = url.protocol !== 'https:' ? undefined : pinned ? pinnedTls(host, this.o.ca) : this.o.ca ? { ca: this.o.ca } : undefined
       const signal = AbortSignal.timeout(this.timeoutMs)
       let res: Response | undefined
       for (const [i, target] of targets.entries()) {
         try {
-          res = await fetch(target, { method: 'POST', body: job.body, headers, redirect: 'manual', signal })
+          res = await fetch(target, { method: 'POST', body: job.body, headers, redirect: 'manual', signal, ...(tls ? { tls } : {}) })
           break
         } catch (e) {
           // Only a refused connection moves on to the next address; anything else is the answer.
@@ -233,6 +238,15 @@ export class CallbackWorker {
     if (o.ok) this.o.log.debug(log, 'callback delivered')
     else if (status === 'failed') this.o.log.warn({ ...log, error: o.error, max_attempts: MAX_ATTEMPTS }, 'callback given up')
     else this.o.log.info({ ...log, error: o.error, retry_in_ms: delay }, 'callback failed; will retry')
+  }
+}
+
+/** TLS to a pinned address: SNI and the certificate check use the URL's host, not the address. */
+function pinnedTls(host: string, ca?: string) {
+  return {
+    serverName: host,
+    checkServerIdentity: (_address: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
+    ...(ca ? { ca } : {}),
   }
 }
 

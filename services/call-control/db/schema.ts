@@ -13,15 +13,16 @@ export const calls = callsSchema.table(
   {
     id: text('id').primaryKey(),
     tenantId: text('tenant_id').notNull(),
-    sessionId: text('session_id').notNull(),
+    /** Null for an unmatched call (no session: the caller heard the tenant's prompt and was hung up). */
+    sessionId: text('session_id'),
     /** The session's order id at call time, for callback payloads. */
     orderId: text('order_id'),
     direction: text('direction', { enum: ['inbound', 'originate'] }).notNull(),
     status: text('status', { enum: CALL_STATUSES }).notNull(),
-    fromParty: text('from_party', { enum: ['driver', 'customer'] }).notNull(),
-    toParty: text('to_party', { enum: ['driver', 'customer'] }).notNull(),
+    fromParty: text('from_party', { enum: ['driver', 'customer'] }),
+    toParty: text('to_party', { enum: ['driver', 'customer'] }),
     fromPhone: text('from_phone').notNull(),
-    toPhone: text('to_phone').notNull(),
+    toPhone: text('to_phone'),
     maskedE164: text('masked_e164').notNull(),
     billId: text('bill_id'),
     /** Where state callbacks go (originate only), and which events. */

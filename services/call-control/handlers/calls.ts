@@ -8,10 +8,11 @@ import { VERSION } from '../../../shared/version'
 import { CallRecorder, type RecorderDeps } from '../call-recorder'
 import { getCall, listCalls } from '../call-store'
 import type { Resolver } from '../callbacks/ssrf-guard'
-import { postDialDelay, sipCalls } from '../metrics'
-import { checkOriginateInput, originateReply, planOriginate } from '../originate'
+import type { TenantCallLimits } from '../call-limits'
+import { postDialDelay, sipCalls, sipCallsLimited } from '../metrics'
+import { checkOriginateDestinations, checkOriginateInput, originateReply, planOriginate } from '../originate'
 import type { SipAgent } from '../sip/agent'
-import type { MediaPlane } from '../media/call-media'
+import type { MediaPlane } from '../../../shared/media/call-media'
 import type { CallRecordings } from '../recordings/call-recording'
 import type { CallRegistry } from '../sip/call-registry'
 import { CallSession, type SessionLimits } from '../sip/call-session'
@@ -24,6 +25,7 @@ export interface CallHandlerDeps {
   registry: CallRegistry
   recorder: RecorderDeps
   limits: SessionLimits
+  callLimits: TenantCallLimits
   allowPrivateCallbacks: boolean
   /** Absent when SIP is off (no DRACHTIO_HOST). */
   sip?: { agent: SipAgent; trunk: Trunk; media?: MediaPlane; pool?: { ready: boolean }; recordings?: CallRecordings }
@@ -46,26 +48,41 @@ export function serveCalls(bus: Bus, d: CallHandlerDeps): { stopOriginate(): Pro
       if (!sip.agent.connected || d.registry.draining) throw new AppError('sip_unavailable', 'calls cannot be placed right now: no SIP server is connected; try again shortly')
       if (sip.pool && !sip.pool.ready) throw new AppError('media_unavailable', 'calls cannot be placed right now: no media server (rtpengine) answers; try again shortly')
       const plan = await planOriginate(bus, input, checked, ctx)
-      const recorder = await CallRecorder.create(d.recorder, {
-        id: plan.callId,
-        tenantId: plan.tenantId,
-        sessionId: plan.session.id,
-        orderId: plan.session.order_id,
-        direction: 'originate',
-        status: 'initiated',
-        fromParty: plan.caller.party,
-        toParty: plan.callee.party,
-        fromPhone: plan.caller.phone,
-        toPhone: plan.callee.phone,
-        maskedE164: plan.session.masked_e164,
-        billId: plan.billId,
-        stateCallback: plan.stateCallback,
-        stateCallbackEvents: plan.stateCallbackEvents,
-      })
+      await checkOriginateDestinations(bus, plan, ctx)
+      const slot = d.callLimits.admit(plan.tenantId)
+      if (!slot.ok) {
+        sipCallsLimited.inc({ direction: 'originate', limit: slot.refusal })
+        throw new AppError('call_limit_exceeded', `this tenant is at its limit of ${slot.refusal === 'concurrent_calls' ? 'concurrent calls' : 'calls per minute'}; try again later`, {
+          extra: { limit: slot.refusal },
+        })
+      }
+      let recorder: CallRecorder
+      try {
+        recorder = await CallRecorder.create(d.recorder, {
+          id: plan.callId,
+          tenantId: plan.tenantId,
+          sessionId: plan.session.id,
+          orderId: plan.session.order_id,
+          direction: 'originate',
+          status: 'initiated',
+          fromParty: plan.caller.party,
+          toParty: plan.callee.party,
+          fromPhone: plan.caller.phone,
+          toPhone: plan.callee.phone,
+          maskedE164: plan.session.masked_e164,
+          billId: plan.billId,
+          stateCallback: plan.stateCallback,
+          stateCallbackEvents: plan.stateCallbackEvents,
+        })
+      } catch (e) {
+        slot.release()
+        throw e
+      }
       sipCalls.inc({ direction: 'originate', outcome: 'started' })
       const recording = plan.session.record ? sip.recordings?.forCall({ tenantId: plan.tenantId, callId: plan.callId, sessionId: plan.session.id }) : undefined
       const session = new CallSession(plan.callId, recorder, d.limits, d.log, sip.media, recording ? { recording } : undefined)
       d.registry.add(session, () => recorder.flushed())
+      void session.done.finally(slot.release)
       // The call runs on its own; the reply goes out now.
       session
         .runOriginate(sip.agent.dialer, { uri: trunkUri(sip.trunk, plan.caller.phone) }, { uri: trunkUri(sip.trunk, plan.callee.phone) }, plan.session.masked_e164, {

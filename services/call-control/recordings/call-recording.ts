@@ -8,18 +8,7 @@
 import type { Logger } from '../../../shared/log'
 import type { PromptFile } from '../../../shared/prompts/builtin'
 import type { RecordingStore } from './recording-store'
-
-/** What the media plane tells a recorded call's job (each at most once, in this order). */
-export interface RecordingHooks {
-  /** The WAV rtpengine plays to both parties once the call is answered. */
-  readonly noticeFile: string
-  /** The first offer, with `record call`, is going to `rtpengine` (its call-id there: `mediaCallId`). */
-  started(rtpengine: string, mediaCallId: string): void
-  /** Answered at `at`; the notice started playing at `noticeAt` (null: rtpengine refused to play it). */
-  answered(at: Date, noticeAt: Date | null): void
-  /** The call is over (rtpengine has been told to delete it, which closes the pcap). */
-  ended(at: Date): void
-}
+import type { RecordingHooks } from '../../../shared/media/call-media'
 
 export class CallRecordings {
   constructor(

@@ -184,7 +184,7 @@ export class RecordingsWorker {
           update calls.calls set callback_seq = callback_seq + 1
           where id = ${job.call_id} and state_callback is not null
             and (state_callback_events is null or 'recording_ready' = any(state_callback_events))
-          returning id, tenant_id, session_id, order_id, bill_id, status, direction, from_party, to_party, masked_e164, duration_seconds, state_callback, callback_seq`)) as unknown,
+          returning id, tenant_id, session_id, order_id, bill_id, status, direction, from_party, to_party, from_phone, masked_e164, duration_seconds, end_reason, state_callback, callback_seq`)) as unknown,
       )[0]
       if (!call) return false
       const eventId = newId('evt')
@@ -200,6 +200,8 @@ export class RecordingsWorker {
           fromParty: String(call.from_party),
           toParty: String(call.to_party),
           maskedE164: String(call.masked_e164),
+          fromPhone: String(call.from_phone),
+          endReason: (call.end_reason as string | null) ?? null,
           durationSeconds: call.duration_seconds == null ? null : Number(call.duration_seconds),
         },
         { eventId, event: 'recording_ready', sequence, occurredAt: new Date() },

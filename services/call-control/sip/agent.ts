@@ -5,15 +5,23 @@
  */
 import Srf from 'drachtio-srf'
 import type { Logger } from '../../../shared/log'
-import { sipConnected } from '../metrics'
-import { drachtioDialer } from './drachtio-port'
+import { sipConnected, sipRequestsRefused } from '../metrics'
+import { ALLOW, guardDialogs } from './dialog-guard'
+import { drachtioDialer, type TrunkAuth } from './drachtio-port'
 import type { Dialer } from './legs'
+import type { TrustedSources } from './trusted-sources'
 
 export interface SipAgentOptions {
   host: string
   port: number
   secret: string
   log: Logger
+  /** Who may send us requests (INVITE, OPTIONS, and inside dialogs besides the dialog's own peer). */
+  trusted: TrustedSources
+  /** Digest credentials for the trunk, if it challenges. */
+  auth?: TrunkAuth
+  /** True while this instance drains: OPTIONS then answers 503, so carriers route new calls elsewhere. */
+  draining?: () => boolean
   onInvite(srf: Srf, req: Srf.SrfRequest, res: Srf.SrfResponse): Promise<void>
 }
 
@@ -27,7 +35,11 @@ export class SipAgent {
 
   constructor(private readonly o: SipAgentOptions) {
     this.srf = new Srf()
-    this.dialer = drachtioDialer(this.srf)
+    this.dialer = drachtioDialer(this.srf, o.auth)
+    guardDialogs(this.srf, {
+      trusted: (a) => o.trusted.includes(a),
+      refused: (method, why) => sipRequestsRefused.inc({ method, why }),
+    })
     this.firstConnect = new Promise((r) => (this.resolveFirst = r))
     this.srf.on('connect', (err, hostPort) => {
       if (err) {
@@ -47,6 +59,14 @@ export class SipAgent {
     ;(this.srf as unknown as { on(e: 'close' | 'reconnecting', cb: (...a: unknown[]) => void): void }).on('close', () => {
       if (this.isConnected && !this.stopped) o.log.warn('lost the drachtio-server connection; reconnecting')
       this.setConnected(false)
+    })
+    // Carriers probe with OPTIONS and take the route out of service on no answer or a 503.
+    ;(this.srf as unknown as { options(h: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }).options((req, res) => {
+      if (o.trusted.includes(req.source_address)) res.send(o.draining?.() ? 503 : 200, { headers: { Allow: ALLOW } })
+      else {
+        sipRequestsRefused.inc({ method: 'OPTIONS', why: 'untrusted_source' })
+        res.send(403)
+      }
     })
     this.srf.invite((req, res) => {
       o.onInvite(this.srf, req, res).catch((err) => {

@@ -9,10 +9,10 @@ import type { EndStatus } from '../call-state'
 import { CallRegistry } from './call-registry'
 import { CallSession } from './call-session'
 import { classifyFailure } from './failure'
-import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
-import type { CallMedia, MediaPlane, Side } from '../media/call-media'
-import { MediaUnavailable } from '../media/rtpengine-pool'
-import { RtpengineUnavailable } from '../media/rtpengine-client'
+import { SipFailure, type Dialer, type InboundInvite, type InfoBody, type OfferMethod, type Progress, type SipLeg } from './legs'
+import type { CallMedia, MediaPlane, Side } from '../../../shared/media/call-media'
+import { MediaUnavailable } from '../../../shared/media/rtpengine-pool'
+import { RtpengineUnavailable } from '../../../shared/media/rtpengine-client'
 
 const log = createLogger({ level: 'silent' })
 
@@ -30,25 +30,55 @@ function deferred<T>() {
 class FakeLeg implements SipLeg {
   hungUp = 0
   reoffers: string[] = []
+  infos: InfoBody[] = []
+  acked = true
+  private ackCbs: (() => void)[] = []
   private hangupCb: (() => void) | undefined
-  private reofferCb: ((sdp: string) => Promise<string>) | undefined
+  private reofferCb: ((sdp: string, method: OfferMethod) => Promise<string>) | undefined
+  private offerRequestCb: (() => Promise<{ offer: string; answer(sdp: string): void }>) | undefined
+  private infoCb: ((i: InfoBody) => Promise<number>) | undefined
+  answers: string[] = []
   constructor(
     readonly callId: string,
     readonly log: string[],
   ) {}
+  onAck(cb: () => void) {
+    if (this.acked) cb()
+    else this.ackCbs.push(cb)
+  }
+  /** The far end ACKs our 200 OK. */
+  ack() {
+    this.acked = true
+    for (const cb of this.ackCbs.splice(0)) cb()
+  }
   onHangup(cb: () => void) {
     this.hangupCb = cb
   }
-  onReoffer(cb: (sdp: string) => Promise<string>) {
+  onReoffer(cb: (sdp: string, method: OfferMethod) => Promise<string>) {
     this.reofferCb = cb
   }
-  offerRequestCb: Parameters<SipLeg['onOfferRequest']>[0] | undefined
-  onOfferRequest(cb: Parameters<SipLeg['onOfferRequest']>[0]) {
+  async reoffer(sdp: string, method: OfferMethod = 'INVITE') {
+    this.reoffers.push(`${method}:${sdp}`)
+    return `answer-to(${sdp})`
+  }
+  onOfferRequest(cb: () => Promise<{ offer: string; answer(sdp: string): void }>) {
     this.offerRequestCb = cb
   }
-  async reoffer(sdp: string) {
-    this.reoffers.push(sdp)
-    return `answer-to(${sdp})`
+  async requestOffer() {
+    return { offer: `offer-of(${this.callId})`, answer: (sdp: string) => void this.answers.push(sdp) }
+  }
+  onInfo(cb: (i: InfoBody) => Promise<number>) {
+    this.infoCb = cb
+  }
+  async info(i: InfoBody) {
+    this.infos.push(i)
+    return 200
+  }
+  farOfferRequest() {
+    return this.offerRequestCb!()
+  }
+  farInfo(i: InfoBody) {
+    return this.infoCb!(i)
   }
   async hangup() {
     this.hungUp++
@@ -59,8 +89,8 @@ class FakeLeg implements SipLeg {
     this.log.push(`BYE←${this.callId}`)
     this.hangupCb?.()
   }
-  farReoffer(sdp: string) {
-    return this.reofferCb!(sdp)
+  farReoffer(sdp: string, method: OfferMethod = 'INVITE') {
+    return this.reofferCb!(sdp, method)
   }
 }
 
@@ -95,13 +125,22 @@ class FakeInvite implements InboundInvite {
   reject(status: number) {
     this.rejected.push(status)
   }
+  answeredWith: string[] = []
+  readonly callerLeg = new FakeLeg('in-1', [])
+  async answer(sdp: string) {
+    this.answeredWith.push(sdp)
+    return this.callerLeg
+  }
+  abandon(status: number) {
+    this.rejected.push(status)
+  }
   onCallerCancel(cb: () => void) {
     this.cancelCb = cb
   }
   async bridge(uri: string, opts: { callingNumber: string; sdp?: string; answer?: (sdp: string) => Promise<string> }, progress: Progress) {
     const { callingNumber, ...media } = opts
     this.bridgeCalls.push({ uri, callingNumber })
-    this.bridgeOpts = media
+    this.bridgeOpts = { ...(media.sdp !== undefined ? { sdp: media.sdp } : {}), ...(media.answer ? { answer: media.answer } : {}) }
     this.progress = progress
     progress.onSent?.(() => {
       this.cancels++
@@ -261,14 +300,68 @@ describe('call session: inbound bridge', () => {
     expect(report.end).toEqual({ status: 'canceled', reason: 'caller_canceled' })
   })
 
-  test('re-INVITEs pass through to the other leg', async () => {
+  test('re-INVITEs and UPDATEs pass through to the other leg by the same method; so do offer requests and INFO', async () => {
     const c = inbound()
     c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
     await c.run
     expect(await c.caller.farReoffer('hold-offer')).toBe('answer-to(hold-offer)')
-    expect(c.callee.reoffers).toEqual(['hold-offer'])
+    expect(await c.callee.farReoffer('codec-offer', 'UPDATE')).toBe('answer-to(codec-offer)')
+    expect(c.callee.reoffers).toEqual(['INVITE:hold-offer'])
+    expect(c.caller.reoffers).toEqual(['UPDATE:codec-offer'])
+    // A re-INVITE without SDP: the other leg is asked for an offer; the answer in the ACK goes back to it.
+    const asked = await c.caller.farOfferRequest()
+    expect(asked.offer).toBe('offer-of(callee)')
+    asked.answer('caller-answer')
+    expect(c.callee.answers).toEqual(['caller-answer'])
+    expect(await c.caller.farInfo({ contentType: 'application/dtmf-relay', body: 'Signal=5' })).toBe(200)
+    expect(c.callee.infos).toEqual([{ contentType: 'application/dtmf-relay', body: 'Signal=5' }])
     c.caller.bye()
     await c.session.done
+  })
+
+  test('a caller that hangs up without ever ACKing our 200 OK: failed, never answered', async () => {
+    const c = inbound()
+    c.caller.acked = false
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    c.caller.bye() // what drachtio reports when the ACK never came
+    await c.session.done
+    expect(c.callee.hungUp).toBe(1)
+    expect(c.report.events).toEqual(['ended:failed'])
+    expect(c.report.end).toEqual({ status: 'failed', reason: 'caller_no_ack' })
+  })
+
+  test('the ACK marks the call answered when it comes after the bridge', async () => {
+    const c = inbound()
+    c.caller.acked = false
+    c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
+    await c.run
+    expect(c.report.events).toEqual([])
+    c.caller.ack()
+    expect(c.report.events).toEqual(['answered'])
+    c.caller.bye()
+    await c.session.done
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'caller_hangup' })
+  })
+
+  test('shutdown with a callee that never answers our CANCEL is bounded: the caller gets 503, the record closes', async () => {
+    const report = new Report()
+    const invite = new FakeInvite()
+    // This callee's INVITE never resolves, CANCEL or not.
+    invite.bridge = async (_uri, _opts, progress) => {
+      progress.onSent?.(() => undefined)
+      return new Promise(() => undefined)
+    }
+    const session = new CallSession('call_stuck', report, limits, log)
+    void session.runInbound(invite, { uri: 'sip:x@t' }, '+1')
+    await tick()
+    const t0 = performance.now()
+    await session.shutdown(50)
+    expect(performance.now() - t0).toBeLessThan(1000)
+    await session.done
+    expect(invite.rejected).toEqual([503])
+    expect(report.end?.status).toBe('failed')
+    expect(report.end?.reason).toStartWith('shutdown')
   })
 
   test('the post-dial hook fires once, when the outgoing INVITE is sent', async () => {
@@ -422,6 +515,11 @@ describe('failure classification', () => {
     expect(classifyFailure({ leg: 'callee', status: 404 })).toMatchObject({ status: 'failed', reason: 'callee_failed (SIP 404 Not Found)', callerResponse: 404 })
     expect(classifyFailure({ leg: 'callee' })).toMatchObject({ status: 'failed', callerResponse: 500 })
     expect(classifyFailure({ leg: 'callee', status: 487, shutdown: true })).toMatchObject({ status: 'failed', callerResponse: 503 })
+    // A trunk challenge we cannot answer is our failure: the caller hears 503, never a bare 407.
+    expect(classifyFailure({ leg: 'callee', status: 407 })).toEqual({ status: 'failed', reason: 'trunk_auth_failed (SIP 407 Proxy Authentication Required)', callerResponse: 503 })
+    expect(classifyFailure({ leg: 'caller', status: 401 })).toMatchObject({ status: 'failed', callerResponse: 503 })
+    // The far end's own reason text is not recorded.
+    expect(classifyFailure({ leg: 'callee', status: 486, reasonPhrase: 'Busy at +14155550002 (Bob iPhone)' }).reason).toBe('callee_busy (SIP 486 Busy Here)')
   })
 })
 
@@ -450,6 +548,22 @@ class FakeMedia implements CallMedia, MediaPlane {
   }
   async lastActivity() {
     return this.activity
+  }
+  readonly mediaCallId = 'fake-media-call'
+  /** Duration each prompt reports (ms). */
+  promptMs = 50
+  async play(to: Side, file: string) {
+    this.log.push(`play ${to}: ${file}`)
+    return this.promptMs
+  }
+  async stopPlay(to: Side) {
+    this.log.push(`stop ${to}`)
+  }
+  async blockMedia(from: Side, on: boolean) {
+    this.log.push(`${on ? 'block' : 'unblock'} media ${from}`)
+  }
+  async blockDtmf(from: Side, on: boolean) {
+    this.log.push(`${on ? 'block' : 'unblock'} dtmf ${from}`)
   }
   async end() {
     this.ends++
@@ -511,19 +625,26 @@ describe('call session: media anchoring', () => {
     expect(m.ends).toBe(1)
   })
 
-  test('re-offers from either side go through rtpengine both ways; an offer request gets the last SDP sent to that side', async () => {
+  test('re-offers (re-INVITE, UPDATE) from either side and offer requests go through rtpengine both ways', async () => {
     const m = new FakeMedia()
     const c = anchoredInbound(m)
     c.invite.outcome.resolve({ caller: c.caller, callee: c.callee })
     await c.run
     m.log = []
     expect(await c.callee.farReoffer('hold')).toBe('anchored(answer-to(anchored(hold)))')
-    expect(c.caller.reoffers).toEqual(['anchored(hold)'])
-    expect(m.log).toEqual(['offer callee: hold', 'answer caller: answer-to(anchored(hold))'])
-    const req = await c.caller.offerRequestCb!()
-    expect(req.offer).toBe('last-sent-to-caller')
-    await req.answered('caller-ack-answer')
-    expect(m.log.at(-1)).toBe('answer caller: caller-ack-answer')
+    expect(await c.caller.farReoffer('codec', 'UPDATE')).toBe('anchored(answer-to(anchored(codec)))')
+    expect(c.caller.reoffers).toEqual(['INVITE:anchored(hold)'])
+    expect(c.callee.reoffers).toEqual(['UPDATE:anchored(codec)'])
+    expect(m.log).toEqual(['offer callee: hold', 'answer caller: answer-to(anchored(hold))', 'offer caller: codec', 'answer callee: answer-to(anchored(codec))'])
+    // A re-INVITE without SDP from the caller: the callee is asked for an offer, which reaches the
+    // caller through rtpengine; the caller's answer (its ACK) reaches the callee the same way.
+    m.log = []
+    const req = await c.caller.farOfferRequest()
+    expect(req.offer).toBe('anchored(offer-of(callee))')
+    req.answer('caller-ack-answer')
+    await tick()
+    expect(m.log).toEqual(['offer callee: offer-of(callee)', 'answer caller: caller-ack-answer'])
+    expect(c.callee.answers).toEqual(['anchored(caller-ack-answer)'])
     c.callee.bye()
     await c.session.done
   })
@@ -603,4 +724,112 @@ describe('call session: media anchoring', () => {
       expect({ end, ends: m.ends }).toEqual({ end, ends: 1 })
     }
   })
+})
+
+/** Digits the test types, as rtpengine's DTMF events would deliver them. */
+class FakeDigits {
+  private cb: ((digit: string, tag: string) => void) | undefined
+  subscribedTo: string | undefined
+  subscribe(id: string, cb: (digit: string, tag: string) => void) {
+    this.subscribedTo = id
+    this.cb = cb
+    return () => (this.cb = undefined)
+  }
+  type(digits: string, tag = 'caller') {
+    for (const d of digits) this.cb?.(d, tag)
+  }
+}
+
+const prompt = (path: string) => ({ path, durationMs: 50 })
+
+describe('call session: answered by us first (prompts, digits), then maybe the callee', () => {
+  function answered(media: FakeMedia, l = limits) {
+    const report = new Report()
+    const invite = new FakeInvite()
+    const dialer = new FakeDialer()
+    const digits = new FakeDigits()
+    const session = new CallSession(`call_${++seq}`, { ringing() {}, answered() {}, ended() {} }, l, log, media)
+    return { report, invite, dialer, digits, session }
+  }
+
+  test('the caller is answered with rtpengine’s answer to a placeholder; a prompt plays; the call ends with the script’s reason on the record', async () => {
+    const m = new FakeMedia()
+    const c = answered(m)
+    await c.session.runAnsweredInbound(c.invite, c.dialer, c.digits, async (ivr) => {
+      await ivr.play(prompt('/p/session_ended.wav'))
+      return { kind: 'end', reason: 'unmatched_no_session', report: c.report }
+    })
+    await c.session.done
+    expect(m.log[0]).toBe('offer caller: caller-offer')
+    expect(m.log[1]).toMatch(/^answer callee: v=0/) // the placeholder, under the callee's tag
+    expect(c.invite.answeredWith).toEqual([`anchored(${m.log[1]!.slice('answer callee: '.length)})`])
+    expect(m.log).toContain('block dtmf caller')
+    expect(m.log).toContain('play caller: /p/session_ended.wav')
+    expect(c.report.events).toEqual(['answered', 'ended:completed'])
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'unmatched_no_session' })
+    expect(c.invite.callerLeg.hungUp).toBe(1) // we hung up
+    expect(c.dialer.wire).toEqual([]) // nobody was rung
+    expect(m.ends).toBe(1)
+  })
+
+  test('digits: only the caller’s, until #; then the callee gets the caller’s offer again and is bridged, digits unblocked', async () => {
+    const m = new FakeMedia()
+    const c = anchoredFlow(m)
+    await tick()
+    c.digits.type('99', 'callee') // not the caller's: ignored
+    c.digits.type('12#')
+    await c.collected
+    expect(await c.collected).toBe('12')
+    await tick()
+    expect(c.dialer.wire[0]).toBe('INVITE→sip:+14155550002@trunk from=+12025550100 sdp=anchored(caller-offer)')
+    c.dialer.second.resolve('callee-answer')
+    await c.run
+    expect(m.log.slice(-2)).toEqual(['answer callee: callee-answer', 'unblock dtmf caller'])
+    expect(c.session.state).toBe('answered')
+    expect(c.report.events).toEqual(['answered'])
+    c.invite.callerLeg.bye()
+    await c.session.done
+    expect(c.dialer.calleeLeg.hungUp).toBe(1)
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'caller_hangup' })
+  })
+
+  test('the caller hangs up while the callee rings: the ring is cancelled, the record says caller_canceled', async () => {
+    const m = new FakeMedia()
+    const c = anchoredFlow(m)
+    await tick()
+    c.digits.type('#')
+    await c.collected
+    await tick()
+    await tick()
+    c.invite.callerLeg.bye()
+    await c.run
+    await c.session.done
+    expect(c.dialer.wire).toContain('CANCEL→B')
+    expect(c.report.end).toEqual({ status: 'canceled', reason: 'caller_canceled (SIP 487 Request Terminated)' })
+  })
+
+  test('the session’s limits apply from the bridge on: its shorter call time limit cuts the call', async () => {
+    const m = new FakeMedia()
+    const c = anchoredFlow(m, { maxCallMs: 30 })
+    await tick()
+    c.digits.type('#')
+    await tick()
+    await tick()
+    c.dialer.second.resolve('callee-answer')
+    await c.run
+    await c.session.done
+    expect(c.report.end).toEqual({ status: 'completed', reason: 'max_duration' })
+  })
+
+  function anchoredFlow(media: FakeMedia, sessionLimits: { maxCallMs?: number } = {}) {
+    const c = answered(media)
+    let collected!: Promise<string>
+    let got!: (s: string) => void
+    collected = new Promise((r) => (got = r))
+    const run = c.session.runAnsweredInbound(c.invite, c.dialer, c.digits, async (ivr) => {
+      got(await ivr.collectDigits({ max: 8, firstDigitMs: 5000, interDigitMs: 5000 }))
+      return { kind: 'bridge', target: { uri: 'sip:+14155550002@trunk' }, callingNumber: '+12025550100', report: c.report, limits: sessionLimits }
+    })
+    return { ...c, run, collected }
+  }
 })

@@ -8,12 +8,13 @@
 import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
-import type { CallMedia, MediaPlane, OpenOptions, Side } from '../media/call-media'
-import type { MediaSummary } from '../media/media-stats'
-import { mediaTimeouts } from '../media/metrics'
-import { RtpengineError } from '../media/rtpengine-client'
+import { PLACEHOLDER_SDP, type CallMedia, type MediaPlane, type OpenOptions, type Side } from '../../../shared/media/call-media'
+import type { DigitSource } from '../../../shared/media/dtmf-events'
+import type { MediaSummary } from '../../../shared/media/media-stats'
+import { mediaTimeouts } from '../../../shared/media/metrics'
+import { RtpengineError } from '../../../shared/media/rtpengine-client'
 import { classifyFailure } from './failure'
-import { SipFailure, type Dialer, type InboundInvite, type Progress, type SipLeg } from './legs'
+import { CallerGone, SipFailure, type Dialer, type InboundInvite, type OfferMethod, type Progress, type SipLeg } from './legs'
 
 export type SessionState = 'setup' | 'ringing' | 'answered' | 'ended'
 
@@ -44,7 +45,41 @@ class MediaFailure extends Error {
 export interface Endpoint {
   /** Request-URI of the party's leg (through the trunk). */
   uri: string
+  /** Max-Forwards for the outgoing INVITE (the incoming one's, decremented). */
+  maxForwards?: number
 }
+
+/**
+ * How long a shutdown waits for a leg to end after our CANCEL or BYE before giving up on it (a
+ * far end that never answers must not hold the process).
+ */
+export const SHUTDOWN_GRACE_MS = 2000
+
+/** A prompt ready to play: the file rtpengine reads and how long it lasts. */
+export interface PlayablePrompt {
+  path: string
+  durationMs: number
+}
+
+/** What a script can do with a caller who is connected to the media plane only (no callee yet). */
+export interface Ivr {
+  /** Plays to the caller and waits for its end; earlier if the caller hangs up or, with `bargeIn`, types a digit. */
+  play(prompt: PlayablePrompt, opts?: { bargeIn?: boolean }): Promise<void>
+  /** Digits the caller types, until `#` (not included), `max` digits, `interDigitMs` after the last, or `firstDigitMs` with none. */
+  collectDigits(o: { max: number; firstDigitMs: number; interDigitMs: number }): Promise<string>
+  /** Forgets digits typed so far (before asking again). */
+  clearDigits(): void
+  /** The caller hung up (or the call is being shut down): the script should stop. */
+  readonly gone: boolean
+}
+
+/** How a script ends: bridge the caller to a callee (with the record to keep), or hang up. */
+export type IvrOutcome =
+  | { kind: 'bridge'; target: Endpoint; callingNumber: string; report: CallReport; limits?: Partial<SessionLimits> }
+  | { kind: 'end'; reason: string; report?: CallReport }
+
+/** A report that writes nothing (a call whose record starts later, or never). */
+const nowhere: CallReport = { ringing() {}, answered() {}, ended() {} }
 
 /** One outgoing INVITE's ring: the timeout timer and the means to cancel it. */
 class Ring {
@@ -98,13 +133,21 @@ export class CallSession {
   private mediaTimer: ReturnType<typeof setInterval> | undefined
   /** The record's end (after the media statistics are in); hangups run meanwhile. */
   private closing: Promise<void> = Promise.resolve()
+  /** Answers a still-waiting inbound caller when the call is given up (shutdown bound). */
+  private abandonCaller: (() => void) | undefined
   /** Told once, when the first outgoing INVITE is on its way (post-dial delay). */
   private onInviteSent: (() => void) | undefined
 
+  /** The caller's leg while it is connected to the media plane only (answered by us, no callee yet). */
+  private ivrLeg: SipLeg | undefined
+  private callerGone = false
+  private readonly digits: string[] = []
+  private wakeUp: (() => void) | undefined
+
   constructor(
     readonly id: string,
-    private readonly report: CallReport,
-    private readonly limits: SessionLimits,
+    private report: CallReport,
+    private limits: SessionLimits,
     private readonly log: Logger,
     /** Where the call's media is anchored; absent only in unit tests of the signalling rules. */
     private readonly mediaPlane?: MediaPlane,
@@ -151,6 +194,7 @@ export class CallSession {
   ): Promise<void> {
     const alreadyCanceled = opts.alreadyCanceled ?? false
     this.onInviteSent = opts.onInviteSent
+    this.abandonCaller = () => invite.abandon(503)
     invite.onCallerCancel(() => {
       this.callerCanceled = true
       this.ring?.abort()
@@ -173,11 +217,12 @@ export class CallSession {
     const ring = (this.ring = new Ring(this.limits.ringTimeoutMs))
     try {
       const media = this.media ? { sdp: offer, answer: (sdp: string) => this.answerFrom('callee', sdp) } : {}
-      const { caller, callee } = await invite.bridge(target.uri, { callingNumber, ...media }, this.progress(ring))
+      const { caller, callee } = await invite.bridge(target.uri, { callingNumber, maxForwards: target.maxForwards, ...media }, this.progress(ring))
       ring.done()
       this.connected(caller, callee)
     } catch (e) {
       ring.done()
+      if (e instanceof CallerGone) return this.finish('canceled', 'caller_canceled (the CANCEL crossed the answer)')
       if (this.mediaFailure) return this.refuseForMedia(invite, this.mediaFailure)
       const f = SipFailure.from(e)
       const out = classifyFailure({
@@ -256,12 +301,201 @@ export class CallSession {
     this.connected(callerLeg, second.leg)
   }
 
-  /** Ends the call now (drain timeout, shutdown): cancels a ringing leg, hangs up answered ones. */
-  async shutdown(): Promise<void> {
+  /**
+   * Inbound with the media plane before the callee (a greeting, PIN entry, or a prompt for a caller
+   * who cannot be bridged): the caller's offer goes to rtpengine, which is answered with a
+   * placeholder under the callee's tag, and we answer the caller with rtpengine's SDP. The script
+   * plays prompts and reads digits (rtpengine's DTMF events; the caller's digits are blocked from
+   * the callee side meanwhile). If it says bridge, the caller's SDP is offered again and goes to
+   * the callee; the callee's answer replaces the placeholder under the same tag (port latching
+   * keeps the caller's port: no re-INVITE to the caller).
+   */
+  async runAnsweredInbound(invite: InboundInvite, dialer: Dialer, digitsFrom: DigitSource | undefined, script: (ivr: Ivr) => Promise<IvrOutcome>): Promise<void> {
+    invite.onCallerCancel(() => {
+      this.callerCanceled = true
+      this.wake()
+    })
+    if (this.shuttingDown) {
+      invite.reject(503)
+      return this.finish('failed', 'shutdown')
+    }
+    let forCaller: string
+    try {
+      const media = this.openMedia()
+      if (!media) throw new MediaFailure(503, new Error('no media plane: prompts need rtpengine'))
+      await this.offerFrom('caller', invite.sdp)
+      forCaller = await this.answerFrom('callee', PLACEHOLDER_SDP)
+    } catch (e) {
+      return this.refuseForMedia(invite, e)
+    }
+    if (this.callerCanceled) {
+      invite.reject(487)
+      return this.finish('canceled', 'caller_canceled')
+    }
+    let caller: SipLeg
+    try {
+      caller = await invite.answer(forCaller)
+    } catch (e) {
+      const f = SipFailure.from(e)
+      return this.finish(this.callerCanceled ? 'canceled' : 'failed', this.callerCanceled ? 'caller_canceled' : `caller_answer_failed (SIP ${f.status})`)
+    }
+    this.ivrLeg = caller
+    caller.onHangup(() => {
+      if (this.state === 'answered') return // connected() handles it from here
+      this.callerGone = true
+      this.callerCanceled = true // a callee being rung is cancelled, and the record says the caller gave up
+      this.ring?.abort()
+      this.wake()
+    })
+    const media = this.media!
+    const unsubscribe = digitsFrom?.subscribe(media.mediaCallId, (digit, tag) => {
+      if (tag !== 'caller') return
+      this.digits.push(digit)
+      this.wake()
+    })
+    let outcome: IvrOutcome
+    try {
+      // Nothing the caller types here may reach anyone: its digits are dropped (still reported to us).
+      await media.blockDtmf('caller', true)
+      outcome = await script(this.ivr())
+    } catch (e) {
+      this.log.warn({ call_id: this.id, err: (e as Error).message }, 'prompt script failed')
+      outcome = { kind: 'end', reason: `media_failed (${(e as Error).message})` }
+    } finally {
+      unsubscribe?.()
+    }
+    if (this.callerGone || this.shuttingDown || outcome.kind === 'end') {
+      if (outcome.kind === 'end') this.report = outcome.report ?? nowhere
+      else this.report = outcome.report
+      // The platform answered the caller: the record counts from there.
+      this.report.answered()
+      const reason = outcome.kind === 'end' ? outcome.reason : this.shuttingDown ? 'shutdown' : 'caller_hangup'
+      this.close('completed', reason)
+      await Promise.all([this.callerGone ? undefined : caller.hangup(), this.closing])
+      this.resolveDone()
+      return
+    }
+    this.report = outcome.report
+    this.limits = { ...this.limits, ...outcome.limits }
+    await this.dialCallee(caller, dialer, outcome.target, outcome.callingNumber, invite.sdp)
+  }
+
+  /** After the script: the callee is rung with the caller's offer (again through rtpengine) and, when it answers, bridged. */
+  private async dialCallee(caller: SipLeg, dialer: Dialer, target: Endpoint, callingNumber: string, callerSdp: string): Promise<void> {
+    const ring = (this.ring = new Ring(this.limits.ringTimeoutMs))
+    let callee: Awaited<ReturnType<Dialer['invite']>>
+    try {
+      const offer = await this.offerFrom('caller', callerSdp)
+      callee = await dialer.invite(target.uri, { callingNumber, sdp: offer }, this.progress(ring))
+    } catch (e) {
+      ring.done()
+      const f = e instanceof MediaFailure ? new SipFailure(500, e.message) : SipFailure.from(e)
+      const out = classifyFailure({ leg: 'callee', status: f.status, reasonPhrase: f.reason, ringTimedOut: ring.timedOut, callerCanceled: this.callerCanceled, shutdown: this.shuttingDown })
+      this.close(out.status, out.reason)
+      await Promise.all([this.callerGone ? undefined : caller.hangup(), this.closing])
+      this.resolveDone()
+      return
+    }
+    ring.done()
+    try {
+      // The callee's answer replaces the placeholder; what rtpengine sends the caller does not change.
+      await this.answerFrom('callee', callee.answer)
+      await this.media!.blockDtmf('caller', false)
+    } catch (e) {
+      this.close('failed', `media_unavailable (${(e as Error).message})`)
+      await Promise.all([caller.hangup(), callee.leg.hangup(), this.closing])
+      this.resolveDone()
+      return
+    }
+    if (this.callerGone) {
+      this.close('canceled', 'caller_canceled')
+      await Promise.all([callee.leg.hangup(), this.closing])
+      this.resolveDone()
+      return
+    }
+    this.connected(caller, callee.leg)
+  }
+
+  private wake(): void {
+    const w = this.wakeUp
+    this.wakeUp = undefined
+    w?.()
+  }
+
+  /** Waits up to `ms`, or less when woken (a digit, the caller hanging up, a shutdown). */
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, Math.max(0, ms))
+      const prev = this.wakeUp
+      function done() {
+        clearTimeout(t)
+        resolve()
+      }
+      this.wakeUp = () => {
+        prev?.()
+        done()
+      }
+    })
+  }
+
+  private ivr(): Ivr {
+    const session = this
+    const gone = () => this.callerGone || this.shuttingDown
+    return {
+      get gone() {
+        return gone()
+      },
+      clearDigits: () => void this.digits.splice(0),
+      play: async (prompt, opts = {}) => {
+        if (gone()) return
+        const ms = await this.media!.play('caller', prompt.path)
+        // rtpengine reports no end of playback: we time it from its own duration (or the file's).
+        const until = Date.now() + (ms > 0 ? ms : prompt.durationMs)
+        while (!gone() && Date.now() < until) {
+          if (opts.bargeIn && this.digits.length) {
+            await this.media!.stopPlay('caller')
+            return
+          }
+          await this.nap(until - Date.now())
+        }
+      },
+      async collectDigits(o) {
+        let out = ''
+        let deadline = Date.now() + o.firstDigitMs
+        while (!gone()) {
+          while (session.digits.length) {
+            const d = session.digits.shift()!
+            if (d === '#') return out
+            out += d
+            if (out.length >= o.max) return out
+            deadline = Date.now() + o.interDigitMs
+          }
+          if (Date.now() >= deadline) return out
+          await session.nap(deadline - Date.now())
+        }
+        return out
+      },
+    }
+  }
+
+  /**
+   * Ends the call now (drain timeout, shutdown): cancels a ringing leg, hangs up answered ones.
+   * Bounded: a far end that answers neither our CANCEL nor our BYE within `graceMs` is given up
+   * on, and the record is closed anyway.
+   */
+  async shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     this.shuttingDown = true
-    if (this.state === 'answered') await this.hangupAll('shutdown')
+    this.wake()
+    if (this.state === 'answered') void this.hangupAll('shutdown')
     else this.ring?.abort()
-    await this.done
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const ended = await Promise.race([this.done.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))])
+    clearTimeout(timer)
+    if (ended) return
+    this.abandonCaller?.()
+    this.finish('failed', 'shutdown (the far end answered neither CANCEL nor BYE)')
+    await this.closing
+    this.resolveDone()
   }
 
   private progress(ring: Ring): Progress {
@@ -294,42 +528,56 @@ export class CallSession {
   private connected(caller: SipLeg, callee: SipLeg): void {
     this.legs = [caller, callee]
     this.state = 'answered'
-    // One instant for the record and the recording, so the WAV spans exactly the answered call.
-    const at = new Date()
-    this.report.answered(at)
-    void this.media?.connected?.(at)
-    caller.onHangup(() => void this.hangupOther('caller_hangup', callee))
-    callee.onHangup(() => void this.hangupOther('callee_hangup', caller))
-    // Every new offer (re-INVITE, UPDATE: hold, resume, codec change) goes through rtpengine to
-    // the other party, and its answer back the same way.
-    caller.onReoffer((sdp) => this.relayOffer('caller', sdp, callee))
-    callee.onReoffer((sdp) => this.relayOffer('callee', sdp, caller))
-    caller.onOfferRequest(() => this.offerOnRequest('caller'))
-    callee.onOfferRequest(() => this.offerOnRequest('callee'))
+    // The call counts as answered once the caller ACKs our 200 OK (at once for originate's legs).
+    caller.onAck(() => {
+      if (this.state !== 'answered') return
+      // One instant for the record and the recording, so the WAV spans exactly the answered call.
+      const at = new Date()
+      this.report.answered(at)
+      void this.media?.connected?.(at)
+    })
+    // A caller that hangs up before it ever ACKed our 200 OK never had a call.
+    caller.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : caller.acked ? 'caller_hangup' : 'caller_no_ack', callee, caller.acked ? 'completed' : 'failed'))
+    callee.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : 'callee_hangup', caller))
+    // In-dialog requests pass through to the other party: new offers (hold, codec change) in
+    // re-INVITE or UPDATE and offer requests (re-INVITE without SDP, answer in the ACK), each
+    // offer and answer through rtpengine; INFO (DTMF) as it is.
+    for (const [side, from, to] of [
+      ['caller', caller, callee],
+      ['callee', callee, caller],
+    ] as const) {
+      from.onReoffer((sdp, method) => this.relayOffer(side, sdp, to, method))
+      from.onOfferRequest(() => this.relayOfferRequest(side, to))
+      from.onInfo((info) => to.info(info))
+    }
     this.maxTimer = setTimeout(() => void this.hangupAll('max_duration'), this.limits.maxCallMs)
     this.watchMedia()
     // A shutdown that raced the answer still ends the call.
     if (this.shuttingDown) void this.hangupAll('shutdown')
   }
 
-  private async relayOffer(from: Side, sdp: string, to: SipLeg): Promise<string> {
+  private async relayOffer(from: Side, sdp: string, to: SipLeg, method: OfferMethod): Promise<string> {
     const offer = await this.offerFrom(from, sdp)
-    const answer = await to.reoffer(offer)
+    const answer = await to.reoffer(offer, method)
     return this.answerFrom(from === 'caller' ? 'callee' : 'caller', answer)
   }
 
   /**
-   * A re-INVITE without an offer from `side`: we offer what it already has (rtpengine's side of
-   * the session), and its answer from the ACK updates rtpengine as its answer to the other
-   * party's last offer. The other party's view does not change, so it is not re-INVITEd.
+   * A re-INVITE without an offer from `side`: the other party is asked for an offer the same way;
+   * its offer reaches `side` through rtpengine, and `side`'s answer (in its ACK) goes back through
+   * rtpengine to the other party's ACK.
    */
-  private async offerOnRequest(side: Side): Promise<{ offer: string; answered(sdp: string): Promise<void> }> {
-    const offer = this.media?.lastSentTo(side)
-    if (!offer) throw new SipFailure(488, 'Not Acceptable Here')
+  private async relayOfferRequest(side: Side, to: SipLeg): Promise<{ offer: string; answer(sdp: string): void }> {
+    const asked = await to.requestOffer()
+    if (!this.media) return asked
+    const offer = await this.offerFrom(side === 'caller' ? 'callee' : 'caller', asked.offer)
     return {
       offer,
-      answered: async (sdp) => {
-        await this.answerFrom(side, sdp)
+      answer: (sdp) => {
+        this.answerFrom(side, sdp).then(
+          (a) => asked.answer(a),
+          (err) => this.log.warn({ call_id: this.id, err }, 'the answer to an offer request could not be anchored'),
+        )
       },
     }
   }
@@ -361,9 +609,9 @@ export class CallSession {
     )
   }
 
-  private async hangupOther(reason: string, other: SipLeg): Promise<void> {
+  private async hangupOther(reason: string, other: SipLeg, status: EndStatus = 'completed'): Promise<void> {
     if (this.state === 'ended') return
-    this.close('completed', reason)
+    this.close(status, reason)
     await Promise.all([other.hangup(), this.closing])
     this.resolveDone()
   }

@@ -27,7 +27,9 @@ export interface FailureOutcome {
 }
 
 const PHRASES: Record<number, string> = {
+  401: 'Unauthorized',
   404: 'Not Found',
+  407: 'Proxy Authentication Required',
   408: 'Request Timeout',
   480: 'Temporarily Unavailable',
   486: 'Busy Here',
@@ -38,9 +40,10 @@ const PHRASES: Record<number, string> = {
   603: 'Decline',
 }
 
-export function sipCause(status: number | undefined, phrase?: string): string {
+/** ` (SIP 486 Busy Here)`: the status with its standard phrase; the far end's own text is never kept. */
+export function sipCause(status: number | undefined, _phrase?: string): string {
   if (!status) return ''
-  return ` (SIP ${status} ${phrase || PHRASES[status] || ''}`.trimEnd() + ')'
+  return ` (SIP ${status} ${PHRASES[status] ?? ''}`.trimEnd() + ')'
 }
 
 export function classifyFailure(f: FailureContext): FailureOutcome {
@@ -49,6 +52,9 @@ export function classifyFailure(f: FailureContext): FailureOutcome {
   if (f.callerCanceled) return { status: 'canceled', reason: `caller_canceled${cause}` }
   if (f.ringTimedOut) return { status: 'no_answer', reason: `${f.leg}_ring_timeout${cause}`, callerResponse: 480 }
   const s = f.status ?? 500
+  // The trunk challenged us and we had no (or wrong) credentials: our fault, not the callee's, and
+  // a bare 401/407 relayed to the caller (without our challenge header) would make no sense to it.
+  if (s === 401 || s === 407) return { status: 'failed', reason: `trunk_auth_failed${cause}`, callerResponse: 503 }
   if (s === 486 || s === 600) return { status: 'busy', reason: `${f.leg}_busy${cause}`, callerResponse: 486 }
   if (s === 603) return { status: 'busy', reason: `${f.leg}_declined${cause}`, callerResponse: 603 }
   if (s === 408 || s === 480) return { status: 'no_answer', reason: `${f.leg}_no_answer${cause}`, callerResponse: 480 }

@@ -72,3 +72,20 @@ export function numberFromHeader(header: string | undefined, region?: string): s
   const part = userPartOf(uriOf(header))
   return part ? toE164(part.user, region, part.phoneContext) : undefined
 }
+
+/**
+ * Whether a header's number is written in national form (digits without `+`, an international
+ * prefix or a phone-context): such a number needs DEFAULT_REGION to be read right.
+ */
+export function isNationalForm(header: string | undefined): boolean {
+  if (!header) return false
+  const part = userPartOf(uriOf(header))
+  if (!part || part.phoneContext) return false
+  let text: string
+  try {
+    text = decodeURIComponent(part.user).replace(VISUAL_SEPARATORS, '')
+  } catch {
+    return false
+  }
+  return /^\d{3,17}$/.test(text) && !text.startsWith('00')
+}

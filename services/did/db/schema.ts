@@ -1,6 +1,7 @@
 /** did's tables, in the `did` Postgres schema that only this service touches. */
 import { sql } from 'drizzle-orm'
 import { index, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { idempotencyTable } from '../../../shared/idempotency'
 
 export const didSchema = pgSchema('did')
 
@@ -43,3 +44,6 @@ export const didAssignments = didSchema.table(
     index('did_assignments_did_idx').on(t.didId, t.id),
   ],
 )
+
+/** `Idempotency-Key` records of the operator's pool commands. */
+export const idempotencyKeys = idempotencyTable(didSchema)

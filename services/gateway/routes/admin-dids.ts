@@ -5,7 +5,7 @@ import { did, DidImportInput } from '../../../shared/contracts/did'
 import { admin, type AccessPlugin } from '../access'
 import { models } from '../models'
 import { choice, query } from '../params'
-import { responses, type ErrorDoc } from '../responses'
+import { IdempotencyHeaders, idempotencyErrors, responses, withErrors, type ErrorDoc } from '../responses'
 
 const NumberParams = T.Object({ e164: T.String({ minLength: 2, maxLength: 32, title: 'E164', description: 'The number in E.164 (`+` may be percent-encoded as %2B, or left out)' }) })
 
@@ -20,7 +20,8 @@ const changeErrors: Record<number, ErrorDoc> = {
 const change = (verb: 'release' | 'suspend' | 'resume', summary: string, description: string) => ({
   access: admin,
   params: NumberParams,
-  response: responses('DidAssignment', admin, changeErrors, { validates: true }),
+  headers: IdempotencyHeaders,
+  response: responses('DidAssignment', admin, withErrors(changeErrors, idempotencyErrors), { validates: true }),
   detail: { tags: ['operator'], summary, description, operationId: `${verb}_did_admin_v1_dids__e164__${verb}_post` },
 })
 
@@ -32,7 +33,8 @@ export const adminDidRoutes = (access: AccessPlugin) =>
       access: admin,
       parse: 'json',
       body: DidImportInput,
-      response: responses('DidImport', admin, {}, { body: true }),
+      headers: IdempotencyHeaders,
+      response: responses('DidImport', admin, idempotencyErrors, { body: true }),
       detail: {
         tags: ['operator'],
         summary: 'Import Dids',
@@ -61,13 +63,17 @@ export const adminDidRoutes = (access: AccessPlugin) =>
       params: NumberParams,
       parse: 'json',
       body: T.Object({ tenant_id: T.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+      headers: IdempotencyHeaders,
       response: responses(
         'DidAssignment',
         admin,
-        {
-          404: { description: 'The number is not in the pool (`did_not_found`), or no such tenant (`tenant_not_found`).', codes: ['did_not_found', 'tenant_not_found'] },
-          409: { description: 'Assigned already, or cooling down after a release (`did_not_available`, with `available_at`).', codes: ['did_not_available'] },
-        },
+        withErrors(
+          {
+            404: { description: 'The number is not in the pool (`did_not_found`), or no such tenant (`tenant_not_found`).', codes: ['did_not_found', 'tenant_not_found'] },
+            409: { description: 'Assigned already, or cooling down after a release (`did_not_available`, with `available_at`).', codes: ['did_not_available'] },
+          },
+          idempotencyErrors,
+        ),
         { body: true },
       ),
       detail: {

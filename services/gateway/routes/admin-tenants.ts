@@ -1,12 +1,12 @@
 /** `/admin/v1/tenants`: operators create tenants (first key returned once) and change settings. */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { identity, TenantCreateInput, TenantPatchInput } from '../../../shared/contracts/identity'
+import { identity, KeyCreateInput, TenantCreateInput, TenantPatchInput } from '../../../shared/contracts/identity'
 import { admin, type AccessPlugin } from '../access'
 import { models } from '../models'
 import { checkSettingsPrompts } from './settings'
 import { choice, query } from '../params'
-import { responses } from '../responses'
+import { IdempotencyHeaders, idempotencyErrors, responses, withErrors } from '../responses'
 
 const TenantParams = T.Object({ tenant_id: T.String({ maxLength: 64, title: 'Tenant Id' }) })
 const Paging = query({
@@ -23,12 +23,14 @@ export const adminTenantRoutes = (access: AccessPlugin) =>
       access: admin,
       parse: 'json',
       body: TenantCreateInput,
-      response: responses('CreatedTenant', admin, {}, { body: true }),
+      headers: IdempotencyHeaders,
+      response: responses('CreatedTenant', admin, idempotencyErrors, { body: true }),
       detail: {
         tags: ['operator'],
         summary: 'Create Tenant',
         operationId: 'create_tenant_admin_v1_tenants_post',
-        description: "Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret.",
+        description:
+          "Creates a tenant. The reply carries its first API key's plaintext (shown once) and its webhook signing secret. `allowed_countries` lists the countries its sessions' parties may be in (null, the default: the countries of its masked numbers).",
       },
     })
     .get('/admin/v1/tenants', ({ bus, ctx, query }) => bus.request(identity.listTenants, query, ctx), {
@@ -60,8 +62,29 @@ export const adminTenantRoutes = (access: AccessPlugin) =>
         summary: 'Update Tenant',
         operationId: 'update_tenant_admin_v1_tenants__tenant_id__patch',
         description:
-          'Changes `name`, `number_sharing` or `rate_limit_per_second` (null restores the default limit), and what its unmatched callers hear ' +
+          'Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit), `allowed_countries` (null: the countries ' +
+          'of its masked numbers), and what its unmatched callers hear ' +
           "(`no_session_prompt`, `not_a_party_prompt`: a built-in prompt or one of the tenant's; null = the SIP refusal).",
       },
     },
+    )
+    .post(
+      '/admin/v1/tenants/:tenant_id/api-keys',
+      ({ bus, ctx, params, body, actor }) => bus.request(identity.operatorCreateKey, { tenant_id: params.tenant_id, input: body, actor }, ctx),
+      {
+        access: admin,
+        params: TenantParams,
+        parse: 'json',
+        body: KeyCreateInput,
+        headers: IdempotencyHeaders,
+        response: responses('CreatedApiKey', admin, withErrors(noTenant, idempotencyErrors), { body: true }),
+        detail: {
+          tags: ['operator'],
+          summary: 'Mint Tenant Api Key',
+          operationId: 'mint_tenant_api_key_admin_v1_tenants__tenant_id__api_keys_post',
+          description:
+            "Mints an API key for a tenant (e.g. one locked out because its keys expired). The plaintext is shown once; the tenant's audit log " +
+            'records it as created by the operator. Optional `scopes` (default: all) and `expires_in_days`.',
+        },
+      },
     )

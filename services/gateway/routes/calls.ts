@@ -23,7 +23,7 @@ export const callRoutes = (access: AccessPlugin) =>
           404: { description: 'No such session of yours (`session_not_found`).', codes: ['session_not_found'] },
           409: { description: 'The session is not open (`session_not_open`).', codes: ['session_not_open', 'idempotency_key_in_use'] },
           422: { description: 'The callback URL is refused (`callback_url_refused`) or the Idempotency-Key was used with another body.', codes: ['callback_url_refused', 'idempotency_key_reused'] },
-          503: { description: 'No SIP server is connected (`sip_unavailable`), or a service is not answering.', codes: ['sip_unavailable', 'service_unavailable'] },
+          503: { description: 'No SIP server is connected (`sip_unavailable`), no media server (rtpengine) answers (`media_unavailable`), or a service is not answering.', codes: ['sip_unavailable', 'media_unavailable', 'service_unavailable'] },
         },
         { body: true },
       ),

@@ -9,7 +9,7 @@ import { sessions } from '../../../shared/contracts/sessions'
 import { VERSION } from '../../../shared/version'
 import { publicAccess, type AccessPlugin } from '../access'
 import { models } from '../models'
-import { modelResponse, requestIdHeader } from '../responses'
+import { errorSchema, HEADERS_TOO_LARGE, modelResponse, requestIdHeader } from '../responses'
 
 /** The services behind the gateway, each answering its `<service>.health.ping`. */
 export const SERVICE_PINGS: Record<string, RequestContract> = {
@@ -46,7 +46,7 @@ export const healthRoutes = (access: AccessPlugin) =>
       },
       {
         access: publicAccess,
-        response: { 200: modelResponse('Health', requestIdHeader), 503: modelResponse('HealthDegraded', requestIdHeader) },
+        response: { 200: modelResponse('Health', requestIdHeader), 431: errorSchema(431, HEADERS_TOO_LARGE, requestIdHeader), 503: modelResponse('HealthDegraded', requestIdHeader) },
         detail: {
           tags: ['health'],
           summary: 'Health',

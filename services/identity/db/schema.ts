@@ -11,6 +11,9 @@ export const tenants = identitySchema.table('tenants', {
   name: text('name').notNull(),
   numberSharing: text('number_sharing', { enum: ['exclusive', 'shared'] }).notNull().default('exclusive'),
   rateLimitPerSecond: integer('rate_limit_per_second'),
+  /** Countries the tenant's parties may be in; null = those of its masked numbers. */
+  allowedCountries: text('allowed_countries').array(),
+  /** Sealed (shared/secret-box.ts), never plaintext. */
   webhookSecret: text('webhook_secret').notNull(),
   noSessionPrompt: text('no_session_prompt'),
   notAPartyPrompt: text('not_a_party_prompt'),
@@ -18,6 +21,10 @@ export const tenants = identitySchema.table('tenants', {
   recordCalls: boolean('record_calls').notNull().default(false),
   /** Days a recording is kept after its call; within the operator's RECORDING_RETENTION_MIN/MAX_DAYS. */
   recordingRetentionDays: integer('recording_retention_days').notNull().default(30),
+  unmatchedCallbackUrl: text('unmatched_callback_url'),
+  /** The secret before the last rotation, sealed; valid until `previous_webhook_secret_expires_at`. */
+  previousWebhookSecret: text('previous_webhook_secret'),
+  previousWebhookSecretExpiresAt: ts('previous_webhook_secret_expires_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 })

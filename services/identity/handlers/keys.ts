@@ -2,7 +2,7 @@ import { requireTenant, type Bus } from '../../../shared/bus/bus'
 import { identity } from '../../../shared/contracts/identity'
 import type { Database } from '../../../shared/db/database'
 import { createKey, listKeys, revokeKey, rotateKey, verifyKey } from '../keys'
-import type { IdempotencyStore } from '../../../shared/idempotency'
+import { OPERATOR, type IdempotencyStore } from '../../../shared/idempotency'
 import type { LastUsedWriter } from '../last-used'
 
 /**
@@ -25,6 +25,14 @@ export function serveKeys(bus: Bus, database: Database, lastUsed: LastUsedWriter
     return idem.run({ tenantId, key: ctx.idempotencyKey, operation: identity.createKey.subject, request: input, storeAs: withoutPlaintext }, async () => {
       const created = await createKey(db, tenantId, input, actor, ctx.requestId)
       bus.publish(identity.keyCreated, { tenant_id: tenantId, key_id: created.id }, ctx)
+      return created
+    })
+  })
+
+  bus.serve(identity.operatorCreateKey, async ({ tenant_id, input, actor }, ctx) => {
+    return idem.run({ tenantId: OPERATOR, key: ctx.idempotencyKey, operation: identity.operatorCreateKey.subject, request: { tenant_id, input }, storeAs: withoutPlaintext }, async () => {
+      const created = await createKey(db, tenant_id, input, { ...actor, key_id: null, key_prefix: null }, ctx.requestId)
+      bus.publish(identity.keyCreated, { tenant_id, key_id: created.id }, ctx)
       return created
     })
   })

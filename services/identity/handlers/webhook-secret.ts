@@ -1,36 +1,35 @@
 /**
  * The tenant's webhook signing secret: call-control reads it to sign state callbacks, the tenant
- * reads and rotates it through the gateway. Rotation replaces it at once; every reader hears
+ * reads and rotates it through the gateway. A rotation keeps the previous secret valid for a grace
+ * period (callbacks are signed with both meanwhile); every reader hears
  * `identity.webhook_secret.rotated` and drops its cached copy.
  */
-import { eq, sql } from 'drizzle-orm'
-import { generateWebhookSecret } from '../../../shared/api-key'
 import { requireTenant, type Bus } from '../../../shared/bus/bus'
-import { identity } from '../../../shared/contracts/identity'
-import type { Database } from '../../../shared/db/database'
-import { AppError } from '../../../shared/errors'
-import { tenants } from '../db/schema'
+import { identity, type WebhookSecret } from '../../../shared/contracts/identity'
+import type { IdempotencyStore } from '../../../shared/idempotency'
+import type { CurrentSecrets, WebhookSecretStore } from '../webhook-secret-store'
 
-export function serveWebhookSecret(bus: Bus, database: Database): void {
-  const { db } = database
+const toReply = (tenantId: string, s: CurrentSecrets): WebhookSecret => ({
+  tenant_id: tenantId,
+  webhook_secret: s.secret,
+  previous_webhook_secret: s.previous?.secret ?? null,
+  previous_expires_at: s.previous?.expiresAt.toISOString() ?? null,
+})
 
+export function serveWebhookSecret(bus: Bus, secrets: WebhookSecretStore, idem: IdempotencyStore): void {
   bus.serve(identity.getWebhookSecret, async (_, ctx) => {
     const tenantId = requireTenant(ctx)
-    const [r] = await db.select({ secret: tenants.webhookSecret }).from(tenants).where(eq(tenants.id, tenantId))
-    if (!r) throw new AppError('tenant_not_found', `tenant ${tenantId} not found`)
-    return { tenant_id: tenantId, webhook_secret: r.secret }
+    return toReply(tenantId, await secrets.current(tenantId))
   })
 
   bus.serve(identity.rotateWebhookSecret, async (_, ctx) => {
     const tenantId = requireTenant(ctx)
-    const secret = generateWebhookSecret()
-    const [r] = await db
-      .update(tenants)
-      .set({ webhookSecret: secret, updatedAt: sql`now()` })
-      .where(eq(tenants.id, tenantId))
-      .returning({ id: tenants.id })
-    if (!r) throw new AppError('tenant_not_found', `tenant ${tenantId} not found`)
-    bus.publish(identity.webhookSecretRotated, { tenant_id: tenantId }, ctx)
-    return { tenant_id: tenantId, webhook_secret: secret }
+    // The idempotency record keeps no secret: a replay answers the secrets as they are now.
+    const r: Partial<WebhookSecret> = await idem.run({ tenantId, key: ctx.idempotencyKey, operation: identity.rotateWebhookSecret.subject, request: {}, storeAs: () => ({ rotated: true }) }, async () => {
+      const rotated = await secrets.rotate(tenantId)
+      bus.publish(identity.webhookSecretRotated, { tenant_id: tenantId }, ctx)
+      return toReply(tenantId, rotated)
+    })
+    return r.webhook_secret ? (r as WebhookSecret) : toReply(tenantId, await secrets.current(tenantId))
   })
 }

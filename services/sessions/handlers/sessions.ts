@@ -17,4 +17,5 @@ export function serveSessions(bus: Bus, life: SessionLifecycle, idem: Idempotenc
   bus.serve(sessions.update, ({ session_ref, ...change }, ctx) => life.update(requireTenant(ctx), session_ref, change, ctx))
   bus.serve(sessions.route, (req, ctx) => life.route(req, ctx))
   bus.serve(sessions.routePin, (req, ctx) => life.routePin(req, ctx))
+  bus.serve(sessions.checkDestinations, ({ numbers }, ctx) => life.checkDestinations(requireTenant(ctx), numbers, ctx))
 }

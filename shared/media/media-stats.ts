@@ -6,7 +6,7 @@
 import type { CallStats, NgMonologue } from './rtpengine-client'
 import { mediaJitter, mediaLoss, mediaMos, mediaPackets } from './metrics'
 
-import type { CallMediaStats, MediaDirection as MediaDirectionSchema } from '../../../shared/contracts/calls'
+import type { CallMediaStats, MediaDirection as MediaDirectionSchema } from '../contracts/calls'
 
 type MediaDirection = typeof MediaDirectionSchema.static
 /** On the call record as `media`: each direction named by who sent it. */

@@ -1,5 +1,5 @@
 /** Media-plane metrics (rtpengine health and per-call media quality), on the process registry. */
-import { promClient, registry } from '../../../shared/metrics'
+import { promClient, registry } from '../metrics'
 
 export const rtpengineUp = new promClient.Gauge({
   name: 'rtpengine_up',

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { serviceLogger } from '../../../shared/log'
-import { registry } from '../../../shared/metrics'
-import { metricValue } from '../../../tests/support/metrics'
-import { removeRtpengine, rtpengineMissing, startRtpengine, type Rtpengine } from '../../../tests/support/rtpengine'
+import { serviceLogger } from '../log'
+import { registry } from '../metrics'
+import { metricValue } from '../../tests/support/metrics'
+import { removeRtpengine, rtpengineMissing, startRtpengine, type Rtpengine } from '../../tests/support/rtpengine'
 import { MediaUnavailable, parseRtpengineUrls, RtpenginePool } from './rtpengine-pool'
 
 const log = serviceLogger('test', 'silent')

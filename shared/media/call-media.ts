@@ -13,13 +13,12 @@
  * - `replace: origin, session-connection`: rtpengine's address in o= and the session c=;
  * - `port latching`: a party keeps its rtpengine port across re-offers.
  */
-import type { Logger } from '../../../shared/log'
+import type { Logger } from '../log'
 import { mediaRequests } from './metrics'
 import { RtpengineError, RtpengineUnavailable, type CallStats, type OfferAnswerOptions } from './rtpengine-client'
 import type { RtpengineInstance, RtpenginePool } from './rtpengine-pool'
 import { SdpPresenter } from './sdp-cleaner'
 import { summarize, type MediaSummary } from './media-stats'
-import type { RecordingHooks } from '../recordings/call-recording'
 
 export type Side = 'caller' | 'callee'
 const other = (s: Side): Side => (s === 'caller' ? 'callee' : 'caller')
@@ -41,11 +40,54 @@ export interface CallMedia {
   end(at?: Date): Promise<MediaSummary | undefined>
   /** Both parties are connected at `at` (a recorded call plays its notice to both now). */
   connected?(at: Date): Promise<void>
+  /** rtpengine's call-id for this call (DTMF events name it). */
+  readonly mediaCallId: string
+  /** Plays a WAV to `to`; resolves with its duration in ms once rtpengine started it (the end is ours to time). */
+  play(to: Side, file: string): Promise<number>
+  /** Stops a prompt playing to `to` (nothing when none plays). */
+  stopPlay(to: Side): Promise<void>
+  /** Drops (or again forwards) the media `from` sends: the other party hears nothing of it meanwhile. */
+  blockMedia(from: Side, on: boolean): Promise<void>
+  /** Drops (or again forwards) the RFC 4733 digits `from` sends; they are still reported as DTMF events. */
+  blockDtmf(from: Side, on: boolean): Promise<void>
 }
+
+/**
+ * An answer for the callee side before any callee exists (a prompt or PIN entry first): rtpengine
+ * answers the caller from its own port and sends nothing anywhere useful (the discard port on
+ * loopback). The real callee's answer replaces it later under the same tag (port latching keeps
+ * the caller's port, so the caller needs no re-INVITE).
+ */
+export const PLACEHOLDER_SDP = [
+  'v=0',
+  'o=- 1 1 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 9 RTP/AVP 0 8 101',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-16',
+  'a=sendrecv',
+  '',
+].join('\r\n')
 
 /** Opens a call's media on a healthy instance; throws MediaUnavailable when there is none. */
 export interface MediaPlane {
   open(callId: string, opts?: OpenOptions): CallMedia
+}
+
+/** What the media plane tells a recorded call's job (each at most once, in this order). */
+export interface RecordingHooks {
+  /** The WAV rtpengine plays to both parties once the call is answered. */
+  readonly noticeFile: string
+  /** The first offer, with `record call`, went to `rtpengine` (its call-id there: `mediaCallId`). */
+  started(rtpengine: string, mediaCallId: string): void
+  /** Answered at `at`; the notice started playing at `noticeAt` (null: rtpengine refused to play it). */
+  answered(at: Date, noticeAt: Date | null): void
+  /** The call is over (rtpengine has been told to delete it, which closes the pcap). */
+  ended(at: Date): void
 }
 
 export interface OpenOptions {
@@ -88,21 +130,53 @@ class RtpengineCallMedia implements CallMedia {
 
   constructor(
     private readonly pool: RtpenginePool,
-    private readonly instance: RtpengineInstance,
+    private instance: RtpengineInstance,
     private readonly callId: string,
     private readonly log: Logger,
     private readonly recording?: RecordingHooks,
   ) {}
 
+  get mediaCallId(): string {
+    return this.callId
+  }
+
+  async play(to: Side, file: string): Promise<number> {
+    const r = await this.call('play media', () => this.instance.client.playMedia({ 'call-id': this.callId, 'from-tag': to, file }))
+    return Number(r.duration ?? 0)
+  }
+
+  async stopPlay(to: Side): Promise<void> {
+    await this.call('stop media', () => this.instance.client.stopMedia({ 'call-id': this.callId, 'from-tag': to })).catch(() => undefined)
+  }
+
+  async blockMedia(from: Side, on: boolean): Promise<void> {
+    await this.call(on ? 'block media' : 'unblock media', () => this.instance.client.blockMedia({ 'call-id': this.callId, 'from-tag': from }, on))
+  }
+
+  async blockDtmf(from: Side, on: boolean): Promise<void> {
+    await this.call(on ? 'block DTMF' : 'unblock DTMF', () => this.instance.client.blockDtmf({ 'call-id': this.callId, 'from-tag': from }, on))
+  }
+
   async offer(from: Side, sdp: string): Promise<string> {
-    // Recording starts with the first offer, so rtpengine's metadata carries both SDPs.
-    const record = this.recording && !this.offered
-    if (record) this.recording!.started(this.instance.name, this.callId)
+    const first = !this.offered
     this.offered = true
-    const r = await this.call('offer', () =>
-      this.instance.client.offer({ ...COMMON, 'call-id': this.callId, 'from-tag': from, ...(this.established ? { 'to-tag': other(from) } : {}), ...(record ? { 'record call': 'yes' } : {}), sdp }),
-    )
-    return this.shown[other(from)].present(r.sdp)
+    for (;;) {
+      try {
+        const r = await this.call('offer', () =>
+          this.instance.client.offer({ ...COMMON, 'call-id': this.callId, 'from-tag': from, ...(this.established ? { 'to-tag': other(from) } : {}), sdp }),
+        )
+        return this.shown[other(from)].present(r.sdp)
+      } catch (e) {
+        // A call not anchored yet moves to another healthy instance when its first one does not
+        // answer (the failure marked that one down); once anchored, a call stays where it is.
+        const next = first && e instanceof RtpengineUnavailable ? this.pool.healthy().find((i) => i !== this.instance) : undefined
+        if (!next) throw e
+        this.log.warn({ from: this.instance.name, to: next.name, media_call_id: this.callId }, 'rtpengine did not answer; anchoring the new call elsewhere')
+        this.instance.calls--
+        this.instance = next
+        next.calls++
+      }
+    }
   }
 
   async answer(from: Side, sdp: string): Promise<string> {
@@ -131,23 +205,21 @@ class RtpengineCallMedia implements CallMedia {
   }
 
   async connected(at: Date): Promise<void> {
-    if (!this.recording) return
+    const rec = this.recording
+    if (!rec) return
     const sides: Side[] = ['caller', 'callee']
-    const c = this.instance.client
+    const unblock = () => Promise.all(sides.map((s) => this.blockMedia(s, false).catch(() => undefined)))
     try {
       // Neither party hears the other until the notice is over: both hear it before they talk.
-      await Promise.all(sides.map((s) => this.call('block media', () => c.blockMedia({ 'call-id': this.callId, 'from-tag': s }))))
-      const played = await this.call('play media', () => c.playMedia({ 'call-id': this.callId, file: this.recording!.noticeFile, flags: ['all'] }))
-      this.recording.answered(at, new Date())
-      const unblock = setTimeout(() => {
-        for (const s of sides) void this.call('unblock media', () => c.unblockMedia({ 'call-id': this.callId, 'from-tag': s })).catch(() => undefined)
-      }, played.duration ?? 0)
-      unblock.unref?.()
+      await Promise.all(sides.map((s) => this.blockMedia(s, true)))
+      const played = await this.call('play media', () => this.instance.client.playMedia({ 'call-id': this.callId, file: rec.noticeFile, flags: ['all'] }))
+      rec.answered(at, new Date())
+      setTimeout(() => void unblock(), played.duration ?? 0).unref?.()
     } catch (err) {
-      // A call must not stay muted: let media through, unrecorded notice or not.
-      for (const s of sides) void this.call('unblock media', () => c.unblockMedia({ 'call-id': this.callId, 'from-tag': s })).catch(() => undefined)
+      // A call must not stay muted: media flows again, noticed or not.
+      void unblock()
       this.log.warn({ err, media_call_id: this.callId }, 'could not play the recording notice')
-      this.recording.answered(at, null)
+      rec.answered(at, null)
     }
   }
 

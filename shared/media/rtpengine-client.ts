@@ -139,21 +139,23 @@ export class RtpengineClient {
     return this.send('query', opts) as Promise<Reply & CallStats>
   }
 
-  /**
-   * Plays a WAV file to one party (`from-tag` names it) or, with `flags: ['all']`, to every party.
-   * The reply's `duration` is the file's length in ms.
-   */
+  /** Plays a file to the party `from-tag` names (or, with `flags: ['all']`, to every party); the reply's `duration` is its length in ms (no event marks the end). */
   playMedia(opts: { 'call-id': string; 'from-tag'?: string; file: string; flags?: string[]; [k: string]: unknown }): Promise<Reply & { duration?: number }> {
     return this.send('playMedia', opts) as Promise<Reply & { duration?: number }>
   }
 
-  /** Stops forwarding the media of the party `from-tag` names (a prompt still reaches it); unblockMedia undoes it. */
-  blockMedia(opts: { 'call-id': string; 'from-tag': string }): Promise<Reply> {
-    return this.send('blockMedia', opts)
+  stopMedia(opts: { 'call-id': string; 'from-tag': string }): Promise<Reply> {
+    return this.send('stopMedia', opts)
   }
 
-  unblockMedia(opts: { 'call-id': string; 'from-tag': string }): Promise<Reply> {
-    return this.send('unblockMedia', opts)
+  /** Drops the media `from-tag` sends (the other party hears nothing from it) until unblocked. */
+  blockMedia(opts: { 'call-id': string; 'from-tag': string }, on: boolean): Promise<Reply> {
+    return this.send(on ? 'blockMedia' : 'unblockMedia', opts)
+  }
+
+  /** Drops the RFC 4733 events `from-tag` sends (default `drop` mode), still reporting them to `--dtmf-log-dest`. */
+  blockDtmf(opts: { 'call-id': string; 'from-tag': string }, on: boolean): Promise<Reply> {
+    return this.send(on ? 'blockDTMF' : 'unblockDTMF', opts)
   }
 
   /** The call-ids rtpengine holds. */

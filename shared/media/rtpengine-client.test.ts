@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { removeRtpengine, rtpengineMissing, startRtpengine, type Rtpengine } from '../../../tests/support/rtpengine'
-import { mediaOf, rtpParty } from '../../../tests/support/rtp-party'
+import { removeRtpengine, rtpengineMissing, startRtpengine, type Rtpengine } from '../../tests/support/rtpengine'
+import { mediaOf, rtpParty } from '../../tests/support/rtp-party'
 import { parseNgUrl, RtpengineClient, RtpengineError, RtpengineUnavailable } from './rtpengine-client'
 
 describe('parseNgUrl', () => {

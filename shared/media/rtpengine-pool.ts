@@ -5,7 +5,7 @@
  * instance for its whole life (the caller keeps the client `pick` gave it). With no healthy
  * instance, `pick` throws MediaUnavailable and the call is refused: never bridged unanchored.
  */
-import type { Logger } from '../../../shared/log'
+import type { Logger } from '../log'
 import { rtpengineUp } from './metrics'
 import { parseNgUrl, RtpengineClient, RtpengineUnavailable } from './rtpengine-client'
 

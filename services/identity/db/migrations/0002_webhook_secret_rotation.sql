@@ -1,0 +1,2 @@
+ALTER TABLE "identity"."tenants" ADD COLUMN "previous_webhook_secret" text;--> statement-breakpoint
+ALTER TABLE "identity"."tenants" ADD COLUMN "previous_webhook_secret_expires_at" timestamp with time zone;

@@ -1,0 +1,1 @@
+ALTER TABLE "identity"."tenants" ADD COLUMN "allowed_countries" text[];
