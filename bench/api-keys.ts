@@ -236,7 +236,7 @@ async function report(r: {
   const cb = rps('c') / rps('b')
   out.push('')
   out.push(
-    `Throughput ratios: (c)/(b) = ${(cb * 100).toFixed(0)}% (target ≥ 50%: ${cb >= 0.5 ? 'met' : 'MISSED'}); ` +
+    `Throughput ratios: (c)/(b) = ${(cb * 100).toFixed(0)}% (target ≥ 70%: ${cb >= 0.7 ? 'met' : 'MISSED'}); ` +
       `(c)/(a) = ${((rps('c') / rps('a')) * 100).toFixed(1)}%; (b)/(a) = ${((rps('b') / rps('a')) * 100).toFixed(1)}%.`,
   )
   // Rounds where neither (b) nor (c) shared the machine with a busy neighbour.

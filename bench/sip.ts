@@ -312,6 +312,13 @@ export async function run(): Promise<void> {
 
     const report = render({ staticRounds: sides[0]!.rounds, ccRounds: sides[1]!.rounds, pdd, pddRuns, records })
     process.stdout.write(`${report}\n`)
+    // Why call-control refused calls, from its own log lines (a failed level is explained here).
+    const why = new Map<string, number>()
+    for (const l of platform.launched.byName('call-control').flatMap((p) => p.lines)) {
+      const m = /"msg":"([^"]*(?:refused|failed|down)[^"]*)"/.exec(l)
+      if (m) why.set(m[1]!, (why.get(m[1]!) ?? 0) + 1)
+    }
+    if (why.size) process.stdout.write(`\ncall-control refusals and failures (log lines): ${[...why].map(([k, n]) => `${k} ×${n}`).join(' · ')}\n`)
     // The raw run, beside the others (gitignored); bench/RESULTS-sip.md is written by hand from it.
     mkdirSync(join(import.meta.dir, 'results'), { recursive: true })
     writeFileSync(join(import.meta.dir, 'results', `sip-${new Date().toISOString().replace(/[:.]/g, '-')}.raw`), `${report}\n`)

@@ -24,13 +24,36 @@ export type Doc = Record<string, any>
 export const COMPOSE_FILE = join(import.meta.dir, 'compose.yaml')
 export const BACKING = ['nats', 'postgres', 'drachtio', 'rtpengine'] as const
 /** Variables that hold secrets: in compose only as `${VAR:?…}` from the env file. */
-export const SECRET_VARS = ['ADMIN_TOKEN', 'DRACHTIO_SECRET', 'POSTGRES_PASSWORD', 'SECRETS_KEY'] as const
+export const SECRET_VARS = [
+  'ADMIN_TOKEN',
+  'DRACHTIO_SECRET',
+  'POSTGRES_PASSWORD',
+  'SECRETS_KEY',
+  'NATS_PASSWORD_GATEWAY',
+  'NATS_PASSWORD_IDENTITY',
+  'NATS_PASSWORD_DID',
+  'NATS_PASSWORD_SESSIONS',
+  'NATS_PASSWORD_CALL_CONTROL',
+  'PG_PASSWORD_IDENTITY',
+  'PG_PASSWORD_DID',
+  'PG_PASSWORD_SESSIONS',
+  'PG_PASSWORD_CALL_CONTROL',
+] as const
 /** Stand-ins for the required variables (what an operator's env file provides). */
 export const SAMPLE_ENV: Record<string, string> = {
   POSTGRES_PASSWORD: 'example-password',
   ADMIN_TOKEN: 'adm_example_token_0123456789',
   DRACHTIO_SECRET: 'example-drachtio-secret',
   SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
+  NATS_PASSWORD_GATEWAY: 'example-nats-gateway',
+  NATS_PASSWORD_IDENTITY: 'example-nats-identity',
+  NATS_PASSWORD_DID: 'example-nats-did',
+  NATS_PASSWORD_SESSIONS: 'example-nats-sessions',
+  NATS_PASSWORD_CALL_CONTROL: 'example-nats-call-control',
+  PG_PASSWORD_IDENTITY: 'examplepgidentity',
+  PG_PASSWORD_DID: 'examplepgdid',
+  PG_PASSWORD_SESSIONS: 'examplepgsessions',
+  PG_PASSWORD_CALL_CONTROL: 'examplepgcallcontrol',
   SIP_OUTBOUND_TRUNK: 'trunk.example.net:5060;transport=udp',
   SIP_TRUSTED_SOURCES: '192.0.2.0/24',
   RTP_PUBLIC_IP: '203.0.113.10',
@@ -118,6 +141,11 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     const monitor = mIdx >= 0 ? cmd[mIdx + 1] : undefined
     if (!monitor) p('nats', 'no monitoring port (-m) for the health check')
     else if (!testOf(nats).join(' ').includes(`:${monitor}/healthz`)) p('nats', `health check does not use the monitoring port ${monitor} /healthz`)
+    // Authenticated bus: the shipped users and permissions, mounted where -c reads them.
+    const cIdx = cmd.findIndex((x: string) => x === '-c' || x === '--config')
+    const mount = (nats.volumes ?? []).map(String).find((v: string) => v.split(':')[1] === cmd[cIdx + 1])
+    if (cIdx < 0) p('nats', 'runs without a configuration (-c): anyone could connect as anyone')
+    else if (!mount || !existsSync(join(dir, mount.split(':')[0]!))) p('nats', `the configuration ${cmd[cIdx + 1]} is not mounted from a file in infra/`)
   }
   const pg = services.postgres
   if (pg) {
@@ -156,6 +184,7 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     if (!testOf(svc).some((x) => x.includes('infra/healthcheck.ts'))) p(name, 'health check should run infra/healthcheck.ts (/ready)')
     const deps = Object.keys(dependsOn(svc))
     if (!env.NATS_URL) p(name, 'NATS_URL is not set')
+    if (env.NATS_USER !== name || !env.NATS_PASSWORD) p(name, 'does not connect to NATS as its own user (NATS_USER = its name, NATS_PASSWORD)')
     else if (!deps.includes('nats')) p(name, 'does not wait for nats')
     for (const s of SECRET_VARS) {
       const v = env[s]

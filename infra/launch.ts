@@ -31,6 +31,8 @@ export interface ServiceProcess {
 
 export interface LaunchOptions {
   env: Record<string, string | undefined>
+  /** Extra environment of one service's processes (e.g. its own NATS credentials). */
+  envOf?: (name: ServiceName) => Record<string, string>
   /** How many instances of each service (default 1 each; services not present in SERVICE_NAMES's folders are skipped). */
   instances?: Partial<Record<ServiceName, number>>
   /** Only these services (default: every one that exists). */
@@ -101,7 +103,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched> {
     // Bun's own header limit answers with an empty 431: raised, the gateway's (8 KiB) answers first.
     const proc = Bun.spawn(['bun', '--max-http-header-size=65536', join(ROOT, 'services', name, 'main.ts')], {
       cwd: ROOT,
-      env: { ...opts.env, PORT: String(port), ...(name === 'gateway' ? { OPS_PORT: String(opsPort) } : {}) } as Record<string, string>,
+      env: { ...opts.env, ...(opts.envOf?.(name) ?? {}), PORT: String(port), ...(name === 'gateway' ? { OPS_PORT: String(opsPort) } : {}) } as Record<string, string>,
       stdin: 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',

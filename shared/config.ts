@@ -87,6 +87,15 @@ export const CommonConfig = {
   NATS_URL: T.Optional(
     checkedString((v) => (v.split(',').every((s) => /^(nats|tls):\/\/[^\s]+$/.test(s.trim())) ? undefined : 'must be nats://host:port (comma-separated for several)')),
   ),
+  /** This service's NATS user and password (each service has its own: infra/nats/). */
+  NATS_USER: T.Optional(T.String({ minLength: 1, maxLength: 64 })),
+  NATS_PASSWORD: T.Optional(T.String({ minLength: 1 })),
+  /** A NATS `.creds` file instead of user and password. */
+  NATS_CREDS_FILE: T.Optional(T.String({ minLength: 1 })),
+  /** TLS to NATS (use tls:// URLs): a CA file to trust, and a client certificate and key if the server wants one. */
+  NATS_TLS_CA_FILE: T.Optional(T.String({ minLength: 1 })),
+  NATS_TLS_CERT_FILE: T.Optional(T.String({ minLength: 1 })),
+  NATS_TLS_KEY_FILE: T.Optional(T.String({ minLength: 1 })),
   BUS_PREFIX: T.String({ default: 'masking', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'must be 1-64 letters, digits, _ or -' }),
   BUS_TIMEOUT_MS: T.Integer({ default: 2000, minimum: 50, maximum: 60000 }),
   DATA_DIR: T.String({ default: './data' }),

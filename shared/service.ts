@@ -99,7 +99,15 @@ export async function connectDatabase(config: CommonConfigValues): Promise<Datab
 
 /** Connects the bus, failing in one line that names NATS_URL. */
 export async function connectBusOrFail(config: CommonConfigValues, service: string, log: Logger): Promise<Bus> {
-  const connect = () => connectBus({ natsUrl: config.NATS_URL, prefix: config.BUS_PREFIX, service, timeoutMs: config.BUS_TIMEOUT_MS, log })
+  const auth = {
+    user: config.NATS_USER,
+    password: config.NATS_PASSWORD,
+    credsFile: config.NATS_CREDS_FILE,
+    tlsCaFile: config.NATS_TLS_CA_FILE,
+    tlsCertFile: config.NATS_TLS_CERT_FILE,
+    tlsKeyFile: config.NATS_TLS_KEY_FILE,
+  }
+  const connect = () => connectBus({ natsUrl: config.NATS_URL, prefix: config.BUS_PREFIX, service, timeoutMs: config.BUS_TIMEOUT_MS, log, auth })
   return config.NATS_URL ? step('NATS', 'NATS_URL', config.NATS_URL, connect) : connect()
 }
 

@@ -4,6 +4,7 @@
  * rate limit is high enough not to throttle the load. Benchmarks never fall back to the
  * embedded database or bus: figures on PGlite would say nothing about production.
  */
+import { randomBytes } from 'node:crypto'
 import { launch, type Launched, type ServiceName } from '../../infra/launch'
 import { randomBase62 } from '../../shared/api-key'
 import { freshDatabase, NATS_URL, probeInfra, uniquePrefix, type TestDatabase } from '../../tests/support/infra'
@@ -36,6 +37,10 @@ export async function startBenchPlatform(opts: {
     NATS_URL,
     BUS_PREFIX: uniquePrefix('bench'),
     ADMIN_TOKEN: adminToken,
+    // identity seals webhook secrets at rest with it (required outside all-in-one).
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    // Parallel runs must not fight over the gateway's ops port.
+    OPS_PORT: '0',
     // info is the production default; per-request lines are debug, so this is what production pays.
     LOG_LEVEL: opts.logLevel ?? 'info',
     ...opts.extraEnv,

@@ -59,7 +59,8 @@ describe('infra/k8s manifests', () => {
   test("secret.example.yaml's placeholders stop the services with a config error if applied by mistake", () => {
     const placeholders = get(manifests, 'Secret', 'masking-secrets').stringData
     expect(catalog.get('gateway')?.checkEnv({ ADMIN_TOKEN: placeholders.ADMIN_TOKEN })).toContain('config error: ADMIN_TOKEN')
-    expect(catalog.get('identity')?.checkEnv({ DATABASE_URL: placeholders.DATABASE_URL })).toContain('config error: DATABASE_URL')
+    expect(catalog.get('identity')?.checkEnv({ DATABASE_URL: placeholders.DATABASE_URL_IDENTITY })).toContain('config error: DATABASE_URL')
+    expect(catalog.get('identity')?.checkEnv({ SECRETS_KEY: placeholders.SECRETS_KEY })).toContain('config error: SECRETS_KEY')
   })
 
   test('a probe on an undeclared port is caught', () => {

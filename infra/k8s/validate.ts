@@ -36,7 +36,7 @@ export const MIN_REPLICAS: Partial<Record<ServiceName, number>> = { gateway: 3, 
 /** Workloads that must have a PodDisruptionBudget. */
 export const NEEDS_PDB: ServiceName[] = ['gateway', 'sessions']
 /** Variables that hold secrets: only ever from a Secret. */
-export const SECRET_VARS = new Set(['DATABASE_URL', 'ADMIN_TOKEN', 'DRACHTIO_SECRET', 'SECRETS_KEY'])
+export const SECRET_VARS = new Set(['DATABASE_URL', 'ADMIN_TOKEN', 'DRACHTIO_SECRET', 'SECRETS_KEY', 'NATS_PASSWORD'])
 /** Valid stand-ins for secrets a service requires, for parsing the rest of its configuration. */
 const SECRET_SAMPLES: Record<string, string> = { SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=' }
 /** Files in this folder that are not applied by the kustomization. */

@@ -147,6 +147,12 @@ export async function tenantNumbers(db: Db, tenantId: string, page: { after?: st
   return { tenant_id: tenantId, numbers: rows.map((r) => toNumberState(r.did_assignments, r.dids)) }
 }
 
+/** The numbers of `numbers` that are in the pool (one indexed query). */
+export async function knownNumbers(db: Db, numbers: string[]): Promise<string[]> {
+  const rows = await db.select({ e164: dids.e164 }).from(dids).where(inArray(dids.e164, numbers))
+  return rows.map((r) => r.e164)
+}
+
 export async function lookupNumber(db: Db, e164: string) {
   const { did, current } = await findDid(db, e164)
   return { e164: did.e164, did_id: did.id, country: did.country, holder: current ? toNumberState(current, did) : null }

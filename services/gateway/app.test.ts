@@ -9,7 +9,7 @@ import { did } from '../../shared/contracts/did'
 import { identity } from '../../shared/contracts/identity'
 import { sessions } from '../../shared/contracts/sessions'
 import { AppError } from '../../shared/errors'
-import { ADMIN_TOKEN, gatewayApp } from '../../tests/support/gateway-app'
+import { ADMIN_TOKEN, gatewayApp } from './test-app'
 
 const key = generateApiKey()
 let gw: ReturnType<typeof gatewayApp>

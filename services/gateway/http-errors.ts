@@ -28,12 +28,6 @@ export function toAppError(e: unknown, log: Logger, requestId: string): AppError
   return new AppError('internal_error', 'internal error')
 }
 
-export function errorResponse(e: AppError, requestId: string, headers: Headers = new Headers()): Response {
-  headers.set('content-type', 'application/json')
-  headers.set('x-request-id', requestId)
-  return new Response(JSON.stringify(errorBody(e, requestId)), { status: e.status, headers })
-}
-
 export interface FailedRequest {
   code: string | number
   error: unknown

@@ -7,7 +7,7 @@ import { client, type Client } from '../../tests/support/http'
 import { startTestPlatform, type TestPlatform } from '../../tests/support/platform'
 import { didService } from '../did/service'
 import { identityService } from '../identity/service'
-import { gatewayApp } from '../../tests/support/gateway-app'
+import { gatewayApp } from './test-app'
 import { gatewayService } from './service'
 
 let p: TestPlatform

@@ -21,7 +21,7 @@ export class Destinations {
     const [policy, held, own] = await Promise.all([
       this.settings.of(tenantId, requestId),
       this.directory.numbersOf(tenantId, requestId),
-      Promise.all(numbers.map((n) => this.directory.isPlatformNumber(n, requestId))),
+      this.directory.platformNumbers(numbers, requestId),
     ])
     const countries = allowedCountriesOf(policy.allowedCountries, [...held.numbers.values()].map((n) => n.country))
     // A tenant without numbers and without a list can place no call anyway (no masked number to

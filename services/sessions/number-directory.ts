@@ -47,8 +47,10 @@ export class NumberDirectory {
   private readonly tenants = new Map<string, TenantEntry>()
   private readonly loadingTenants = new Map<string, Promise<TenantEntry>>()
   private readonly numbers = new Map<string, NumberEntry>()
-  /** Numbers did does not know (parties' phones, looked up by the destination policy); bounded. */
+  /** Numbers did does not know (dialled numbers outside the pool); bounded. */
   private readonly outside = new Map<string, NumberEntry>()
+  /** Whether parties' phones are in the pool (the destination policy asks); bounded. */
+  private readonly membership = new Map<string, { inPool: boolean; at: number }>()
   /** Bumped by every change event, so a fetch can tell it raced one. */
   private readonly tenantEpoch = new Map<string, number>()
   private readonly numberEpoch = new Map<string, number>()
@@ -76,9 +78,31 @@ export class NumberDirectory {
     return (await this.entryOf(e164, requestId)).holder
   }
 
-  /** Whether a number is one of the platform's own (in the DID pool, whatever its state). */
-  async isPlatformNumber(e164: string, requestId = ''): Promise<boolean> {
-    return (await this.entryOf(e164, requestId)).inPool
+  /**
+   * Which of `list` are the platform's own numbers (in the DID pool, whatever their state): from
+   * memory where known within the TTL, the rest in one `did.number.known` request.
+   */
+  async platformNumbers(list: readonly string[], requestId = ''): Promise<boolean[]> {
+    const now = Date.now()
+    const known = (e164: string): boolean | undefined => {
+      const n = this.numbers.get(e164) ?? this.outside.get(e164)
+      if (n && now - n.loadedAt <= this.ttlMs) return n.inPool
+      const m = this.membership.get(e164)
+      return m && now - m.at <= this.ttlMs ? m.inPool : undefined
+    }
+    const missing = [...new Set(list.filter((n) => known(n) === undefined))]
+    if (missing.length) {
+      const epochs = missing.map((n) => this.numberEpoch.get(n) ?? 0)
+      const { known: inPool } = await this.bus.request(did.knownNumbers, { numbers: missing }, { requestId })
+      const set = new Set(inPool)
+      if (this.membership.size >= OUTSIDE_MAX) this.membership.clear()
+      // A change event that arrived meanwhile already said "in the pool"; the answer may not undo it.
+      missing.forEach((n, i) => {
+        if ((this.numberEpoch.get(n) ?? 0) === epochs[i]) this.membership.set(n, { inPool: set.has(n), at: Date.now() })
+      })
+      return list.map((n) => known(n) ?? set.has(n))
+    }
+    return list.map((n) => known(n)!)
   }
 
   private async entryOf(e164: string, requestId: string): Promise<NumberEntry> {
@@ -100,12 +124,14 @@ export class NumberDirectory {
     this.tenants.clear()
     this.numbers.clear()
     this.outside.clear()
+    this.membership.clear()
   }
 
   apply(c: Change): void {
     this.tenantEpoch.set(c.tenant_id, (this.tenantEpoch.get(c.tenant_id) ?? 0) + 1)
     this.numberEpoch.set(c.e164, (this.numberEpoch.get(c.e164) ?? 0) + 1)
     this.outside.delete(c.e164)
+    this.membership.delete(c.e164)
     const now = Date.now()
     if (c.status === 'released') {
       this.change(c.tenant_id, (m) => m.delete(c.e164))

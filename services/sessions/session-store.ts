@@ -163,7 +163,10 @@ export class SessionStore {
       // other's row, and no unique index spans both; in read committed both would commit. Taking
       // the number's lock first (its own statement, so the insert's snapshot comes after) orders them.
       return await this.db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`sessions:number:${row.maskedE164}`}, 0))`)
+        // Shared creates do not exclude each other (the party index judges them): a shared lock;
+        // an exclusive create excludes everyone: the exclusive lock.
+        const key = sql`hashtextextended(${`sessions:number:${row.maskedE164}`}, 0)`
+        await tx.execute(guard === 'parties' ? sql`select pg_advisory_xact_lock_shared(${key})` : sql`select pg_advisory_xact_lock(${key})`)
         return count(await tx.execute(insert)) > 0
       })
     } catch (e) {

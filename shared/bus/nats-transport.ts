@@ -1,6 +1,8 @@
 /** The NATS transport (@nats-io/transport-node, v3 API): plain subscriptions in queue groups. */
+import { readFileSync } from 'node:fs'
 import {
   connect,
+  credsAuthenticator,
   errors,
   headers as natsHeaders,
   type Msg,
@@ -37,6 +39,15 @@ export interface NatsTransportOptions {
   servers: string
   name: string
   onStatus?: (event: string, detail?: unknown) => void
+  /** This service's own credentials (the server allows each user only its subjects: infra/nats/permissions.ts). */
+  user?: string
+  pass?: string
+  /** A `.creds` file (JWT + nkey seed), instead of user and password. */
+  credsFile?: string
+  /** TLS to the server: a CA to trust, and a client certificate where the server asks for one. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string }
+  /** Where this connection's replies arrive; permissions give each user its own. */
+  inboxPrefix?: string
 }
 
 export class NatsTransport implements Transport {
@@ -82,6 +93,10 @@ export class NatsTransport implements Transport {
       // that succeed: ~5% of the gateway's CPU under load. Failures become TransportErrors here
       // anyway, so the extra stack context was never seen.
       noAsyncTraces: true,
+      ...(opts.user ? { user: opts.user, pass: opts.pass } : {}),
+      ...(opts.credsFile ? { authenticator: credsAuthenticator(new Uint8Array(readFileSync(opts.credsFile))) } : {}),
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
     })
     return new NatsTransport(nc, opts.onStatus)
   }

@@ -102,6 +102,12 @@ export const did = {
     T.Object({ e164: E164Param }),
     T.Object({ e164: T.String(), did_id: T.String(), country: Nullable(T.String()), holder: Nullable(NumberState) }),
   ),
+  /** Which of these numbers are in the pool at all (any state): the destination policy's check that a party is not a platform number. */
+  knownNumbers: request(
+    'did.number.known',
+    T.Object({ numbers: T.Array(E164Param, { minItems: 1, maxItems: 100 }) }),
+    T.Object({ known: T.Array(T.String()) }),
+  ),
   // operator commands
   importNumbers: request('did.admin.import', DidImportInput, DidImportReply),
   listPool: request('did.admin.list', DidListQuery, listOf(Did)),

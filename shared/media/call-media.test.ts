@@ -14,10 +14,10 @@ describe.skipIf(missing)("a call's media on real rtpengine instances", () => {
   let two: Rtpengine
   beforeAll(async () => {
     ;[one, two] = await Promise.all([startRtpengine(), startRtpengine()])
-  })
+  }, 30_000)
   afterAll(async () => {
     await Promise.all([removeRtpengine(one), removeRtpengine(two)])
-  })
+  }, 30_000)
 
   test('offer/answer anchor and clean; delete returns packets each way and frees the call', async () => {
     const pool = new RtpenginePool([one.url], { timeoutMs: 500, pingIntervalMs: 60_000, log })
@@ -51,7 +51,50 @@ describe.skipIf(missing)("a call's media on real rtpengine instances", () => {
       b.close()
       pool.stop()
     }
-  })
+  }, 30_000)
+
+  test("with the parties' RTCP receiver reports, the record gets loss, jitter and MOS from rtpengine", async () => {
+    const pool = new RtpenginePool([one.url], { timeoutMs: 1000, pingIntervalMs: 60_000, log })
+    await pool.start()
+    const a = await rtpParty('127.0.0.2')
+    const b = await rtpParty('127.0.0.3')
+    try {
+      const media = new RtpengineMediaPlane(pool, 'cc-test', log).open('call_mos')
+      const toB = await media.offer('caller', a.sdp())
+      const toA = await media.answer('callee', b.sdp())
+      // Each party answers rtpengine's sender reports (so it knows the round trip of both legs).
+      a.answerSenderReports('a')
+      b.answerSenderReports('b')
+      const [ta, tb] = [mediaOf(toA), mediaOf(toB)]
+      const streams = [a.streamRtp(ta.address, ta.port, 50), b.streamRtp(tb.address, tb.port, 50)]
+      try {
+        // rtpengine reports every few seconds: wait until it has computed a MOS (bounded).
+        const until = Date.now() + 40_000
+        for (;;) {
+          const q = await one.client.query({ 'call-id': 'cc-test~call_mos' })
+          if (Object.values(q.SSRC ?? {}).some((e) => (e['average MOS']?.MOS ?? 0) > 0)) break
+          if (Date.now() > until) throw new Error('rtpengine computed no MOS')
+          await Bun.sleep(250)
+        }
+      } finally {
+        for (const s of streams) s.stop()
+      }
+      const summary = (await media.end())!
+      const rated = [summary.from_caller, summary.from_callee].filter((d) => d.mos !== null)
+      expect(rated.length).toBeGreaterThanOrEqual(1)
+      for (const d of rated) {
+        expect(d.mos!).toBeGreaterThan(1)
+        expect(d.mos!).toBeLessThanOrEqual(5)
+        expect(d.loss).toBe(0)
+        expect(d.packets_lost).toBe(0)
+        expect(d.jitter_ms).not.toBeNull()
+      }
+    } finally {
+      a.close()
+      b.close()
+      pool.stop()
+    }
+  }, 60_000)
 
   test('a new call whose instance does not answer is anchored on another; an anchored call never moves', async () => {
     const pool = new RtpenginePool([one.url, two.url], { timeoutMs: 300, pingIntervalMs: 60_000, log })
@@ -65,6 +108,7 @@ describe.skipIf(missing)("a call's media on real rtpengine instances", () => {
       await media.offer('caller', a.sdp())
       await media.answer('callee', b.sdp())
       expect(await two.calls()).toEqual(['cc-test~call_2'])
+      await pool.checkAll() // the timed-out offer and a failed ping: `one` is down
       expect(pool.healthy().map((i) => i.url)).toEqual([two.url])
 
       // Anchored on `two`: when `two` goes, a re-offer fails rather than moving the call.
@@ -79,7 +123,7 @@ describe.skipIf(missing)("a call's media on real rtpengine instances", () => {
       b.close()
       pool.stop()
     }
-  })
+  }, 30_000)
 
   test('recovery deletes only this instance id\'s calls that are not live', async () => {
     const pool = new RtpenginePool([one.url], { timeoutMs: 500, pingIntervalMs: 60_000, log })
@@ -94,5 +138,5 @@ describe.skipIf(missing)("a call's media on real rtpengine instances", () => {
       p.close()
       pool.stop()
     }
-  })
+  }, 30_000)
 })

@@ -160,6 +160,7 @@ class RtpengineCallMedia implements CallMedia {
   async offer(from: Side, sdp: string): Promise<string> {
     const first = !this.offered
     this.offered = true
+    const tried = new Set<RtpengineInstance>()
     for (;;) {
       try {
         const r = await this.call('offer', () =>
@@ -168,8 +169,9 @@ class RtpengineCallMedia implements CallMedia {
         return this.shown[other(from)].present(r.sdp)
       } catch (e) {
         // A call not anchored yet moves to another healthy instance when its first one does not
-        // answer (the failure marked that one down); once anchored, a call stays where it is.
-        const next = first && e instanceof RtpengineUnavailable ? this.pool.healthy().find((i) => i !== this.instance) : undefined
+        // answer; once anchored, a call stays where it is.
+        tried.add(this.instance)
+        const next = first && e instanceof RtpengineUnavailable ? this.pool.healthy().find((i) => !tried.has(i)) : undefined
         if (!next) throw e
         this.log.warn({ from: this.instance.name, to: next.name, media_call_id: this.callId }, 'rtpengine did not answer; anchoring the new call elsewhere')
         this.instance.calls--
@@ -247,6 +249,7 @@ class RtpengineCallMedia implements CallMedia {
     try {
       const r = await run()
       mediaRequests.observe({ command, outcome: 'ok' }, (performance.now() - started) / 1000)
+      this.pool.succeeded(this.instance)
       return r
     } catch (e) {
       mediaRequests.observe({ command, outcome: e instanceof RtpengineUnavailable ? 'timeout' : 'error' }, (performance.now() - started) / 1000)

@@ -35,10 +35,10 @@ describe.skipIf(missing)('against a real rtpengine', () => {
   let r: Rtpengine
   beforeAll(async () => {
     r = await startRtpengine()
-  })
+  }, 30_000)
   afterAll(async () => {
     await removeRtpengine(r)
-  })
+  }, 30_000)
 
   test('ping answers pong', async () => {
     expect((await r.client.ping()).result).toBe('pong')
@@ -75,7 +75,7 @@ describe.skipIf(missing)('against a real rtpengine', () => {
       a.close()
       b.close()
     }
-  })
+  }, 30_000)
 })
 
 async function waitFor(check: () => boolean, ms = 5000): Promise<void> {

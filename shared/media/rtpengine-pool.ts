@@ -1,6 +1,9 @@
 /**
- * The rtpengine instances of RTPENGINE_URLS. Each is pinged every `pingIntervalMs`; a ping that
- * fails (or any request that times out) marks it down until a ping succeeds again. A new call goes
+ * The rtpengine instances of RTPENGINE_URLS. Each is pinged every `pingIntervalMs`; two failures
+ * in a row (a ping that gets no pong, a request that times out) mark it down until a ping succeeds
+ * again; a request that times out also has it pinged at once. One slow answer on a busy machine
+ * does not take an instance out (with one instance, that would refuse every call until the next
+ * ping); a stopped one is out within a ping or two. A new call goes
  * to the healthy instance carrying the fewest of our calls (`pick`); a call then stays on its
  * instance for its whole life (the caller keeps the client `pick` gave it). With no healthy
  * instance, `pick` throws MediaUnavailable and the call is refused: never bridged unanchored.
@@ -33,8 +36,13 @@ export interface PoolOptions {
   log: Logger
 }
 
+/** Consecutive failures that mark an instance down. */
+export const FAILURES_TO_DOWN = 2
+
 export class RtpengineInstance {
   up = false
+  /** Failures since the last success. */
+  failures = 0
   /** Calls of ours on it now (for least-loaded choice). */
   calls = 0
   constructor(
@@ -50,6 +58,7 @@ export class RtpenginePool {
   readonly instances: RtpengineInstance[]
   private timer: ReturnType<typeof setInterval> | undefined
   private stopped = false
+  private readonly announced = new Set<RtpengineInstance>()
 
   constructor(
     urls: string[],
@@ -89,26 +98,41 @@ export class RtpenginePool {
     return i
   }
 
-  /** Records a request failure: a timed-out instance is down until its next good ping. */
+  /** Records a request's outcome: a timeout counts toward down and has the instance pinged now. */
   failed(i: RtpengineInstance, e: unknown): void {
-    if (e instanceof RtpengineUnavailable) this.mark(i, false)
+    if (!(e instanceof RtpengineUnavailable)) return
+    this.failure(i)
+    if (!this.stopped) void this.check(i)
+  }
+
+  succeeded(i: RtpengineInstance): void {
+    i.failures = 0
+    if (!i.up) this.mark(i, true)
   }
 
   async checkAll(): Promise<void> {
-    await Promise.all(
-      this.instances.map(async (i) => {
-        try {
-          await i.client.ping()
-          this.mark(i, true)
-        } catch {
-          this.mark(i, false)
-        }
-      }),
-    )
+    await Promise.all(this.instances.map((i) => this.check(i)))
+  }
+
+  private async check(i: RtpengineInstance): Promise<void> {
+    try {
+      await i.client.ping()
+      this.succeeded(i)
+    } catch {
+      this.failure(i)
+    }
+  }
+
+  private failure(i: RtpengineInstance): void {
+    i.failures++
+    // At start (never up yet) one failure is enough to say so.
+    if (i.up && i.failures < FAILURES_TO_DOWN) return
+    this.mark(i, false)
   }
 
   private mark(i: RtpengineInstance, up: boolean): void {
-    if (i.up !== up) this.opts.log[up ? 'info' : 'warn']({ rtpengine: i.name }, up ? 'rtpengine up' : 'rtpengine down')
+    if (i.up !== up || !this.announced.has(i)) this.opts.log[up ? 'info' : 'warn']({ rtpengine: i.name }, up ? 'rtpengine up' : 'rtpengine down')
+    this.announced.add(i)
     i.up = up
     rtpengineUp.set({ instance: i.name }, up ? 1 : 0)
   }

@@ -47,7 +47,7 @@ let http: Client
 let tenant: { tenantId: string; key: string }
 let sessionId: string
 
-async function sipp(name: string, xml: string, o: { uas?: boolean; calls?: number; rate?: number; localIp?: string; dial?: string; extra?: string[] } = {}) {
+async function sipp(name: string, xml: string, o: { uas?: boolean; calls?: number; rate?: number; localIp?: string; dial?: string; extra?: string[]; timeoutS?: number } = {}) {
   return runSipp({
     scenario: scenarioFile(sip.tmp.dir, name, xml),
     name,
@@ -59,6 +59,7 @@ async function sipp(name: string, xml: string, o: { uas?: boolean; calls?: numbe
     calls: o.calls ?? 1,
     rate: o.rate,
     extra: o.extra,
+    timeoutS: o.timeoutS,
   })
 }
 
@@ -244,7 +245,44 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
     ok((await exchange('options-stranger', { uacXml: optionsPing({ status: 403 }), localIp: '127.0.0.2' })).uac)
   }, 30_000)
 
-  test('in the call: UPDATE and an SDP-less re-INVITE are relayed (the answer in the ACK too), INFO is relayed, REFER gets 403, MESSAGE 405', async () => {
+  test('outside a call: MESSAGE and SUBSCRIBE get 405; REFER and unknown methods are dropped by drachtio-server, never acted on', async () => {
+    const ua = await rawSip('127.0.0.1')
+    try {
+      for (const [method, i, status] of [
+        ['MESSAGE', 2, 405],
+        ['SUBSCRIBE', 3, 405],
+        ['REFER', 1, undefined],
+        ['FOO', 4, undefined],
+      ] as const) {
+        const headers = [
+          `Via: SIP/2.0/UDP 127.0.0.1:${ua.port};branch=z9hG4bKood${i}`,
+          `From: <sip:${DRIVER}@127.0.0.1>;tag=ood${i}`,
+          `To: <sip:${MASKED}@127.0.0.1>`,
+          `Call-ID: ood-${i}-${Date.now()}@127.0.0.1`,
+          `CSeq: 1 ${method}`,
+          `Contact: <sip:${DRIVER}@127.0.0.1:${ua.port}>`,
+          'Max-Forwards: 70',
+          ...(method === 'SUBSCRIBE' ? ['Event: presence'] : []),
+          ...(method === 'REFER' ? [`Refer-To: <sip:+19005551234@127.0.0.1>`] : []),
+        ]
+        ua.send(request(`${method} sip:${MASKED}@127.0.0.1:${sip.dr.sipPort} SIP/2.0`, headers), sip.dr.sipPort)
+        if (status === undefined) {
+          // drachtio-server hands an application only INVITE, REGISTER, MESSAGE, OPTIONS, INFO,
+          // NOTIFY, SUBSCRIBE and PUBLISH outside a dialog; it discards anything else unanswered.
+          await Bun.sleep(1000)
+          expect(ua.received.filter((m) => m.includes(`CSeq: 1 ${method}`))).toEqual([])
+          continue
+        }
+        const answer = (await ua.next(/^SIP\/2\.0 [2-6]\d\d/)).split('\r\n')[0]!
+        console.log(`[out of dialog] ${method} → ${answer}`)
+        expect(Number(answer.split(' ')[1])).toBe(status)
+      }
+    } finally {
+      ua.close()
+    }
+  }, 30_000)
+
+  test('in the call: UPDATE and an SDP-less re-INVITE are relayed (the answer in the ACK too), INFO is relayed, REFER gets 403, MESSAGE and an unknown method 405', async () => {
     const r = await exchange('in-dialog', { uasXml: uasInDialogMethods(), uacXml: uacInDialogMethods({ from: DRIVER }) })
     ok(r.uac)
     ok(r.uas)
@@ -253,6 +291,7 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
     expect(far).toMatch(/INFO sip:[^\n]*\n[\s\S]*?Signal=5/) // the DTMF digit too
     expect(far).not.toContain('REFER')
     expect(far).not.toContain('MESSAGE')
+    expect(far).not.toContain('FOO sip:')
   }, 30_000)
 
   test("the callee's reason phrases and headers do not reach the caller: standard phrases only", async () => {
@@ -296,6 +335,40 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
       expect((await patch(null)).status).toBe(200)
     }
   }, 30_000)
+
+  test('a caller that never ACKs our 200 OK: drachtio gives up after 32 s, the callee gets BYE, the record is failed (not a completed call)', async () => {
+    const since = Date.now()
+    const trunk = await sipp('no-ack-uas', uas({ hangup: 'them' }).replace('timeout="20000"', 'timeout="45000"'), { uas: true, timeoutS: 50 })
+    await Bun.sleep(300)
+    const phone = await rawSip('127.0.0.1')
+    try {
+      phone.send(
+        request(
+          `INVITE sip:${MASKED}@127.0.0.1:${sip.dr.sipPort} SIP/2.0`,
+          [
+            `Via: SIP/2.0/UDP 127.0.0.1:${phone.port};branch=z9hG4bKnoack1`,
+            `From: <sip:${DRIVER}@127.0.0.1>;tag=noack1`,
+            `To: <sip:${MASKED}@127.0.0.1>`,
+            `Call-ID: noack-${Date.now()}@127.0.0.1`,
+            'CSeq: 1 INVITE',
+            `Contact: <sip:${DRIVER}@127.0.0.1:${phone.port}>`,
+            'Max-Forwards: 70',
+            'Content-Type: application/sdp',
+          ],
+          sdpFor('127.0.0.1', 40004),
+        ),
+        sip.dr.sipPort,
+      )
+      expect((await phone.next(/^SIP\/2\.0 200/, 10_000)).split('\r\n')[0]).toBe('SIP/2.0 200 OK')
+      // No ACK, ever: the 200 OK is retransmitted until drachtio-server's timer H (32 s) gives up.
+      ok(await trunk.done)
+      const [call] = await endedCalls(since, 1)
+      expect([call!.status, call!.end_reason, call!.answered_at, call!.duration_seconds]).toEqual(['failed', 'caller_no_ack', null, 0])
+    } finally {
+      phone.close()
+      await trunk.stop()
+    }
+  }, 60_000)
 
   test('an INVITE with folded headers (RFC 4475) is bridged like any other (it used to be answered at the callee, then refused with 500)', async () => {
     const trunk = await sipp('folded-uas', uas({ hangup: 'them' }), { uas: true })

@@ -131,7 +131,7 @@ describe.skipIf(skip)('media anchored through rtpengine', () => {
     for (const p of parties.splice(0)) p.close()
     // Every end path deleted the call in rtpengine.
     await eventually(callIds, (ids) => ids.length === 0, 'rtpengine to hold no call')
-  })
+  }, 20_000)
 
   afterAll(async () => {
     driverUa?.close()

@@ -517,8 +517,8 @@ const SDP_MOVED = SDP.replace('[media_port]', '[media_port+2]')
 
 /**
  * A caller that, once bridged, sends an UPDATE with a new offer, a re-INVITE without SDP
- * (answering the offer in its ACK), an INFO with a DTMF digit, a REFER (refused: 403) and a
- * MESSAGE (405), then hangs up.
+ * (answering the offer in its ACK), an INFO with a DTMF digit, a REFER (refused: 403), a
+ * MESSAGE and an unknown method (405), then hangs up.
  */
 export function uacInDialogMethods(opts: { from: string }): string {
   const req = (method: string, cseq: number, o: Parameters<typeof callerRequest>[3] = {}) => `  <send retrans="500">
@@ -556,8 +556,10 @@ ${req('REFER', 5, { headers: ['Refer-To: <sip:+19005551234@[remote_ip]>'] })}
   <recv response="403"/>
 ${req('MESSAGE', 6, { body: 'hello', contentType: 'text/plain' })}
   <recv response="405"/>
+${req('FOO', 7)}
+  <recv response="405"/>
   <pause milliseconds="100"/>
-${req('BYE', 7)}
+${req('BYE', 8)}
   <recv response="200" crlf="true"/>
   <Reference variables="update_answer,offer"/>`,
   )

@@ -63,3 +63,24 @@ describe('DRACHTIO_SECRET has no default outside all-in-one', () => {
     expect(r.errLines).toEqual(["config error: DRACHTIO_SECRET is required when DRACHTIO_HOST is set (drachtio-server's shared secret)"])
   })
 })
+
+describe('SIP is never on without media anchoring', () => {
+  test('call-control with DRACHTIO_HOST and no RTPENGINE_URLS stops, naming the variable', async () => {
+    const r = await run('services/call-control/main.ts', {
+      DRACHTIO_HOST: '127.0.0.1',
+      DRACHTIO_SECRET: 's3cret',
+      SIP_OUTBOUND_TRUNK: '127.0.0.1:5070',
+      NATS_URL: 'nats://127.0.0.1:4222',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+    })
+    expect(r.code).toBe(2)
+    expect(r.errLines).toEqual(['config error: RTPENGINE_URLS is required when DRACHTIO_HOST is set (udp:host:port, comma-separated): calls are never bridged without media anchoring'])
+  })
+
+  test('a malformed RTPENGINE_URLS entry stops call-control, naming it', async () => {
+    const r = await run('services/call-control/main.ts', { RTPENGINE_URLS: 'udp:10.0.0.1:22222,tcp:x', NATS_URL: 'nats://127.0.0.1:4222', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' })
+    expect(r.code).toBe(2)
+    expect(r.errLines.join('\n')).toContain('RTPENGINE_URLS')
+    expect(r.errLines.join('\n')).toContain('"tcp:x"')
+  })
+})

@@ -28,6 +28,14 @@ export async function startE2E(opts: Omit<LaunchOptions, 'env'> & { env?: Record
     async stop() {
       await launched.stop()
       await db.drop()
+      // Every e2e suite checks its services' logs: no phone number (parties' or masked) in clear.
+      const leaks = phoneNumbersIn(launched.processes.flatMap((p) => p.lines.map((l) => `${p.name}: ${l}`)))
+      if (leaks.length) throw new Error(`phone numbers in service logs (${leaks.length} lines), e.g.:\n${leaks.slice(0, 3).join('\n')}`)
     },
   }
+}
+
+/** Log lines that carry an E.164 number in clear (a masked one, `+1415***0123`, is fine). */
+export function phoneNumbersIn(lines: string[]): string[] {
+  return lines.filter((l) => /\+\d{8,15}(?!\d)/.test(l))
 }

@@ -29,6 +29,11 @@ export interface RtpParty {
   /** This party's SSRC and next RTP sequence number (for packets built outside). */
   ssrc: number
   nextSeq(): number
+  /**
+   * Answers every RTCP sender report that arrives with a receiver report about its media (last
+   * SR and delay since it, so the sender can compute the round trip) and SDES CNAME `cname`.
+   */
+  answerSenderReports(cname: string): void
   close(): void
 }
 
@@ -74,6 +79,31 @@ export function rtcpPacket(ssrc: number, cname: string): Uint8Array {
   return out
 }
 
+/** An RR with one report block answering `sr` (an SR as received), then SDES with CNAME. */
+export function receiverReport(ownSsrc: number, sr: Uint8Array, cname: string, receivedAt: number, now: number, highestSeq: number): Uint8Array | undefined {
+  const v = new DataView(sr.buffer, sr.byteOffset, sr.byteLength)
+  if (sr.length < 28 || (sr[0]! & 0xc0) !== 0x80 || sr[1] !== 200) return undefined
+  const source = v.getUint32(4)
+  const lsr = v.getUint32(10) // the middle 32 bits of the SR's NTP timestamp
+  const rr = new Uint8Array(32)
+  const w = new DataView(rr.buffer)
+  w.setUint8(0, 0x81)
+  w.setUint8(1, 201)
+  w.setUint16(2, 7)
+  w.setUint32(4, ownSsrc >>> 0)
+  w.setUint32(8, source)
+  w.setUint32(12, 0) // fraction lost 0, cumulative lost 0
+  w.setUint32(16, highestSeq >>> 0)
+  w.setUint32(20, 8) // interarrival jitter, timestamp units (1 ms at 8 kHz)
+  w.setUint32(24, lsr)
+  w.setUint32(28, Math.round(((now - receivedAt) / 1000) * 65536))
+  const sdes = rtcpPacket(ownSsrc, cname).subarray(28)
+  const out = new Uint8Array(rr.length + sdes.length)
+  out.set(rr)
+  out.set(sdes, rr.length)
+  return out
+}
+
 export function contains(hay: Uint8Array, needle: string): boolean {
   return Buffer.from(hay).includes(Buffer.from(needle))
 }
@@ -81,9 +111,16 @@ export function contains(hay: Uint8Array, needle: string): boolean {
 export async function rtpParty(address: string): Promise<RtpParty> {
   const rtp: Received[] = []
   const rtcp: Received[] = []
+  let srCname: string | undefined
   const handler = (into: Received[]) => ({
-    data(_s: udp.Socket<'uint8array'>, data: Uint8Array, port: number, addr: string) {
-      into.push({ at: performance.now(), from: `${addr}:${port}`, data: new Uint8Array(data) })
+    data(s: udp.Socket<'uint8array'>, data: Uint8Array, port: number, addr: string) {
+      const at = performance.now()
+      into.push({ at, from: `${addr}:${port}`, data: new Uint8Array(data) })
+      if (into === rtcp && srCname !== undefined) {
+        const highest = rtp.length ? new DataView(rtp.at(-1)!.data.buffer).getUint16(2) : 0
+        const rr = receiverReport(ssrc, data, srCname, at, performance.now(), highest)
+        if (rr) s.send(rr, port, addr)
+      }
     },
   })
   // RTP on an even port, RTCP on the next one (what an SDP without a=rtcp implies).
@@ -159,6 +196,9 @@ export async function rtpParty(address: string): Promise<RtpParty> {
     },
     ssrc,
     nextSeq: () => seq++,
+    answerSenderReports(cname) {
+      srCname = cname
+    },
     close() {
       r.close()
       c.close()

@@ -68,6 +68,15 @@ export class SipAgent {
         res.send(403)
       }
     })
+    // Outside a dialog only INVITE and OPTIONS mean anything here; the other methods drachtio-server
+    // hands us get 405 (it drops REFER and unknown methods itself, unanswered).
+    const any = this.srf as unknown as Record<string, (h: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void) => void>
+    for (const m of ['register', 'subscribe', 'message', 'publish', 'notify', 'info']) {
+      any[m]!((req, res) => {
+        sipRequestsRefused.inc({ method: req.method, why: 'method_not_allowed' })
+        res.send(405, { headers: { Allow: ALLOW } } as never)
+      })
+    }
     this.srf.invite((req, res) => {
       o.onInvite(this.srf, req, res).catch((err) => {
         o.log.error({ err, sip_call_id: req.get('Call-ID') }, 'inbound call handler failed')

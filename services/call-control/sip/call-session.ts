@@ -135,6 +135,8 @@ export class CallSession {
   private closing: Promise<void> = Promise.resolve()
   /** Answers a still-waiting inbound caller when the call is given up (shutdown bound). */
   private abandonCaller: (() => void) | undefined
+  /** Per sender: an answer from its last ACK still being relayed (its next INFO waits for it). */
+  private readonly answering: Record<Side, Promise<void>> = { caller: Promise.resolve(), callee: Promise.resolve() }
   /** Told once, when the first outgoing INVITE is on its way (post-dial delay). */
   private onInviteSent: (() => void) | undefined
 
@@ -548,7 +550,12 @@ export class CallSession {
     ] as const) {
       from.onReoffer((sdp, method) => this.relayOffer(side, sdp, to, method))
       from.onOfferRequest(() => this.relayOfferRequest(side, to))
-      from.onInfo((info) => to.info(info))
+      // An INFO waits for the answer its sender put in an ACK just before it: the other party must
+      // get that ACK first (the answer may still be on its way through rtpengine).
+      from.onInfo(async (info) => {
+        await this.answering[side]
+        return to.info(info)
+      })
     }
     this.maxTimer = setTimeout(() => void this.hangupAll('max_duration'), this.limits.maxCallMs)
     this.watchMedia()
@@ -574,7 +581,7 @@ export class CallSession {
     return {
       offer,
       answer: (sdp) => {
-        this.answerFrom(side, sdp).then(
+        this.answering[side] = this.answerFrom(side, sdp).then(
           (a) => asked.answer(a),
           (err) => this.log.warn({ call_id: this.id, err }, 'the answer to an offer request could not be anchored'),
         )

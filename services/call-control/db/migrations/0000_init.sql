@@ -1,4 +1,4 @@
-CREATE SCHEMA "calls";
+CREATE SCHEMA IF NOT EXISTS "calls";
 --> statement-breakpoint
 CREATE TABLE "calls"."callback_deliveries" (
 	"id" text PRIMARY KEY NOT NULL,

@@ -1,4 +1,4 @@
-CREATE SCHEMA "did";
+CREATE SCHEMA IF NOT EXISTS "did";
 --> statement-breakpoint
 CREATE TABLE "did"."did_assignments" (
 	"id" text PRIMARY KEY NOT NULL,

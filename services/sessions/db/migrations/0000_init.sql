@@ -1,4 +1,4 @@
-CREATE SCHEMA "sessions";
+CREATE SCHEMA IF NOT EXISTS "sessions";
 --> statement-breakpoint
 CREATE TABLE "sessions"."idempotency_keys" (
 	"tenant_id" text NOT NULL,

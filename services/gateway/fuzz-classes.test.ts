@@ -14,7 +14,7 @@ import { identity } from '../../shared/contracts/identity'
 import { sessions } from '../../shared/contracts/sessions'
 import { SCOPES } from '../../shared/contracts/common'
 import { AppError } from '../../shared/errors'
-import { gatewayApp } from '../support/gateway-app'
+import { gatewayApp } from './test-app'
 
 const key = generateApiKey()
 let gw: ReturnType<typeof gatewayApp>

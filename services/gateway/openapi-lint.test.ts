@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
-import { responseModels } from '../../services/gateway/models'
-import { gatewayApp } from '../support/gateway-app'
+import { responseModels } from './models'
+import { gatewayApp } from './test-app'
 
 const ROOT = join(import.meta.dir, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'openapi-lint-'))

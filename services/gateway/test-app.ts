@@ -2,20 +2,20 @@
  * A gateway app for `app.handle(new Request(…))` tests: the real app on a real in-process bus,
  * with whatever responders a test serves on it (no network, no database).
  */
+import { randomBase62 } from '../../shared/api-key'
 import { Bus } from '../../shared/bus/bus'
 import { InProcessTransport } from '../../shared/bus/in-process-transport'
 import { serviceLogger } from '../../shared/log'
-import { createGatewayApp } from '../../services/gateway/app'
-import { KeyCache } from '../../services/gateway/key-cache'
-import { KeyUsageReporter } from '../../services/gateway/key-usage'
-import { RateLimiter } from '../../services/gateway/rate-limit'
-import { parseTrustedProxies } from '../../services/gateway/client-address'
-import { uniquePrefix } from './infra'
+import { createGatewayApp } from './app'
+import { parseTrustedProxies } from './client-address'
+import { KeyCache } from './key-cache'
+import { KeyUsageReporter } from './key-usage'
+import { RateLimiter } from './rate-limit'
 
 export const ADMIN_TOKEN = 'adm_test_0123456789abcdef'
 
 export function gatewayApp(opts: { ratePerSecond?: number } = {}) {
-  const bus = new Bus(new InProcessTransport(), { prefix: uniquePrefix('gw'), service: 'gateway-test' })
+  const bus = new Bus(new InProcessTransport(), { prefix: `gw_${Date.now().toString(36)}_${randomBase62(6)}`, service: 'gateway-test' })
   const log = serviceLogger('gateway', 'warn')
   const limiter = new RateLimiter({ ratePerSecond: opts.ratePerSecond ?? 1000, burst: (opts.ratePerSecond ?? 1000) * 2 })
   const usage = new KeyUsageReporter(bus, 60_000)
