@@ -214,9 +214,9 @@ class RtpengineCallMedia implements CallMedia {
     try {
       // Neither party hears the other until the notice is over: both hear it before they talk.
       await Promise.all(sides.map((s) => this.blockMedia(s, true)))
-      const played = await this.call('play media', () => this.instance.client.playMedia({ 'call-id': this.callId, file: rec.noticeFile, flags: ['all'] }))
+      const [ms] = await Promise.all(sides.map((s) => this.play(s, rec.noticeFile)))
       rec.answered(at, new Date())
-      setTimeout(() => void unblock(), played.duration ?? 0).unref?.()
+      setTimeout(() => void unblock(), ms ?? 0).unref?.()
     } catch (err) {
       // A call must not stay muted: media flows again, noticed or not.
       void unblock()

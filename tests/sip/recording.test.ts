@@ -14,12 +14,11 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { udp } from 'bun'
-import { eq } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import type { ServiceDefinition } from '../../shared/service'
 import { callControlService } from '../../services/call-control/service'
-import { recordings } from '../../services/call-control/db/schema'
-import { readPcmWav } from '../../services/call-control/recordings/rtp-to-wav'
-import { decodeG711 } from '../../services/call-control/recordings/g711'
+import { readPcmWav } from '../../shared/audio/pcm-wav'
+import { decodeG711 } from '../../shared/audio/g711'
 import { didService } from '../../services/did/service'
 import { gatewayService } from '../../services/gateway/service'
 import { identityService } from '../../services/identity/service'
@@ -174,10 +173,12 @@ describe.skipIf(skip)('call recording through drachtio-server and rtpengine', ()
     expect(Math.abs((left.length / 8000) * 1000 - rec.duration_ms)).toBeLessThanOrEqual(1)
 
     // The notice: played from the answer on, mixed into both channels where it was played.
-    const [row] = await sip.tp.platform.database!.db.select().from(recordings).where(eq(recordings.id, rec.id))
-    expect(row!.noticeFile).toBeTruthy()
-    const notice = readPcmWav(new Uint8Array(readFileSync(row!.noticeFile!))).channels[0]!
-    const at = Math.round(((row!.noticeAt!.getTime() - row!.answeredAt!.getTime()) * 8000) / 1000)
+    const [row] = await sip.tp.platform.database!.rows<{ notice_file: string | null; notice_ms: number | null }>(
+      sql`select notice_file, (extract(epoch from notice_at - answered_at) * 1000)::int as notice_ms from calls.recordings where id = ${rec.id}`,
+    )
+    expect(row!.notice_file).toBeTruthy()
+    const notice = readPcmWav(new Uint8Array(readFileSync(row!.notice_file!))).channels[0]!
+    const at = Math.round((Number(row!.notice_ms) * 8000) / 1000)
     expect(at).toBeGreaterThanOrEqual(0)
     expect(at).toBeLessThan(4000) // "at its start": within half a second of the answer (the ng round trip to start playing)
     // Each channel is its party's tone plus the notice, so the notice correlates with it where it was

@@ -2,7 +2,7 @@
  * Test media: G.711 tone packets, a classic pcap writer (so the converter can be tested on
  * captures we make ourselves), and a Goertzel detector to say which tone a channel carries.
  */
-import { encodeAlaw, encodeUlaw } from '../../services/call-control/recordings/g711'
+import { encodeAlaw, encodeUlaw } from '../../shared/audio/g711'
 
 /** One RTP packet of 20 ms (160 samples) of a sine of `hz`, G.711 µ-law (PT 0) or A-law (PT 8). */
 export function toneRtp(o: { hz: number; seq: number; ssrc: number; pt?: 0 | 8; amplitude?: number; tsBase?: number }): Uint8Array {

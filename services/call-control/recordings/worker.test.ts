@@ -14,7 +14,7 @@ import { openDatabase, type Database } from '../../../shared/db/database'
 import { serviceLogger } from '../../../shared/log'
 import { newId } from '../../../shared/ids'
 import { dominantTone } from '../../../tests/support/audio'
-import { recordedCall as recorded, writeRtpengineFiles } from '../../../tests/support/recordings'
+import { recordedCall as recorded, writeRtpengineFiles } from './test-fixtures'
 import { eventually } from '../../../tests/support/eventually'
 import { freshDatabase, type TestDatabase } from '../../../tests/support/infra'
 import { callbackDeliveries, calls, recordings } from '../db/schema'
@@ -90,7 +90,7 @@ describe('recordings worker (real PostgreSQL)', () => {
     rmSync(files.pcap)
     await Bun.$`mkfifo ${files.pcap}`
     const env = { ...process.env, ...(tdb.url ? { DATABASE_URL: tdb.url } : { DATA_DIR: tdb.dataDir! }), RECORDING_DIR: recDir, RECORDINGS_STORE_DIR: storeDir, RECORDINGS_KEY: key.toString('hex'), RTPENGINE, LEASE_MS: '1500' }
-    const script = join(import.meta.dir, '../../../tests/support/recordings-worker-process.ts')
+    const script = join(import.meta.dir, 'worker-process.fixture.ts')
     const first = Bun.spawn(['bun', script], { env, stdout: 'ignore', stderr: 'inherit' })
     try {
       // Bun's start-up on a busy machine: wait for the claim itself, not for a time.

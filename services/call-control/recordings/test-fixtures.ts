@@ -2,11 +2,11 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Database } from '../../shared/db/database'
-import { newId } from '../../shared/ids'
-import { calls } from '../../services/call-control/db/schema'
-import { RecordingStore } from '../../services/call-control/recordings/recording-store'
-import { toneRtp, writePcap, type PcapRecord } from './audio'
+import type { Database } from '../../../shared/db/database'
+import { newId } from '../../../shared/ids'
+import { calls } from '../db/schema'
+import { RecordingStore } from './recording-store'
+import { toneRtp, writePcap, type PcapRecord } from '../../../tests/support/audio'
 
 /** rtpengine's two files for a call: a pcap of two tone parties and its metadata. */
 export function writeRtpengineFiles(dir: string, mediaCallId: string, startMs: number, seconds: number): { pcap: string; metadata: string; pcapBytes: Uint8Array } {

@@ -3,12 +3,12 @@
  * DATABASE_URL (or DATA_DIR), RECORDING_DIR, RECORDINGS_STORE_DIR, RECORDINGS_KEY (hex),
  * RTPENGINE (the instance name its jobs carry), LEASE_MS.
  */
-import { openDatabase } from '../../shared/db/database'
-import { serviceLogger } from '../../shared/log'
-import { FsObjectStore } from '../../services/call-control/recordings/object-store'
-import { RecordingVault } from '../../services/call-control/recordings/recording-vault'
-import { AudioSealer } from '../../services/call-control/recordings/sealed-audio'
-import { RecordingsWorker } from '../../services/call-control/recordings/worker'
+import { openDatabase } from '../../../shared/db/database'
+import { serviceLogger } from '../../../shared/log'
+import { FsObjectStore } from './object-store'
+import { RecordingVault } from './recording-vault'
+import { AudioSealer } from './sealed-audio'
+import { RecordingsWorker } from './worker'
 
 const env = process.env as Record<string, string>
 const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR })
