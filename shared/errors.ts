@@ -49,6 +49,10 @@ export const ERROR_STATUS = {
   callback_url_refused: 422,
   // prompts
   prompt_not_found: 404,
+  recording_not_found: 404,
+  recording_not_ready: 409,
+  range_not_satisfiable: 416,
+  recordings_unavailable: 503,
   call_limit_exceeded: 429,
   // 5xx
   internal_error: 500,

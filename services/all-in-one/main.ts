@@ -34,6 +34,14 @@ if (!env.SECRETS_KEY) {
   env.SECRETS_KEY = readFileSync(file, 'utf8').trim()
 }
 
+// No RECORDINGS_KEY: generate one once and keep it in DATA_DIR (recordings are sealed with it).
+if (!env.RECORDINGS_KEY) {
+  mkdirSync(config.DATA_DIR, { recursive: true })
+  const file = join(config.DATA_DIR, 'recordings-key')
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+  env.RECORDINGS_KEY = readFileSync(file, 'utf8').trim()
+}
+
 // All-in-one is the one place drachtio-server's sample secret is assumed (a local engine, by hand).
 if (env.DRACHTIO_HOST && !env.DRACHTIO_SECRET) {
   env.DRACHTIO_SECRET = 'cymru'

@@ -10,6 +10,16 @@ import type { ConfigOf } from '../../shared/service'
 import { parseCidrList } from './sip/trusted-sources'
 import { parseTrunk } from './sip/trunk'
 import { parseRtpengineUrls } from '../../shared/media/rtpengine-pool'
+import { parseKey } from '../../shared/secret-box'
+
+function keyProblem(v: string): string | undefined {
+  try {
+    parseKey(v)
+    return undefined
+  } catch (e) {
+    return (e as Error).message
+  }
+}
 
 const problemOf = (check: () => unknown) => () => {
   try {
@@ -48,6 +58,24 @@ export const callControlConfig = {
   MEDIA_INSTANCE_ID: T.Optional(checkedString((v) => (/^[A-Za-z0-9._-]{1,64}$/.test(v) ? undefined : 'must be 1-64 letters, digits, dot, dash or underscore'))),
   /** An answered call with no media either way for this long is ended (end reason media_timeout); 0 turns it off. */
   MEDIA_TIMEOUT_S: T.Integer({ default: 60, minimum: 0, maximum: 86400 }),
+  /** Seals recordings at rest (AES-256-GCM): 32 bytes as base64 or hex. Without it no call is recorded. Generated into DATA_DIR by all-in-one. */
+  RECORDINGS_KEY: T.Optional(checkedString(keyProblem, { description: 'must be 32 bytes as base64 or hex' })),
+  /** Keys RECORDINGS_KEY replaced (comma-separated): recordings sealed under them still open. */
+  RECORDINGS_KEY_PREVIOUS: checkedString((v) => v.split(',').map((s) => s.trim()).filter(Boolean).map(keyProblem).find(Boolean), { default: '' }),
+  /** rtpengine's --recording-dir as this process sees it (its pcaps and metadata); set where call-control runs beside rtpengine to run the recordings worker. */
+  RECORDING_DIR: T.Optional(T.String({ minLength: 1 })),
+  /** The rtpengine instances (ng addresses) whose pcaps appear in RECORDING_DIR; default: all of RTPENGINE_URLS. */
+  RECORDING_RTPENGINES: checkedString((v) => problemOf(() => parseRtpengineUrls(v))(), { default: '' }),
+  /** Where recordings are stored: `fs` (RECORDINGS_FS_DIR, default <DATA_DIR>/recordings) or `s3` (an S3-compatible bucket). */
+  RECORDINGS_STORE: T.Union([T.Literal('fs'), T.Literal('s3')], { default: 'fs', description: 'must be fs or s3' }),
+  RECORDINGS_FS_DIR: T.Optional(T.String({ minLength: 1 })),
+  RECORDINGS_S3_BUCKET: T.Optional(T.String({ minLength: 1 })),
+  /** S3-compatible endpoint (MinIO, R2, …); AWS when unset. Credentials: S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY (or AWS_*). */
+  RECORDINGS_S3_ENDPOINT: T.Optional(T.String({ minLength: 1 })),
+  RECORDINGS_S3_REGION: T.Optional(T.String({ minLength: 1 })),
+  RECORDINGS_S3_PREFIX: T.String({ default: '' }),
+  /** How often the retention purge looks for recordings past their `delete_after`. */
+  RECORDING_PURGE_INTERVAL_S: T.Integer({ default: 300, minimum: 1, maximum: 86400 }),
   /** Live calls per tenant on this instance; 0 = no limit. */
   TENANT_MAX_CONCURRENT_CALLS: T.Integer({ default: 200, minimum: 0, maximum: 1_000_000 }),
   /** Calls started per tenant in any 60 s on this instance; 0 = no limit. */
@@ -64,7 +92,8 @@ export type CallControlConfig = ConfigOf<typeof callControlConfig>
 
 /** Checks that involve several variables (the per-variable ones ran at parse time). */
 export function checkSipConfig(
-  c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'DRACHTIO_SECRET' | 'SIP_OUTBOUND_USERNAME' | 'SIP_OUTBOUND_PASSWORD' | 'RTPENGINE_URLS'>,
+  c: Pick<CallControlConfig, 'DRACHTIO_HOST' | 'SIP_OUTBOUND_TRUNK' | 'DRACHTIO_SECRET' | 'SIP_OUTBOUND_USERNAME' | 'SIP_OUTBOUND_PASSWORD' | 'RTPENGINE_URLS'> &
+    Partial<Pick<CallControlConfig, 'RECORDINGS_STORE' | 'RECORDINGS_S3_BUCKET'>>,
 ): void {
   if (c.DRACHTIO_HOST && !c.DRACHTIO_SECRET) {
     throw new ConfigError('DRACHTIO_SECRET', "is required when DRACHTIO_HOST is set (drachtio-server's shared secret)")
@@ -72,6 +101,7 @@ export function checkSipConfig(
   if (c.DRACHTIO_HOST && !c.SIP_OUTBOUND_TRUNK) {
     throw new ConfigError('SIP_OUTBOUND_TRUNK', 'is required when DRACHTIO_HOST is set (host[:port][;transport=udp|tcp|tls])')
   }
+  if (c.RECORDINGS_STORE === 's3' && !c.RECORDINGS_S3_BUCKET) throw new ConfigError('RECORDINGS_S3_BUCKET', 'is required when RECORDINGS_STORE=s3')
   if (c.DRACHTIO_HOST && parseRtpengineUrls(c.RTPENGINE_URLS).length === 0) {
     throw new ConfigError('RTPENGINE_URLS', 'is required when DRACHTIO_HOST is set (udp:host:port, comma-separated): calls are never bridged without media anchoring')
   }

@@ -30,6 +30,8 @@ import { recoverMedia, RtpengineMediaPlane } from '../../shared/media/call-media
 import { parseRtpengineUrls, RtpenginePool } from '../../shared/media/rtpengine-pool'
 import { DtmfListener } from '../../shared/media/dtmf-events'
 import { parseNgUrl } from '../../shared/media/rtpengine-client'
+import { startRecordings } from './recordings/wiring'
+import type { CallRecordings } from './recordings/call-recording'
 
 const splitHostPort = (v: string): [string, number] => {
   const i = v.lastIndexOf(':')
@@ -63,6 +65,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       log.error({ err: (e as Error).message }, 'built-in prompts unavailable (install espeak-ng and sox)')
     }
     const promptStore = new PromptStore(db, config.PROMPTS_DIR, builtin)
+    const rec = startRecordings({ config, database, bus, log, notice: builtin.get('recording_notice'), nudgeCallbacks: () => worker.nudge(), staleMs: 2 * limits.ringTimeoutMs + limits.maxCallMs + 300_000 })
     servePrompts(bus, promptStore, idempotency)
     // A deleted prompt's audio outlives any call that could still be playing it.
     const purgeGraceMs = limits.maxCallMs + 2 * limits.ringTimeoutMs + 300_000
@@ -73,7 +76,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
 
     let digits: DtmfListener | undefined
     const callLimits = new TenantCallLimits({ maxConcurrent: config.TENANT_MAX_CONCURRENT_CALLS, perMinute: config.TENANT_MAX_CALLS_PER_MINUTE })
-    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool } | undefined
+    let sip: { agent: SipAgent; trunk: ReturnType<typeof parseTrunk>; media: RtpengineMediaPlane; pool: RtpenginePool; recordings?: CallRecordings } | undefined
     if (config.DRACHTIO_HOST) {
       // Media first: with no rtpengine answering, calls are refused (503), never bridged unanchored.
       const pool = new RtpenginePool(parseRtpengineUrls(config.RTPENGINE_URLS), { timeoutMs: config.RTPENGINE_TIMEOUT_MS, pingIntervalMs: config.RTPENGINE_PING_INTERVAL_S * 1000, log })
@@ -105,10 +108,10 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
         trusted,
         auth,
         draining: () => registry.draining,
-        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth, media, prompts: promptStore, digits, pinTiming }),
+        onInvite: (srf, req, res) => handleInboundInvite(srf, req, res, { bus, log, registry, trusted, trunk, region: config.DEFAULT_REGION, limits, recorder, callLimits, warnNoRegion, auth, media, prompts: promptStore, digits, pinTiming, ...(rec.calls && { recordings: rec.calls }) }),
       })
       agent.start()
-      sip = { agent, trunk, media, pool }
+      sip = { agent, trunk, media, pool, ...(rec.calls && { recordings: rec.calls }) }
     } else {
       log.warn('SIP is off: DRACHTIO_HOST is not set, so no calls are bridged and originate answers 503 sip_unavailable')
     }
@@ -145,6 +148,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
           sip?.pool.stop()
           await sweeper.stop()
           await writer.drain()
+          await rec.stop()
           await worker.stop()
         })()
         return stopping

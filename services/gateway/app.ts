@@ -18,6 +18,7 @@ import { callRoutes } from './routes/calls'
 import { didRoutes } from './routes/dids'
 import { healthRoutes } from './routes/health'
 import { promptRoutes } from './routes/prompts'
+import { recordingRoutes } from './routes/recordings'
 import { sessionRoutes } from './routes/sessions'
 import { settingsRoutes } from './routes/settings'
 import { webhookSecretRoutes } from './routes/webhook-secret'
@@ -67,6 +68,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     .use(promptRoutes(access))
     .use(settingsRoutes(access))
     .use(callRoutes(access))
+    .use(recordingRoutes(access))
     .use(webhookSecretRoutes(access))
     .use(didRoutes(access))
     .use(adminDidRoutes(access))

@@ -30,6 +30,7 @@ export const session = {
   call_time_limit_seconds: null,
   ring_timeout_seconds: null,
   greeting_prompt: null,
+  record: false,
 }
 
 export const pinSession = { ...session, pin_required: true, pin_length: 6, driver_pin: '482913', customer_pin: '730164', call_time_limit_seconds: 900, greeting_prompt: 'builtin:connecting' }
@@ -45,7 +46,7 @@ export const prompt = {
   created_at: '2026-12-03T09:00:00Z',
 }
 
-export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id, unmatched_callback_url: 'https://example.com/unmatched-calls' }
+export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id, unmatched_callback_url: 'https://example.com/unmatched-calls', record_calls: true, recording_retention_days: 30 }
 
 export const assignment = {
   id: assignmentId,
@@ -169,8 +170,29 @@ export const tenant = {
   rate_limit_per_second: null,
   no_session_prompt: null,
   not_a_party_prompt: null,
+  record_calls: false,
+  recording_retention_days: 30,
   unmatched_callback_url: null,
   allowed_countries: ['US'],
   created_at: '2026-12-01T08:00:00Z',
   updated_at: '2026-12-01T08:00:00Z',
+}
+
+export const recording = {
+  id: 'rec_01JEZ4Y8K3M5N7P9Q1R3S5T7V9',
+  tenant_id: tenantId,
+  call_id: call.id,
+  session_id: session.id,
+  status: 'ready',
+  content_type: 'audio/wav',
+  duration_ms: 184_320,
+  size_bytes: 5_898_284,
+  sha256: '9f2b5c0e4d1a7b3c8e6f0a2d4c6b8e0f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b',
+  started_at: '2026-12-03T10:00:02Z',
+  ended_at: '2026-12-03T10:03:10Z',
+  ready_at: '2026-12-03T10:03:12Z',
+  delete_after: '2027-01-02T10:03:10Z',
+  deleted_at: null,
+  deletion_reason: null,
+  deleted_by_key_id: null,
 }

@@ -9,6 +9,7 @@ import { calls } from '../../shared/contracts/calls'
 import { did } from '../../shared/contracts/did'
 import { identity, TenantSettingsView } from '../../shared/contracts/identity'
 import { sessions } from '../../shared/contracts/sessions'
+import { recordingSubjects } from '../../shared/contracts/recordings'
 import * as ex from './examples'
 
 /** A copy of a contract schema with a description and one example (the contract stays as it is). */
@@ -71,6 +72,9 @@ export const responseModels = {
   TenantList: doc(identity.listTenants.reply, 'A page of tenants, newest first.', list(ex.tenant)),
   DidImport: doc(did.importNumbers.reply, 'Numbers added now, and numbers that were in the pool already (left as they were).', { imported: [ex.did], already_known: [] }),
   DidList: doc(did.listPool.reply, 'A page of the number pool, each number with its current assignment.', list({ ...ex.did, status: 'active', assignment: ex.adminAssignment })),
+  Recording: doc(recordingSubjects.get.reply, 'A recorded call: status, duration, size and SHA-256 of the WAV, and when retention deletes it.', ex.recording),
+  RecordingList: doc(recordingSubjects.list.reply, 'A page of your recordings, newest first.', list(ex.recording)),
+  DeletedRecording: doc(recordingSubjects.delete.reply, 'The recording as it now is: audio gone, the record kept.', { ...ex.recording, status: 'deleted', deleted_at: '2026-12-04T09:00:00Z', deletion_reason: 'api', deleted_by_key_id: ex.apiKey.id, already_deleted: false }),
   DidAssignment: doc(did.assign.reply, "The number's assignment as it now is.", ex.adminAssignment),
 }
 

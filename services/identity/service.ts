@@ -1,6 +1,7 @@
 /** identity: tenants, API keys and their audit log. */
 import { join } from 'node:path'
 import { Type as T } from '@sinclair/typebox'
+import { ConfigError, failOnConfigError } from '../../shared/config'
 import { identity } from '../../shared/contracts/identity'
 import { checkedString } from '../../shared/config'
 import { parseKey, SecretBox } from '../../shared/secret-box'
@@ -15,6 +16,9 @@ import { idempotencyKeys } from './db/schema'
 import { LastUsedWriter } from './last-used'
 
 export const identityConfig = {
+  /** Operator's bounds on a tenant's `recording_retention_days`. */
+  RECORDING_RETENTION_MIN_DAYS: T.Integer({ default: 1, minimum: 1, maximum: 3650 }),
+  RECORDING_RETENTION_MAX_DAYS: T.Integer({ default: 365, minimum: 1, maximum: 3650 }),
   /** Seals secrets at rest (AES-256-GCM): 32 bytes, base64 or hex. Generated into DATA_DIR by all-in-one. */
   SECRETS_KEY: checkedString(keyProblem, { description: 'must be 32 bytes as base64 or hex' }),
   /** Keys SECRETS_KEY replaced, comma-separated: still opened, and resealed under SECRETS_KEY at start. */
@@ -49,7 +53,12 @@ export const identityService: ServiceDefinition<typeof identityConfig> = {
     const purge = setInterval(() => void idem.purge().catch((err) => log.warn({ err }, 'idempotency purge failed')), 3_600_000)
     bus.serve(identity.ping, async () => ({ service: 'identity', version: VERSION }))
     serveKeys(bus, database, lastUsed, idem)
-    serveTenants(bus, database, idem, secrets)
+    if (config.RECORDING_RETENTION_MIN_DAYS > config.RECORDING_RETENTION_MAX_DAYS) {
+      failOnConfigError(() => {
+        throw new ConfigError('RECORDING_RETENTION_MIN_DAYS', `must not exceed RECORDING_RETENTION_MAX_DAYS (${config.RECORDING_RETENTION_MAX_DAYS})`)
+      })
+    }
+    serveTenants(bus, database, idem, secrets, { min: config.RECORDING_RETENTION_MIN_DAYS, max: config.RECORDING_RETENTION_MAX_DAYS })
     serveWebhookSecret(bus, secrets, idem)
     return {
       async stop() {

@@ -22,6 +22,8 @@ export function toTenant(r: TenantRow): Tenant {
     rate_limit_per_second: r.rateLimitPerSecond,
     no_session_prompt: r.noSessionPrompt,
     not_a_party_prompt: r.notAPartyPrompt,
+    record_calls: r.recordCalls,
+    recording_retention_days: r.recordingRetentionDays,
     unmatched_callback_url: r.unmatchedCallbackUrl,
     allowed_countries: r.allowedCountries ?? null,
     created_at: r.createdAt.toISOString(),
@@ -81,13 +83,25 @@ export async function listTenants(db: Db, page: Page) {
   return { items: rows.map(toTenant), limit: page.limit, offset: page.offset, total: Number(total?.n ?? 0) }
 }
 
-export async function updateTenant(db: Db, tenantId: string, patch: Static<typeof TenantPatchInput>): Promise<Tenant> {
+/** The operator's bounds on tenants' recording retention (identity's RECORDING_RETENTION_MIN/MAX_DAYS). */
+export interface RetentionBounds {
+  min: number
+  max: number
+}
+
+export async function updateTenant(db: Db, tenantId: string, patch: Static<typeof TenantPatchInput>, bounds: RetentionBounds = { min: 1, max: 3650 }): Promise<Tenant> {
+  const days = patch.recording_retention_days
+  if (days !== undefined && (days < bounds.min || days > bounds.max)) {
+    throw validationError([{ loc: ['body', 'recording_retention_days'], msg: `Input should be from ${bounds.min} to ${bounds.max} days (the platform's bounds)`, type: 'range' }])
+  }
   const set: Partial<typeof tenants.$inferInsert> = {}
   if (patch.name !== undefined) set.name = patch.name
   if (patch.number_sharing !== undefined) set.numberSharing = patch.number_sharing
   if (patch.rate_limit_per_second !== undefined) set.rateLimitPerSecond = patch.rate_limit_per_second
   if (patch.no_session_prompt !== undefined) set.noSessionPrompt = patch.no_session_prompt
   if (patch.not_a_party_prompt !== undefined) set.notAPartyPrompt = patch.not_a_party_prompt
+  if (patch.record_calls !== undefined) set.recordCalls = patch.record_calls
+  if (days !== undefined) set.recordingRetentionDays = days
   if (patch.unmatched_callback_url !== undefined) set.unmatchedCallbackUrl = patch.unmatched_callback_url
   if (patch.allowed_countries !== undefined) set.allowedCountries = checkCountries(patch.allowed_countries)
   const [r] = await db

@@ -116,6 +116,7 @@ describe('the unique indexes are the final word', () => {
       callTimeLimitSeconds: null,
       ringTimeoutSeconds: null,
       greetingPrompt: null,
+      record: false,
       ...over,
     })
     const outcome = (p: Promise<boolean>) => p.then((ok) => (ok ? 'inserted' : 'busy'), (e) => (e instanceof ConflictError ? e.conflict : String(e)))

@@ -18,6 +18,7 @@ export interface CheckedCreate {
   callTimeLimitSeconds: number | null
   ringTimeoutSeconds: number | null
   greetingPrompt: string | null
+  record?: boolean
 }
 
 const E164_MSG = 'Value should be an E.164 phone number, e.g. +14155550100'
@@ -47,6 +48,8 @@ export function checkCreate(input: CreateSessionInput): CheckedCreate {
     callTimeLimitSeconds: input.call_time_limit_seconds ?? null,
     ringTimeoutSeconds: input.ring_timeout_seconds ?? null,
     greetingPrompt: input.greeting_prompt ?? null,
+    /** undefined: the tenant's `record_calls` decides. */
+    ...(input.record !== undefined && { record: input.record }),
     orderId: input.order_id ?? null,
     driver: driver!.e164,
     customer: customer!.e164,

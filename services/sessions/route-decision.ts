@@ -25,6 +25,7 @@ export interface RouteSession {
   callTimeLimitSeconds?: number | null
   ringTimeoutSeconds?: number | null
   greetingPrompt?: string | null
+  record?: boolean
 }
 
 /** PIN digits end at `#`, at this many digits, or after a pause. */
@@ -81,5 +82,6 @@ export function bridgeTo(s: RouteSession, from: 'driver' | 'customer', to: strin
     ...(mine.callTimeLimitSeconds != null && { call_time_limit_seconds: mine.callTimeLimitSeconds }),
     ...(mine.ringTimeoutSeconds != null && { ring_timeout_seconds: mine.ringTimeoutSeconds }),
     ...(mine.greetingPrompt != null && { greeting_prompt: mine.greetingPrompt }),
+    ...(mine.record && { record: true }),
   }
 }

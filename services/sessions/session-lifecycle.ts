@@ -47,11 +47,13 @@ export class SessionLifecycle {
     const c = checkCreate(input)
     const requestId = ctx.requestId ?? ''
     if (c.greetingPrompt) await this.checkPrompt(tenantId, c.greetingPrompt, ['body', 'greeting_prompt'], requestId)
-    const [sharing, held, refusals] = await Promise.all([
+    const [sharing, held, refusals, recordDefault] = await Promise.all([
       this.settings.sharing(tenantId, requestId),
       this.directory.numbersOf(tenantId, requestId),
       this.destinations.refusals(tenantId, [c.driver, c.customer], requestId),
+      this.settings.recordCalls(tenantId, requestId),
     ])
+    c.record ??= recordDefault
     const [driverRefusal, customerRefusal] = refusals
     if (driverRefusal) throw destinationNotAllowed('driver_phone', driverRefusal)
     if (customerRefusal) throw destinationNotAllowed('customer_phone', customerRefusal)
@@ -152,6 +154,7 @@ export class SessionLifecycle {
         callTimeLimitSeconds: c.callTimeLimitSeconds,
         ringTimeoutSeconds: c.ringTimeoutSeconds,
         greetingPrompt: c.greetingPrompt,
+        record: c.record ?? false,
       }
       try {
         return (await this.store.insertIfFree(row, guard, { serialize })) ? row : undefined

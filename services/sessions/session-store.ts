@@ -37,6 +37,7 @@ export function toSession(r: SessionRow, now = new Date()): Session {
     call_time_limit_seconds: r.callTimeLimitSeconds,
     ring_timeout_seconds: r.ringTimeoutSeconds,
     greeting_prompt: r.greetingPrompt,
+    record: r.record,
   }
 }
 
@@ -65,6 +66,7 @@ function fromRaw(r: Record<string, unknown>): SessionRow {
     callTimeLimitSeconds: r.call_time_limit_seconds == null ? null : Number(r.call_time_limit_seconds),
     ringTimeoutSeconds: r.ring_timeout_seconds == null ? null : Number(r.ring_timeout_seconds),
     greetingPrompt: (r.greeting_prompt as string | null) ?? null,
+    record: Boolean(r.record),
   }
 }
 
@@ -144,10 +146,10 @@ export class SessionStore {
     const insert = sql`
         with s as (
           insert into ${sessions} (id, tenant_id, order_id, driver_phone, customer_phone, masked_e164, exclusive, status, ttl_minutes, created_at, expires_at,
-                                   pin_required, pin_length, driver_pin, customer_pin, call_time_limit_seconds, ring_timeout_seconds, greeting_prompt)
+                                   pin_required, pin_length, driver_pin, customer_pin, call_time_limit_seconds, ring_timeout_seconds, greeting_prompt, record)
           select ${row.id}, ${row.tenantId}, ${row.orderId}, ${row.driverPhone}, ${row.customerPhone}, ${row.maskedE164}, ${row.exclusive}, 'open',
                  ${row.ttlMinutes}, ${tsParam(row.createdAt)}, ${tsParam(row.expiresAt)},
-                 ${row.pinRequired}, ${row.pinLength}::int, ${row.driverPin}::text, ${row.customerPin}::text, ${row.callTimeLimitSeconds}::int, ${row.ringTimeoutSeconds}::int, ${row.greetingPrompt}::text
+                 ${row.pinRequired}, ${row.pinLength}::int, ${row.driverPin}::text, ${row.customerPin}::text, ${row.callTimeLimitSeconds}::int, ${row.ringTimeoutSeconds}::int, ${row.greetingPrompt}::text, ${row.record}
           where ${free}
           returning id, tenant_id, masked_e164, driver_phone, customer_phone, driver_pin, customer_pin, expires_at
         ), p as (

@@ -21,6 +21,32 @@ const pair = () => {
   return { driver_phone: `+1415555${String(seq).padStart(4, '0')}`, customer_phone: `+1415555${String(seq + 1).padStart(4, '0')}` }
 }
 
+describe('create: record', () => {
+  test("record defaults to the tenant's record_calls setting; an explicit value wins; retention within the platform's bounds", async () => {
+    const { key } = await tenantWith(f, numbers('+1202556', 100, 4))
+    const first = await f.http.post('/v1/sessions', { key, body: pair() })
+    expect(first.body.record).toBe(false)
+    const set = await f.http.patch('/v1/settings', { key, body: { record_calls: true, recording_retention_days: 7 } })
+    expect(set.status).toBe(200)
+    expect(set.body).toMatchObject({ record_calls: true, recording_retention_days: 7 })
+    // identity.tenant.updated drops sessions' cached settings.
+    let second = await f.http.post('/v1/sessions', { key, body: pair() })
+    for (let i = 0; i < 100 && second.body.record !== true; i++) {
+      await f.http.post(`/v1/sessions/${second.body.id}/complete`, { key })
+      await Bun.sleep(20)
+      second = await f.http.post('/v1/sessions', { key, body: pair() })
+    }
+    expect(second.body.record).toBe(true)
+    const optedOut = await f.http.post('/v1/sessions', { key, body: { ...pair(), record: false } })
+    expect(optedOut.body.record).toBe(false)
+    expect((await f.http.get(`/v1/sessions/${second.body.id}`, { key })).body.record).toBe(true)
+    const tooLong = await f.http.patch('/v1/settings', { key, body: { recording_retention_days: 400 } })
+    expect(tooLong.status).toBe(422)
+    expect(tooLong.body.detail[0].loc).toEqual(['body', 'recording_retention_days'])
+    expect(tooLong.body.detail[0].msg).toContain('1 to 365')
+  })
+})
+
 describe('create: validation', () => {
   let key: string
   beforeAll(async () => {
@@ -35,8 +61,11 @@ describe('create: validation', () => {
         ...['id', 'tenant_id', 'order_id', 'driver_phone', 'customer_phone', 'masked_e164', 'status', 'ttl_minutes', 'created_at', 'expires_at', 'ended_at', 'end_reason'],
         // additive: PIN sessions, per-session limits and greeting (null unless given)
         ...['pin_required', 'pin_length', 'driver_pin', 'customer_pin', 'call_time_limit_seconds', 'ring_timeout_seconds', 'greeting_prompt'],
+        // additive: recording
+        'record',
       ].sort(),
     )
+    expect(r.body.record).toBe(false)
     expect(r.body.id).toMatch(/^ses_[0-9A-Z]{26}$/)
     expect(r.body).toMatchObject({ order_id: 'shape-1', status: 'open', ttl_minutes: 60, ended_at: null, end_reason: null })
     expect(r.body.created_at).toMatch(/Z$/)

@@ -29,6 +29,11 @@ export class TenantSettings {
     return (await this.tenant(tenantId, requestId)).number_sharing
   }
 
+  /** Whether new sessions record their calls unless they say (`record_calls`). */
+  async recordCalls(tenantId: string, requestId = ''): Promise<boolean> {
+    return (await this.tenant(tenantId, requestId)).record_calls
+  }
+
   /** What the tenant wants for a caller it cannot bridge: a prompt (else the SIP refusal) and a callback URL (else none). */
   async unmatched(tenantId: string, reason: 'no_session' | 'unknown_caller' | 'wrong_pin', requestId = ''): Promise<{ prompt: string | null; callbackUrl: string | null }> {
     const t = await this.tenant(tenantId, requestId)

@@ -28,7 +28,7 @@ export const CallDirection = T.Union([T.Literal('inbound'), T.Literal('originate
 export type CallDirection = Static<typeof CallDirection>
 
 /** The events a tenant can ask callbacks for; every end state is reported as `completed`. */
-export const CALLBACK_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const
+export const CALLBACK_EVENTS = ['initiated', 'ringing', 'answered', 'completed', 'recording_ready'] as const
 export type CallbackEvent = (typeof CALLBACK_EVENTS)[number]
 
 /** One direction of a call's media, as rtpengine counted it (named by who sent it). */

@@ -14,6 +14,9 @@ export const Tenant = T.Object({
   no_session_prompt: Nullable(T.String()),
   /** What a caller who is not a party of the number's open session hears; null = SIP 403. */
   not_a_party_prompt: Nullable(T.String()),
+  /** Default of a new session's `record`. */
+  record_calls: T.Boolean(),
+  recording_retention_days: T.Integer(),
   /** Where `call.unmatched` callbacks go (a caller could not be bridged); null = none. */
   unmatched_callback_url: Nullable(T.String()),
   allowed_countries: Nullable(T.Array(T.String())),
@@ -127,8 +130,21 @@ export const UnmatchedCallerSettings = {
     ),
   ),
 }
-export const TenantSettingsInput = T.Object(UnmatchedCallerSettings, { additionalProperties: false })
-export const TenantSettingsView = T.Object({ no_session_prompt: Nullable(T.String()), not_a_party_prompt: Nullable(T.String()), unmatched_callback_url: Nullable(T.String()) })
+/** Call recording: the default for new sessions, and how long recordings are kept. */
+export const RecordingSettings = {
+  record_calls: T.Optional(T.Boolean({ title: 'Record Calls', description: "Default of a new session's `record`: its calls are recorded, both parties hearing the recording notice first" })),
+  recording_retention_days: T.Optional(
+    T.Integer({ minimum: 1, maximum: 3650, title: 'Recording Retention Days', description: "Days a recording is kept after its call, then deleted (default 30; within the operator's bounds)" }),
+  ),
+}
+export const TenantSettingsInput = T.Object({ ...UnmatchedCallerSettings, ...RecordingSettings }, { additionalProperties: false })
+export const TenantSettingsView = T.Object({
+  no_session_prompt: Nullable(T.String()),
+  not_a_party_prompt: Nullable(T.String()),
+  unmatched_callback_url: Nullable(T.String()),
+  record_calls: T.Boolean(),
+  recording_retention_days: T.Integer(),
+})
 
 export const TenantPatchInput = T.Object({
   name: T.Optional(T.String({ minLength: 1, maxLength: 120 })),
@@ -136,6 +152,7 @@ export const TenantPatchInput = T.Object({
   rate_limit_per_second: T.Optional(Nullable(T.Integer({ minimum: 1, maximum: 100000 }))),
   allowed_countries: T.Optional(AllowedCountries),
   ...UnmatchedCallerSettings,
+  ...RecordingSettings,
 }, { additionalProperties: false })
 
 /** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */

@@ -36,6 +36,8 @@ const CallLimits = {
   ring_timeout_seconds: T.Optional(Nullable(T.Integer())),
   /** Played to the caller before the other party is rung. */
   greeting_prompt: T.Optional(Nullable(T.String())),
+  /** The call is recorded; both parties hear the recording notice first. */
+  record: T.Optional(T.Boolean()),
 }
 
 export const RouteDecision = T.Union([
@@ -106,6 +108,8 @@ export const Session = T.Object({
   call_time_limit_seconds: Nullable(T.Integer()),
   ring_timeout_seconds: Nullable(T.Integer()),
   greeting_prompt: Nullable(T.String()),
+  /** Its calls are recorded (both parties hear the recording notice first). */
+  record: T.Boolean(),
 })
 export type Session = Static<typeof Session>
 
@@ -156,6 +160,9 @@ export const CreateSessionInput = T.Object({
     }),
   ),
   pin_length: T.Optional(T.Integer({ minimum: PIN_LENGTH.min, maximum: PIN_LENGTH.max, default: PIN_LENGTH.default, title: 'Pin Length', description: 'Digits per PIN (PIN sessions)' })),
+  record: T.Optional(
+    T.Boolean({ title: 'Record', description: "Record this session's calls (both parties hear the recording notice first); default: the tenant's `record_calls` setting" }),
+  ),
   ...limitFields,
 }, { additionalProperties: false })
 export type CreateSessionInput = Static<typeof CreateSessionInput>

@@ -37,7 +37,9 @@ export interface CallMedia {
    */
   lastActivity(): Promise<number | 'gone' | undefined>
   /** Deletes the call in rtpengine (once) and resolves with its statistics, if rtpengine gave any. */
-  end(): Promise<MediaSummary | undefined>
+  end(at?: Date): Promise<MediaSummary | undefined>
+  /** Both parties are connected at `at` (a recorded call plays its notice to both now). */
+  connected?(at: Date): Promise<void>
   /** rtpengine's call-id for this call (DTMF events name it). */
   readonly mediaCallId: string
   /** Plays a WAV to `to`; resolves with its duration in ms once rtpengine started it (the end is ours to time). */
@@ -73,7 +75,24 @@ export const PLACEHOLDER_SDP = [
 
 /** Opens a call's media on a healthy instance; throws MediaUnavailable when there is none. */
 export interface MediaPlane {
-  open(callId: string): CallMedia
+  open(callId: string, opts?: OpenOptions): CallMedia
+}
+
+/** What the media plane tells a recorded call's job (each at most once, in this order). */
+export interface RecordingHooks {
+  /** The WAV rtpengine plays to both parties once the call is answered. */
+  readonly noticeFile: string
+  /** The first offer, with `record call`, went to `rtpengine` (its call-id there: `mediaCallId`). */
+  started(rtpengine: string, mediaCallId: string): void
+  /** Answered at `at`; the notice started playing at `noticeAt` (null: rtpengine refused to play it). */
+  answered(at: Date, noticeAt: Date | null): void
+  /** The call is over (rtpengine has been told to delete it, which closes the pcap). */
+  ended(at: Date): void
+}
+
+export interface OpenOptions {
+  /** Record the call (rtpengine `pcap` method) and play the notice: the job's hooks. */
+  recording?: RecordingHooks
 }
 
 const COMMON: Partial<OfferAnswerOptions> = {
@@ -94,10 +113,10 @@ export class RtpengineMediaPlane implements MediaPlane {
     private readonly log: Logger,
   ) {}
 
-  open(callId: string): CallMedia {
+  open(callId: string, opts: OpenOptions = {}): CallMedia {
     const instance = this.pool.pick()
     instance.calls++
-    return new RtpengineCallMedia(this.pool, instance, rtpengineCallId(this.instanceId, callId), this.log)
+    return new RtpengineCallMedia(this.pool, instance, rtpengineCallId(this.instanceId, callId), this.log, opts.recording)
   }
 }
 
@@ -114,6 +133,7 @@ class RtpengineCallMedia implements CallMedia {
     private instance: RtpengineInstance,
     private readonly callId: string,
     private readonly log: Logger,
+    private readonly recording?: RecordingHooks,
   ) {}
 
   get mediaCallId(): string {
@@ -186,17 +206,38 @@ class RtpengineCallMedia implements CallMedia {
     return last
   }
 
-  end(): Promise<MediaSummary | undefined> {
+  async connected(at: Date): Promise<void> {
+    const rec = this.recording
+    if (!rec) return
+    const sides: Side[] = ['caller', 'callee']
+    const unblock = () => Promise.all(sides.map((s) => this.blockMedia(s, false).catch(() => undefined)))
+    try {
+      // Neither party hears the other until the notice is over: both hear it before they talk.
+      await Promise.all(sides.map((s) => this.blockMedia(s, true)))
+      const [ms] = await Promise.all(sides.map((s) => this.play(s, rec.noticeFile)))
+      rec.answered(at, new Date())
+      setTimeout(() => void unblock(), ms ?? 0).unref?.()
+    } catch (err) {
+      // A call must not stay muted: media flows again, noticed or not.
+      void unblock()
+      this.log.warn({ err, media_call_id: this.callId }, 'could not play the recording notice')
+      rec.answered(at, null)
+    }
+  }
+
+  end(at = new Date()): Promise<MediaSummary | undefined> {
     this.ended ??= (async () => {
       this.instance.calls--
       if (!this.offered) return undefined
       try {
         // With a from-tag the reply carries the call's statistics.
         const stats = await this.call('delete', () => this.instance.client.delete({ 'call-id': this.callId, 'from-tag': 'caller' }))
+        this.recording?.ended(at)
         return summarize(stats)
       } catch (err) {
         // An unknown call-id: rtpengine dropped it already (its own timeout); nothing is held.
         this.log[err instanceof RtpengineError ? 'debug' : 'warn']({ err, rtpengine: this.instance.name, media_call_id: this.callId }, 'rtpengine delete failed')
+        this.recording?.ended(at)
         return undefined
       }
     })()

@@ -160,8 +160,8 @@ export class RtpengineClient {
     return this.send('query', opts) as Promise<Reply & CallStats>
   }
 
-  /** Plays a file to the party `from-tag` names; the reply's `duration` is its length in ms (no event marks the end). */
-  playMedia(opts: { 'call-id': string; 'from-tag': string; file: string; [k: string]: unknown }): Promise<Reply & { duration?: number }> {
+  /** Plays a file to the party `from-tag` names (or, with `flags: ['all']`, to every party); the reply's `duration` is its length in ms (no event marks the end). */
+  playMedia(opts: { 'call-id': string; 'from-tag'?: string; file: string; flags?: string[]; [k: string]: unknown }): Promise<Reply & { duration?: number }> {
     return this.send('playMedia', opts) as Promise<Reply & { duration?: number }>
   }
 

@@ -24,16 +24,16 @@ export interface RtpParty {
   /** Starts sending RTP at `pps` until stop() (for long runs); returns a stopper. */
   streamRtp(host: string, port: number, pps: number): { stop(): void; sent(): number }
   sendRtcp(host: string, port: number, cname: string): void
-  /**
-   * Answers every RTCP sender report that arrives with a receiver report about its media (last
-   * SR and delay since it, so the sender can compute the round trip) and SDES CNAME `cname`.
-   */
-  answerSenderReports(cname: string): void
   /** Sends raw bytes from the RTP socket (RFC 4733 events, prebuilt packets). */
   sendRaw(host: string, port: number, data: Uint8Array): void
   /** This party's SSRC and next RTP sequence number (for packets built outside). */
   ssrc: number
   nextSeq(): number
+  /**
+   * Answers every RTCP sender report that arrives with a receiver report about its media (last
+   * SR and delay since it, so the sender can compute the round trip) and SDES CNAME `cname`.
+   */
+  answerSenderReports(cname: string): void
   close(): void
 }
 

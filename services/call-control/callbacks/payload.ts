@@ -19,7 +19,8 @@ export interface CallbackSubject {
   durationSeconds: number | null
 }
 
-export function callbackBody(call: CallbackSubject, e: { eventId: string; event: CallbackEvent | typeof UNMATCHED_EVENT; sequence: number; occurredAt: Date }): string {
+/** `extra`: fields of one event only (`recording` on `recording_ready`). */
+export function callbackBody(call: CallbackSubject, e: { eventId: string; event: CallbackEvent | typeof UNMATCHED_EVENT; sequence: number; occurredAt: Date }, extra: Record<string, unknown> = {}): string {
   if (e.event === UNMATCHED_EVENT) {
     // The tenant may want to reach this caller: it gets the caller's number, and why the call was not bridged.
     return JSON.stringify({
@@ -50,5 +51,6 @@ export function callbackBody(call: CallbackSubject, e: { eventId: string; event:
     to_party: call.toParty,
     masked_e164: call.maskedE164,
     duration_seconds: call.durationSeconds,
+    ...extra,
   })
 }

@@ -108,3 +108,56 @@ export const prompts = callsSchema.table(
 
 /** `Idempotency-Key` records of originate requests (shared/idempotency.ts). */
 export const idempotencyKeys = idempotencyTable(callsSchema)
+
+export const RECORDING_STATUSES = ['recording', 'pending', 'ready', 'failed', 'deleted'] as const
+
+/**
+ * One row per recorded call: written when recording starts (before the call is answered), so a
+ * pcap rtpengine is writing always has a durable job. `pending` rows are claimed by a recordings
+ * worker beside the rtpengine that wrote the pcap (`rtpengine` names it) with
+ * `FOR UPDATE SKIP LOCKED` and a lease (`next_attempt_at`), converted, stored sealed, then the
+ * pcap is deleted. A deleted recording keeps its row (who deleted it, when, why): the audit trail.
+ */
+export const recordings = callsSchema.table(
+  'recordings',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    callId: text('call_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    status: text('status', { enum: RECORDING_STATUSES }).notNull(),
+    /** The rtpengine instance (ng address) that writes the pcap, and the call's id there. */
+    rtpengine: text('rtpengine').notNull(),
+    mediaCallId: text('media_call_id').notNull(),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    /** The recording's span: from the answer to the end of the call. */
+    answeredAt: ts('answered_at'),
+    endedAt: ts('ended_at'),
+    /** The notice played to both parties (its file and when it started), mixed into the WAV there. */
+    noticeFile: text('notice_file'),
+    noticeAt: ts('notice_at'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    lastError: text('last_error'),
+    objectKey: text('object_key'),
+    contentType: text('content_type'),
+    durationMs: integer('duration_ms'),
+    sizeBytes: integer('size_bytes'),
+    sha256: text('sha256'),
+    readyAt: ts('ready_at'),
+    /** When retention deletes it (ready_at's call end + the tenant's recording_retention_days). */
+    deleteAfter: ts('delete_after'),
+    deletedAt: ts('deleted_at'),
+    deletionReason: text('deletion_reason', { enum: ['api', 'retention'] }),
+    deletedByKeyId: text('deleted_by_key_id'),
+    deletedByKeyPrefix: text('deleted_by_key_prefix'),
+    deletionRequestId: text('deletion_request_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('recordings_call_idx').on(t.callId),
+    index('recordings_tenant_idx').on(t.tenantId, t.id),
+    index('recordings_due_idx').on(t.nextAttemptAt).where(sql`status in ('recording', 'pending')`),
+    index('recordings_retention_idx').on(t.deleteAfter).where(sql`status = 'ready'`),
+  ],
+)

@@ -13,6 +13,7 @@ import { postDialDelay, sipCalls, sipCallsLimited } from '../metrics'
 import { checkOriginateDestinations, checkOriginateInput, originateReply, planOriginate } from '../originate'
 import type { SipAgent } from '../sip/agent'
 import type { MediaPlane } from '../../../shared/media/call-media'
+import type { CallRecordings } from '../recordings/call-recording'
 import type { CallRegistry } from '../sip/call-registry'
 import { CallSession, type SessionLimits } from '../sip/call-session'
 import { trunkUri, type Trunk } from '../sip/trunk'
@@ -27,7 +28,7 @@ export interface CallHandlerDeps {
   callLimits: TenantCallLimits
   allowPrivateCallbacks: boolean
   /** Absent when SIP is off (no DRACHTIO_HOST). */
-  sip?: { agent: SipAgent; trunk: Trunk; media?: MediaPlane; pool?: { ready: boolean } }
+  sip?: { agent: SipAgent; trunk: Trunk; media?: MediaPlane; pool?: { ready: boolean }; recordings?: CallRecordings }
   resolve?: Resolver
 }
 
@@ -78,7 +79,8 @@ export function serveCalls(bus: Bus, d: CallHandlerDeps): { stopOriginate(): Pro
         throw e
       }
       sipCalls.inc({ direction: 'originate', outcome: 'started' })
-      const session = new CallSession(plan.callId, recorder, d.limits, d.log, sip.media)
+      const recording = plan.session.record ? sip.recordings?.forCall({ tenantId: plan.tenantId, callId: plan.callId, sessionId: plan.session.id }) : undefined
+      const session = new CallSession(plan.callId, recorder, d.limits, d.log, sip.media, recording ? { recording } : undefined)
       d.registry.add(session, () => recorder.flushed())
       void session.done.finally(slot.release)
       // The call runs on its own; the reply goes out now.

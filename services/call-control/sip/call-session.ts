@@ -8,7 +8,7 @@
 import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
-import { PLACEHOLDER_SDP, type CallMedia, type MediaPlane, type Side } from '../../../shared/media/call-media'
+import { PLACEHOLDER_SDP, type CallMedia, type MediaPlane, type OpenOptions, type Side } from '../../../shared/media/call-media'
 import type { DigitSource } from '../../../shared/media/dtmf-events'
 import type { MediaSummary } from '../../../shared/media/media-stats'
 import { mediaTimeouts } from '../../../shared/media/metrics'
@@ -153,6 +153,7 @@ export class CallSession {
     private readonly log: Logger,
     /** Where the call's media is anchored; absent only in unit tests of the signalling rules. */
     private readonly mediaPlane?: MediaPlane,
+    private readonly mediaOptions?: OpenOptions,
   ) {
     this.done = new Promise((r) => (this.resolveDone = r))
   }
@@ -161,7 +162,7 @@ export class CallSession {
   private openMedia(): CallMedia | undefined {
     if (!this.mediaPlane) return undefined
     try {
-      return (this.media = this.mediaPlane.open(this.id))
+      return (this.media = this.mediaPlane.open(this.id, this.mediaOptions))
     } catch (e) {
       throw new MediaFailure(503, e)
     }
@@ -531,7 +532,11 @@ export class CallSession {
     this.state = 'answered'
     // The call counts as answered once the caller ACKs our 200 OK (at once for originate's legs).
     caller.onAck(() => {
-      if (this.state === 'answered') this.report.answered()
+      if (this.state !== 'answered') return
+      // One instant for the record and the recording, so the WAV spans exactly the answered call.
+      const at = new Date()
+      this.report.answered(at)
+      void this.media?.connected?.(at)
     })
     // A caller that hangs up before it ever ACKed our 200 OK never had a call.
     caller.onHangup((how) => void this.hangupOther(how === 'lost' ? 'untrusted_bye' : caller.acked ? 'caller_hangup' : 'caller_no_ack', callee, caller.acked ? 'completed' : 'failed'))
@@ -650,7 +655,7 @@ export class CallSession {
     // Every end path deletes the call in rtpengine; its statistics go on the record.
     const media = this.media
     if (!media) return this.report.ended(status, reason, at)
-    this.closing = media.end().then(
+    this.closing = media.end(at).then(
       (summary: MediaSummary | undefined) => this.report.ended(status, reason, at, summary),
       () => this.report.ended(status, reason, at),
     )

@@ -23,6 +23,7 @@ import type { PromptStore } from '../prompts/prompt-store'
 import { isNationalForm, numberFromHeader } from './sip-number'
 import { trunkUri, type Trunk } from './trunk'
 import type { MediaPlane } from '../../../shared/media/call-media'
+import type { CallRecordings } from '../recordings/call-recording'
 import type { TrustedSources } from './trusted-sources'
 
 export interface InboundDeps {
@@ -36,6 +37,8 @@ export interface InboundDeps {
   recorder: RecorderDeps
   /** Where media is anchored (rtpengine). */
   media?: MediaPlane
+  /** Recorded sessions' calls (absent: none are recorded). */
+  recordings?: CallRecordings
   callLimits: TenantCallLimits
   /** Digest credentials for the trunk, if it challenges. */
   auth?: TrunkAuth
@@ -147,7 +150,8 @@ export async function handleInboundInvite(srf: Srf, req: Srf.SrfRequest, res: Sr
   sipCalls.inc({ direction: 'inbound', outcome: 'bridged' })
   const callId = newId('call')
   const recorder = beginRecord(ctx, callId, decision)
-  const session = new CallSession(callId, recorder, limitsFor(deps.limits, decision), deps.log, deps.media)
+  const recording = decision.record ? deps.recordings?.forCall({ tenantId: decision.tenant_id, callId, sessionId: decision.session_id }) : undefined
+  const session = new CallSession(callId, recorder, limitsFor(deps.limits, decision), deps.log, deps.media, recording ? { recording } : undefined)
   deps.registry.add(session, () => recorder.flushed())
   void session.done.finally(slot.release)
   const greeting = decision.greeting_prompt ? await resolvePrompt(ctx, decision.tenant_id, decision.greeting_prompt) : undefined

@@ -1,5 +1,5 @@
 /** identity's tables, in the `identity` Postgres schema that only this service touches. */
-import { index, integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core'
 import { idempotencyTable } from '../../../shared/idempotency'
 
 export const identitySchema = pgSchema('identity')
@@ -17,6 +17,10 @@ export const tenants = identitySchema.table('tenants', {
   webhookSecret: text('webhook_secret').notNull(),
   noSessionPrompt: text('no_session_prompt'),
   notAPartyPrompt: text('not_a_party_prompt'),
+  /** Sessions of this tenant record their calls unless they say otherwise (`record` on the session). */
+  recordCalls: boolean('record_calls').notNull().default(false),
+  /** Days a recording is kept after its call; within the operator's RECORDING_RETENTION_MIN/MAX_DAYS. */
+  recordingRetentionDays: integer('recording_retention_days').notNull().default(30),
   unmatchedCallbackUrl: text('unmatched_callback_url'),
   /** The secret before the last rotation, sealed; valid until `previous_webhook_secret_expires_at`. */
   previousWebhookSecret: text('previous_webhook_secret'),

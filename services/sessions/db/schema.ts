@@ -40,6 +40,8 @@ export const sessions = sessionsSchema.table(
     callTimeLimitSeconds: integer('call_time_limit_seconds'),
     ringTimeoutSeconds: integer('ring_timeout_seconds'),
     greetingPrompt: text('greeting_prompt'),
+    /** Its calls are recorded (both parties hear the recording notice first). */
+    record: boolean('record').notNull().default(false),
   },
   (t) => [
     uniqueIndex('sessions_open_exclusive_number_uq')

@@ -36,5 +36,6 @@ function routeSessionOf(s: Session): RouteSession {
     callTimeLimitSeconds: s.call_time_limit_seconds,
     ringTimeoutSeconds: s.ring_timeout_seconds,
     greetingPrompt: s.greeting_prompt,
+    record: s.record,
   }
 }

@@ -1,0 +1,2 @@
+ALTER TABLE "identity"."tenants" ADD COLUMN "record_calls" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "identity"."tenants" ADD COLUMN "recording_retention_days" integer DEFAULT 30 NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE "sessions"."sessions" ADD COLUMN "record" boolean DEFAULT false NOT NULL;
