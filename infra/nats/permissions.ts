@@ -52,7 +52,7 @@ export function permissionsWithoutPrefix(): Record<NatsUser, Permissions> {
       subscribe: [...requestsOf(sessions), ...eventsOf(sessions), s(did.assignmentChanged), s(identity.tenantUpdated)],
     },
     'call-control': {
-      publish: [...callEventSubjects, s(sessions.route), s(sessions.routePin), s(sessions.get), s(sessions.checkDestinations), s(identity.getWebhookSecret)],
+      publish: [...callEventSubjects, s(sessions.route), s(sessions.routePin), s(sessions.get), s(identity.getTenant), s(sessions.checkDestinations), s(identity.getWebhookSecret)],
       subscribe: [...requestsOf(calls), s(identity.webhookSecretRotated)],
     },
   }
