@@ -12,6 +12,7 @@ import type { RequestContract } from '../../shared/contracts/define'
 import { did } from '../../shared/contracts/did'
 import { identity } from '../../shared/contracts/identity'
 import { sessions } from '../../shared/contracts/sessions'
+import { recordingSubjects } from '../../shared/contracts/recordings'
 import { SCOPES } from '../../shared/contracts/common'
 import { AppError } from '../../shared/errors'
 import { gatewayApp } from './test-app'
@@ -24,7 +25,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 15)
 beforeAll(async () => {
   gw = gatewayApp({ ratePerSecond: 100_000 })
   // Every service subject answers "not found": a request that passes the gateway's checks ends there.
-  for (const group of [identity, did, sessions, calls] as Record<string, unknown>[]) {
+  for (const group of [identity, did, sessions, calls, recordingSubjects] as Record<string, unknown>[]) {
     for (const c of Object.values(group)) {
       const contract = c as RequestContract
       if (contract.kind !== 'request' || contract === identity.verifyKey) continue

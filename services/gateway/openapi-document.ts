@@ -35,6 +35,7 @@ export const documentation = {
     { name: 'sessions', description: 'Sessions: two parties and the masked number that connects them.' },
     { name: 'prompts', description: 'Announcements: your uploaded prompts, and what callers hear when they cannot be bridged.' },
     { name: 'calls', description: 'Originate calls and read call records with their state callbacks.' },
+    { name: 'recordings', description: 'Call recordings: read, download (with Range), delete.' },
     { name: 'numbers', description: 'The masked numbers (DIDs) assigned to your tenant.' },
     { name: 'api-keys', description: 'Your API keys (create, rotate, revoke) and their audit log.' },
     { name: 'webhooks', description: 'The secret that signs your state callbacks.' },

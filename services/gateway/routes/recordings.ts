@@ -50,6 +50,14 @@ function audioStream(bus: Bus, ctx: BusContext, id: string, start: number, end: 
   })
 }
 
+/** What every answer of the download carries (written out: its 200 is audio, not a JSON model). */
+const downloadHeaders: Record<string, { description: string; schema: { type: 'string' | 'integer' } }> = {
+  'X-Request-Id': { description: 'The request id; quoted in error bodies.', schema: { type: 'string' } },
+  'RateLimit-Limit': { description: 'Requests the tenant may burst.', schema: { type: 'integer' } },
+  'RateLimit-Remaining': { description: 'Requests left in the bucket now.', schema: { type: 'integer' } },
+  'RateLimit-Reset': { description: 'Seconds until the bucket is full again.', schema: { type: 'integer' } },
+}
+
 export const recordingRoutes = (access: AccessPlugin) =>
   new Elysia({ name: 'gateway:recordings' })
     .use(access)
@@ -126,8 +134,9 @@ export const recordingRoutes = (access: AccessPlugin) =>
             'The WAV (PCM 16-bit, 8 kHz, stereo: the calling party on the left channel, the called party on the right; the recording notice at its start on both). ' +
             'Honours one `Range: bytes=…` (206 with `Content-Range`; 416 outside the file). 409 `recording_not_ready` while it is being converted.',
           responses: {
-            200: { description: 'The whole WAV.', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
-            206: { description: 'The requested byte range.', content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
+            200: { description: 'The whole WAV.', headers: downloadHeaders, content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
+            206: { description: 'The requested byte range.', headers: downloadHeaders, content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } } },
+            429: { description: 'Over the rate limit (`rate_limited`).', headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } } },
             404: { description: 'No such recording of yours, or it was deleted (`recording_not_found`).' },
             409: { description: 'Not converted yet (`recording_not_ready`).' },
             416: { description: 'The range is outside the file (`range_not_satisfiable`).' },
