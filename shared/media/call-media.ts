@@ -160,12 +160,23 @@ class RtpengineCallMedia implements CallMedia {
   async offer(from: Side, sdp: string): Promise<string> {
     const first = !this.offered
     this.offered = true
+    // Recording starts with the first offer, so rtpengine's metadata carries both SDPs.
+    const record = first && this.recording !== undefined
     const tried = new Set<RtpengineInstance>()
     for (;;) {
       try {
         const r = await this.call('offer', () =>
-          this.instance.client.offer({ ...COMMON, 'call-id': this.callId, 'from-tag': from, ...(this.established ? { 'to-tag': other(from) } : {}), sdp }),
+          this.instance.client.offer({
+            ...COMMON,
+            'call-id': this.callId,
+            'from-tag': from,
+            ...(this.established ? { 'to-tag': other(from) } : {}),
+            ...(record ? { 'record call': 'yes' } : {}),
+            sdp,
+          }),
         )
+        // The job names the instance that took the offer: its worker converts what it wrote.
+        if (record) this.recording!.started(this.instance.name, this.callId)
         return this.shown[other(from)].present(r.sdp)
       } catch (e) {
         // A call not anchored yet moves to another healthy instance when its first one does not
