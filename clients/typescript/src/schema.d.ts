@@ -191,7 +191,7 @@ export interface paths {
         };
         /**
          * List Sessions
-         * @description Your sessions, newest first. Filter by `status` (a session past its expiry is `expired`) and `order_id`.
+         * @description Your sessions, newest first. Filter by `status` (a session past its expiry is `expired`) and `order_id`. Page with `offset`, or with `cursor` (the reply's `next_cursor`, null on the last page), whose cost does not grow with depth. `total` is exact up to 10,000 (`total_relation: "eq"`), else a lower bound (`"gte"`).
          */
         get: operations["list_sessions_v1_sessions_get"];
         put?: never;
@@ -313,7 +313,7 @@ export interface paths {
         head?: never;
         /**
          * Update Settings
-         * @description `no_session_prompt`: played to a caller of one of your numbers that carries no open session; `not_a_party_prompt`: to a caller who is not a party of the number's session. Each is a built-in prompt (`builtin:session_ended`, `builtin:not_a_party`, …) or one of your prompt ids. Such a call is answered, hears the prompt and is hung up; its record ends `completed` with `end_reason` `unmatched_no_session` / `unmatched_not_a_party`. `unmatched_callback_url` receives a signed `call.unmatched` callback (with the caller's number) for every such call, prompt or not. null restores the SIP refusal / sends no callback.
+         * @description `no_session_prompt`: played to a caller of one of your numbers that carries no open session; `not_a_party_prompt`: to a caller who is not a party of the number's session. Each is a built-in prompt (`builtin:session_ended`, `builtin:not_a_party`, …) or one of your prompt ids. Such a call is answered, hears the prompt and is hung up; its record ends `completed` with `end_reason` `unmatched_no_session` / `unmatched_not_a_party`. `unmatched_callback_url` receives a signed `call.unmatched` callback (with the caller's number) for every such call, prompt or not. null restores the SIP refusal / sends no callback. `record_calls`: the default of new sessions' `record`; `recording_retention_days`: how long recordings are kept (default 30, within the platform's bounds).
          */
         patch: operations["update_settings_v1_settings_patch"];
         trace?: never;
@@ -347,7 +347,7 @@ export interface paths {
         };
         /**
          * List Calls
-         * @description Call records (inbound bridged calls and originated ones), newest first. Filter by `session_id` and `status`.
+         * @description Call records (inbound bridged calls and originated ones), newest first. Filter by `session_id` and `status`. Page with `offset`, or with `cursor` (the reply's `next_cursor`, null on the last page), whose cost does not grow with depth. `total` is exact up to 10,000 (`total_relation: "eq"`), else a lower bound (`"gte"`).
          */
         get: operations["list_calls_v1_calls_get"];
         put?: never;
@@ -370,6 +370,90 @@ export interface paths {
          * @description A call record with `callbacks`: each state callback delivery, its status and every attempt.
          */
         get: operations["get_call_v1_calls__call_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Recordings
+         * @description Your recordings, newest first; deleted ones stay listed (`status: deleted`, who deleted them and why).
+         */
+        get: operations["list_recordings_v1_recordings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recordings/{recording_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Recording
+         * @description One recording: status, duration, size, SHA-256, retention.
+         */
+        get: operations["get_recording_v1_recordings__recording_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Recording
+         * @description Deletes the audio at once; the record stays (`status: deleted`, `deleted_at`, `deletion_reason: api`, `deleted_by_key_id`). Again: 200 with `already_deleted: true`.
+         */
+        delete: operations["delete_recording_v1_recordings__recording_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calls/{call_id}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Call Recording
+         * @description The call's recording (sessions with `record: true`).
+         */
+        get: operations["get_call_recording_v1_calls__call_id__recording_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recordings/{recording_id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Recording Audio
+         * @description The WAV (PCM 16-bit, 8 kHz, stereo: the calling party on the left channel, the called party on the right; the recording notice at its start on both). Honours one `Range: bytes=…` (206 with `Content-Range`; 416 outside the file). 409 `recording_not_ready` while it is being converted.
+         */
+        get: operations["get_recording_audio_v1_recordings__recording_id__audio_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -619,7 +703,8 @@ export interface components {
          *       "customer_pin": "730164",
          *       "call_time_limit_seconds": 900,
          *       "ring_timeout_seconds": null,
-         *       "greeting_prompt": "builtin:connecting"
+         *       "greeting_prompt": "builtin:connecting",
+         *       "record": false
          *     }
          */
         Session: {
@@ -650,6 +735,7 @@ export interface components {
             call_time_limit_seconds: number | null;
             ring_timeout_seconds: number | null;
             greeting_prompt: string | null;
+            record: boolean;
         };
         /**
          * @description A page of sessions, newest first.
@@ -674,12 +760,15 @@ export interface components {
          *           "customer_pin": null,
          *           "call_time_limit_seconds": null,
          *           "ring_timeout_seconds": null,
-         *           "greeting_prompt": null
+         *           "greeting_prompt": null,
+         *           "record": false
          *         }
          *       ],
          *       "limit": 50,
          *       "offset": 0,
-         *       "total": 1
+         *       "total": 1,
+         *       "total_relation": "eq",
+         *       "next_cursor": null
          *     }
          */
         SessionList: {
@@ -711,10 +800,13 @@ export interface components {
                 call_time_limit_seconds: number | null;
                 ring_timeout_seconds: number | null;
                 greeting_prompt: string | null;
+                record: boolean;
             }[];
             limit: number;
             offset: number;
             total: number;
+            total_relation: "eq" | "gte";
+            next_cursor: string | null;
         };
         /**
          * @description The session as it now is; `already_ended` when it had ended before.
@@ -737,7 +829,8 @@ export interface components {
          *       "customer_pin": null,
          *       "call_time_limit_seconds": null,
          *       "ring_timeout_seconds": null,
-         *       "greeting_prompt": null
+         *       "greeting_prompt": null,
+         *       "record": false
          *     }
          */
         CompletedSession: {
@@ -768,6 +861,7 @@ export interface components {
             call_time_limit_seconds: number | null;
             ring_timeout_seconds: number | null;
             greeting_prompt: string | null;
+            record: boolean;
             already_ended?: boolean;
         };
         /**
@@ -853,13 +947,17 @@ export interface components {
          * @example {
          *       "no_session_prompt": "builtin:session_ended",
          *       "not_a_party_prompt": "prm_01KBMQ5C2D4E6F8G0H2J4K6M8N",
-         *       "unmatched_callback_url": "https://example.com/unmatched-calls"
+         *       "unmatched_callback_url": "https://example.com/unmatched-calls",
+         *       "record_calls": true,
+         *       "recording_retention_days": 30
          *     }
          */
         Settings: {
             no_session_prompt: string | null;
             not_a_party_prompt: string | null;
             unmatched_callback_url: string | null;
+            record_calls: boolean;
+            recording_retention_days: number;
         };
         /**
          * @description A page of the tenant's DID assignments.
@@ -1012,7 +1110,9 @@ export interface components {
          *       ],
          *       "limit": 50,
          *       "offset": 0,
-         *       "total": 1
+         *       "total": 1,
+         *       "total_relation": "eq",
+         *       "next_cursor": null
          *     }
          */
         CallList: {
@@ -1062,6 +1162,8 @@ export interface components {
             limit: number;
             offset: number;
             total: number;
+            total_relation: "eq" | "gte";
+            next_cursor: string | null;
         };
         /**
          * @description A call record with each of its state-callback deliveries and their attempts.
@@ -1229,7 +1331,7 @@ export interface components {
                 id: string;
                 label: string | null;
                 api_key_prefix: string;
-                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
                 /**
                  * Format: date-time
                  * @description RFC 3339 UTC
@@ -1267,7 +1369,7 @@ export interface components {
             api_key: string | null;
             api_key_shown_once?: boolean;
             api_key_prefix: string;
-            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -1300,7 +1402,7 @@ export interface components {
             api_key_shown_once?: boolean;
             api_key_prefix: string;
             label: string | null;
-            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -1398,6 +1500,8 @@ export interface components {
          *         "rate_limit_per_second": null,
          *         "no_session_prompt": null,
          *         "not_a_party_prompt": null,
+         *         "record_calls": false,
+         *         "recording_retention_days": 30,
          *         "unmatched_callback_url": null,
          *         "allowed_countries": [
          *           "US"
@@ -1429,6 +1533,8 @@ export interface components {
                 rate_limit_per_second: number | null;
                 no_session_prompt: string | null;
                 not_a_party_prompt: string | null;
+                record_calls: boolean;
+                recording_retention_days: number;
                 unmatched_callback_url: string | null;
                 allowed_countries: string[] | null;
                 /**
@@ -1449,7 +1555,7 @@ export interface components {
                 api_key: string | null;
                 api_key_shown_once?: boolean;
                 api_key_prefix: string;
-                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
                 /**
                  * Format: date-time
                  * @description RFC 3339 UTC
@@ -1468,6 +1574,8 @@ export interface components {
          *       "rate_limit_per_second": null,
          *       "no_session_prompt": null,
          *       "not_a_party_prompt": null,
+         *       "record_calls": false,
+         *       "recording_retention_days": 30,
          *       "unmatched_callback_url": null,
          *       "allowed_countries": [
          *         "US"
@@ -1483,6 +1591,8 @@ export interface components {
             rate_limit_per_second: number | null;
             no_session_prompt: string | null;
             not_a_party_prompt: string | null;
+            record_calls: boolean;
+            recording_retention_days: number;
             unmatched_callback_url: string | null;
             allowed_countries: string[] | null;
             /**
@@ -1507,6 +1617,8 @@ export interface components {
          *           "rate_limit_per_second": null,
          *           "no_session_prompt": null,
          *           "not_a_party_prompt": null,
+         *           "record_calls": false,
+         *           "recording_retention_days": 30,
          *           "unmatched_callback_url": null,
          *           "allowed_countries": [
          *             "US"
@@ -1528,6 +1640,8 @@ export interface components {
                 rate_limit_per_second: number | null;
                 no_session_prompt: string | null;
                 not_a_party_prompt: string | null;
+                record_calls: boolean;
+                recording_retention_days: number;
                 unmatched_callback_url: string | null;
                 allowed_countries: string[] | null;
                 /**
@@ -1687,6 +1801,149 @@ export interface components {
             limit: number;
             offset: number;
             total: number;
+        };
+        /**
+         * @description A recorded call: status, duration, size and SHA-256 of the WAV, and when retention deletes it.
+         * @example {
+         *       "id": "rec_01JEZ4Y8K3M5N7P9Q1R3S5T7V9",
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "call_id": "call_01KBMQ4F1W3X5Y7Z9A0B2C4D6E",
+         *       "session_id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
+         *       "status": "ready",
+         *       "content_type": "audio/wav",
+         *       "duration_ms": 184320,
+         *       "size_bytes": 5898284,
+         *       "sha256": "9f2b5c0e4d1a7b3c8e6f0a2d4c6b8e0f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b",
+         *       "started_at": "2026-12-03T10:00:02Z",
+         *       "ended_at": "2026-12-03T10:03:10Z",
+         *       "ready_at": "2026-12-03T10:03:12Z",
+         *       "delete_after": "2027-01-02T10:03:10Z",
+         *       "deleted_at": null,
+         *       "deletion_reason": null,
+         *       "deleted_by_key_id": null
+         *     }
+         */
+        Recording: {
+            id: string;
+            tenant_id: string;
+            call_id: string;
+            session_id: string;
+            status: "recording" | "pending" | "ready" | "failed" | "deleted";
+            content_type: string | null;
+            duration_ms: number | null;
+            size_bytes: number | null;
+            sha256: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            started_at: string;
+            ended_at: string | null;
+            ready_at: string | null;
+            delete_after: string | null;
+            deleted_at: string | null;
+            deletion_reason: string | null;
+            deleted_by_key_id: string | null;
+        };
+        /**
+         * @description A page of your recordings, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "rec_01JEZ4Y8K3M5N7P9Q1R3S5T7V9",
+         *           "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *           "call_id": "call_01KBMQ4F1W3X5Y7Z9A0B2C4D6E",
+         *           "session_id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
+         *           "status": "ready",
+         *           "content_type": "audio/wav",
+         *           "duration_ms": 184320,
+         *           "size_bytes": 5898284,
+         *           "sha256": "9f2b5c0e4d1a7b3c8e6f0a2d4c6b8e0f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b",
+         *           "started_at": "2026-12-03T10:00:02Z",
+         *           "ended_at": "2026-12-03T10:03:10Z",
+         *           "ready_at": "2026-12-03T10:03:12Z",
+         *           "delete_after": "2027-01-02T10:03:10Z",
+         *           "deleted_at": null,
+         *           "deletion_reason": null,
+         *           "deleted_by_key_id": null
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        RecordingList: {
+            items: {
+                id: string;
+                tenant_id: string;
+                call_id: string;
+                session_id: string;
+                status: "recording" | "pending" | "ready" | "failed" | "deleted";
+                content_type: string | null;
+                duration_ms: number | null;
+                size_bytes: number | null;
+                sha256: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                started_at: string;
+                ended_at: string | null;
+                ready_at: string | null;
+                delete_after: string | null;
+                deleted_at: string | null;
+                deletion_reason: string | null;
+                deleted_by_key_id: string | null;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
+         * @description The recording as it now is: audio gone, the record kept.
+         * @example {
+         *       "id": "rec_01JEZ4Y8K3M5N7P9Q1R3S5T7V9",
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "call_id": "call_01KBMQ4F1W3X5Y7Z9A0B2C4D6E",
+         *       "session_id": "ses_01KBMQ4A7K2M5N8P0Q3R6S9T1V",
+         *       "status": "deleted",
+         *       "content_type": "audio/wav",
+         *       "duration_ms": 184320,
+         *       "size_bytes": 5898284,
+         *       "sha256": "9f2b5c0e4d1a7b3c8e6f0a2d4c6b8e0f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b",
+         *       "started_at": "2026-12-03T10:00:02Z",
+         *       "ended_at": "2026-12-03T10:03:10Z",
+         *       "ready_at": "2026-12-03T10:03:12Z",
+         *       "delete_after": "2027-01-02T10:03:10Z",
+         *       "deleted_at": "2026-12-04T09:00:00Z",
+         *       "deletion_reason": "api",
+         *       "deleted_by_key_id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *       "already_deleted": false
+         *     }
+         */
+        DeletedRecording: {
+            id: string;
+            tenant_id: string;
+            call_id: string;
+            session_id: string;
+            status: "recording" | "pending" | "ready" | "failed" | "deleted";
+            content_type: string | null;
+            duration_ms: number | null;
+            size_bytes: number | null;
+            sha256: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            started_at: string;
+            ended_at: string | null;
+            ready_at: string | null;
+            delete_after: string | null;
+            deleted_at: string | null;
+            deletion_reason: string | null;
+            deleted_by_key_id: string | null;
+            already_deleted: boolean;
         };
         /**
          * @description The number's assignment as it now is.
@@ -1943,7 +2200,7 @@ export interface operations {
             content: {
                 "application/json": {
                     label?: string | null;
-                    scopes?: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+                    scopes?: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
                     expires_in_days?: number | null;
                 };
             };
@@ -3189,6 +3446,16 @@ export interface operations {
                      * @description Absolute http(s) URL that receives a signed `call.unmatched` callback (with the caller's number) for every call that could not be bridged; null = none
                      */
                     unmatched_callback_url?: string | null;
+                    /**
+                     * Record Calls
+                     * @description Default of a new session's `record`: its calls are recorded, both parties hearing the recording notice first
+                     */
+                    record_calls?: boolean;
+                    /**
+                     * Recording Retention Days
+                     * @description Days a recording is kept after its call, then deleted (default 30; within the operator's bounds)
+                     */
+                    recording_retention_days?: number;
                 };
             };
         };
@@ -3375,7 +3642,7 @@ export interface operations {
             content: {
                 "application/json": {
                     label?: string | null;
-                    scopes?: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage")[];
+                    scopes?: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
                     expires_in_days?: number | null;
                 };
             };
@@ -3576,6 +3843,7 @@ export interface operations {
                 offset?: number;
                 status?: "open" | "completed" | "expired" | "all";
                 order_id?: string;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -3769,6 +4037,11 @@ export interface operations {
                      * @default 6
                      */
                     pin_length?: number;
+                    /**
+                     * Record
+                     * @description Record this session's calls (both parties hear the recording notice first); default: the tenant's `record_calls` setting
+                     */
+                    record?: boolean;
                     /**
                      * Call Time Limit Seconds
                      * @description A bridged call of this session is cut after this many seconds from the answer (10-86400; never beyond the platform's MAX_CALL_SECONDS)
@@ -5299,6 +5572,16 @@ export interface operations {
                      * @description Absolute http(s) URL that receives a signed `call.unmatched` callback (with the caller's number) for every call that could not be bridged; null = none
                      */
                     unmatched_callback_url?: string | null;
+                    /**
+                     * Record Calls
+                     * @description Default of a new session's `record`: its calls are recorded, both parties hearing the recording notice first
+                     */
+                    record_calls?: boolean;
+                    /**
+                     * Recording Retention Days
+                     * @description Days a recording is kept after its call, then deleted (default 30; within the operator's bounds)
+                     */
+                    recording_retention_days?: number;
                 };
             };
         };
@@ -5786,6 +6069,7 @@ export interface operations {
                 offset?: number;
                 session_id?: string;
                 status?: "initiated" | "ringing" | "answered" | "completed" | "busy" | "no_answer" | "failed" | "canceled" | "all";
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -6105,6 +6389,789 @@ export interface operations {
                         detail: string;
                     };
                 };
+            };
+        };
+    };
+    list_recordings_v1_recordings_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "all" | "recording" | "pending" | "ready" | "failed" | "deleted";
+                session_id?: string;
+                call_id?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of your recordings, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingList"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    get_recording_v1_recordings__recording_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A recorded call: status, duration, size and SHA-256 of the WAV, and when retention deletes it. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recording"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such recording of yours (`recording_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "recording_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_recording_v1_recordings__recording_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recording as it now is: audio gone, the record kept. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedRecording"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No such recording of yours (`recording_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "recording_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Still being recorded or converted (`recording_not_ready`). */
+            409: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "recording_not_ready";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    get_call_recording_v1_calls__call_id__recording_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A recorded call: status, duration, size and SHA-256 of the WAV, and when retention deletes it. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recording"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description No recording of such a call of yours (`recording_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "recording_not_found";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    get_recording_audio_v1_recordings__recording_id__audio_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole WAV. */
+            200: {
+                headers: {
+                    /** @description The request id; quoted in error bodies. */
+                    "X-Request-Id"?: string;
+                    /** @description Requests the tenant may burst. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
+                };
+            };
+            /** @description The requested byte range. */
+            206: {
+                headers: {
+                    /** @description The request id; quoted in error bodies. */
+                    "X-Request-Id"?: string;
+                    /** @description Requests the tenant may burst. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the bucket now. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the bucket is full again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
+                };
+            };
+            /** @description No such recording of yours, or it was deleted (`recording_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not converted yet (`recording_not_ready`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The range is outside the file (`range_not_satisfiable`). */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Over the rate limit (`rate_limited`). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
