@@ -24,4 +24,6 @@ const worker = new RecordingsWorker({
   staleRecordingMs: 3_600_000,
 })
 worker.start()
+// The worker's timer is unref'd (it must not hold a service open): this process lives until it is killed.
+setInterval(() => undefined, 1 << 30)
 console.log('worker started')
