@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { SQL } from 'bun'
 import { generateApiKey } from '../../shared/api-key'
 import { client, createTenant, type Client } from '../support/http'
+
+/** The gateway's own request ids: `req_` + a ULID (shared/ids.ts). */
+const REQUEST_ID = /^req_[0-9A-HJKMNP-TV-Z]{26}$/
 import { e2eAvailable, startE2E, type E2E } from '../support/launched'
 
 let e2e: E2E
@@ -282,9 +285,9 @@ describe.skipIf(!e2eAvailable)('e2e: api keys', () => {
       expect(((await streamed.json()) as any).error.code).toBe('payload_too_large')
       const declared = await fetch(`${e2e.launched.gatewayUrls[0]}/v1/api-keys`, { method: 'POST', headers: { 'x-api-key': t.key, 'content-type': 'application/json' }, body: 'x'.repeat(300 * 1024) })
       expect(declared.status).toBe(413)
-      for (const r of [headers, streamed, declared]) expect(r.headers.get('x-request-id')).toBeTruthy()
+      for (const r of [headers, streamed, declared]) expect(r.headers.get('x-request-id')).toMatch(REQUEST_ID)
       for (const r of [big, await http.get('/v1/api-keys'), await http.get('/nowhere'), await http.get('/v1/api-keys', { key: t.key })]) {
-        expect(r.headers.get('x-request-id')).toBeTruthy()
+        expect(r.headers.get('x-request-id')).toMatch(REQUEST_ID)
         if (r.status >= 400) expect(r.body.error.request_id).toBe(r.headers.get('x-request-id'))
       }
     })
