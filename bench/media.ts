@@ -230,7 +230,7 @@ export async function run(): Promise<void> {
     const setupMs: number[] = []
     for (let i = 0; i < CALLS; i++) {
       const t0 = performance.now()
-      const media = plane.open(`call_bench_${i}`)
+      const media = await plane.open(`call_bench_${i}`)
       const toCallee = await media.offer('caller', sdpOf(callers[i]!))
       const toCaller = await media.answer('callee', sdpOf(callees[i]!))
       setupMs.push(performance.now() - t0)

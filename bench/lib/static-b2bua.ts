@@ -40,7 +40,7 @@ srf.invite(async (req, res) => {
   const user = /^sips?:([^@;]+)/.exec(req.uri)?.[1] ?? 'unknown'
   let media: CallMedia | undefined
   try {
-    media = plane?.open(`static_${++seq}`)
+    media = await plane?.open(`static_${++seq}`)
     const anchoring = media
       ? { localSdpB: await media.offer('caller', req.body), localSdpA: (sdp: string) => media!.answer('callee', sdp) }
       : {}

@@ -25,7 +25,7 @@ describe.skipIf(missing)("a call's media on real rtpengine instances", () => {
     const a = await rtpParty('127.0.0.2')
     const b = await rtpParty('127.0.0.3')
     try {
-      const media = new RtpengineMediaPlane(pool, 'cc-test', log).open('call_1')
+      const media = await new RtpengineMediaPlane(pool, 'cc-test', log).open('call_1')
       const toB = await media.offer('caller', a.sdp({ identity: '+14155550001' }))
       const toA = await media.answer('callee', b.sdp({ identity: '+14155550002' }))
       expect(await one.calls()).toEqual(['cc-test~call_1'])
@@ -59,7 +59,7 @@ describe.skipIf(missing)("a call's media on real rtpengine instances", () => {
     const a = await rtpParty('127.0.0.2')
     const b = await rtpParty('127.0.0.3')
     try {
-      const media = new RtpengineMediaPlane(pool, 'cc-test', log).open('call_mos')
+      const media = await new RtpengineMediaPlane(pool, 'cc-test', log).open('call_mos')
       const toB = await media.offer('caller', a.sdp())
       const toA = await media.answer('callee', b.sdp())
       // Each party answers rtpengine's sender reports (so it knows the round trip of both legs).
@@ -104,7 +104,7 @@ describe.skipIf(missing)("a call's media on real rtpengine instances", () => {
     try {
       await one.stop() // the pool has not noticed yet: it still counts `one` healthy
       expect(pool.healthy().length).toBe(2)
-      const media = new RtpengineMediaPlane(pool, 'cc-test', log).open('call_2')
+      const media = await new RtpengineMediaPlane(pool, 'cc-test', log).open('call_2')
       await media.offer('caller', a.sdp())
       await media.answer('callee', b.sdp())
       expect(await two.calls()).toEqual(['cc-test~call_2'])

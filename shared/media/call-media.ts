@@ -75,7 +75,7 @@ export const PLACEHOLDER_SDP = [
 
 /** Opens a call's media on a healthy instance; throws MediaUnavailable when there is none. */
 export interface MediaPlane {
-  open(callId: string, opts?: OpenOptions): CallMedia
+  open(callId: string, opts?: OpenOptions): CallMedia | Promise<CallMedia>
 }
 
 /** What the media plane tells a recorded call's job (each at most once, in this order). */
@@ -113,8 +113,8 @@ export class RtpengineMediaPlane implements MediaPlane {
     private readonly log: Logger,
   ) {}
 
-  open(callId: string, opts: OpenOptions = {}): CallMedia {
-    const instance = this.pool.pick()
+  async open(callId: string, opts: OpenOptions = {}): Promise<CallMedia> {
+    const instance = await this.pool.pick()
     instance.calls++
     return new RtpengineCallMedia(this.pool, instance, rtpengineCallId(this.instanceId, callId), this.log, opts.recording)
   }

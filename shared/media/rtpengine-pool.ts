@@ -59,6 +59,8 @@ export class RtpenginePool {
   private timer: ReturnType<typeof setInterval> | undefined
   private stopped = false
   private readonly announced = new Set<RtpengineInstance>()
+  /** The probe of every instance that calls finding none healthy wait for (at most one at a time). */
+  private probing: Promise<void> | undefined
 
   constructor(
     urls: string[],
@@ -91,11 +93,15 @@ export class RtpenginePool {
     return this.instances.filter((i) => i.up).sort((a, b) => a.calls - b.calls)
   }
 
-  /** The instance for a new call; throws MediaUnavailable when none is healthy. */
-  pick(): RtpengineInstance {
+  /** The instance for a new call; throws MediaUnavailable when none is healthy, even asked now. */
+  async pick(): Promise<RtpengineInstance> {
     const i = this.healthy()[0]
-    if (!i) throw new MediaUnavailable(this.instances.length ? 'every instance is down' : 'RTPENGINE_URLS is empty')
-    return i
+    if (i) return i
+    if (!this.instances.length) throw new MediaUnavailable('RTPENGINE_URLS is empty')
+    if (!this.stopped) await (this.probing ??= this.checkAll().finally(() => (this.probing = undefined)))
+    const j = this.healthy()[0]
+    if (!j) throw new MediaUnavailable('every instance is down')
+    return j
   }
 
   /** Records a request's outcome: a timeout counts toward down and has the instance pinged now. */

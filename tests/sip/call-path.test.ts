@@ -74,6 +74,18 @@ async function exchange(name: string, o: { uasXml?: string; uacXml: string; call
   return { uac: phone, uas: far }
 }
 
+/**
+ * How soon after the hangup every leg must be down, as asserted here. The defect these races
+ * showed left the other leg up until MAX_CALL_SECONDS (an hour); on a quiet machine every leg is
+ * down within a second of the hangup (the tests print the slowest), but a loaded 2-core CI machine
+ * can stretch one exchange past a second without anything being wrong. The bound separates the
+ * two; the second is the benchmark's to show, not a timed test's.
+ */
+const TEARDOWN_BOUND_MS = 5000
+
+/** ended_at − (answered_at, else created_at): how long the call lasted past its last event of ours. */
+const lingered = (c: CallRow) => Date.parse(c.ended_at!) - Date.parse(c.answered_at ?? c.created_at)
+
 const ok = (r: SippResult | undefined, calls = 1) => expect([r?.exitCode, r?.successful, r?.failed]).toEqual([0, calls, 0])
 
 interface CallRow {
@@ -125,23 +137,24 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
 
   afterAll(() => sip?.stop(), 60_000)
 
-  test('BYE right behind the ACK, 20 times: every callee leg gets its BYE within a second, every record is a completed caller hangup', async () => {
+  test('BYE right behind the ACK, 20 times: every callee leg gets its BYE at once (not at MAX_CALL_SECONDS), every record is a completed caller hangup', async () => {
     const since = Date.now()
-    const r = await exchange('ack-bye', { uasXml: uasAnswerAtOnce({ byeWithinMs: 1000 }), uacXml: uacAckBye({ from: DRIVER }), calls: 20, rate: 10 })
+    const r = await exchange('ack-bye', { uasXml: uasAnswerAtOnce({ byeWithinMs: TEARDOWN_BOUND_MS }), uacXml: uacAckBye({ from: DRIVER }), calls: 20, rate: 10 })
     ok(r.uac, 20)
     ok(r.uas, 20)
     const calls = await endedCalls(since, 20)
     expect(calls).toHaveLength(20)
     for (const c of calls) {
       expect([c.status, c.end_reason]).toEqual(['completed', 'caller_hangup'])
-      expect(Date.parse(c.ended_at!) - Date.parse(c.created_at)).toBeLessThan(1000)
+      expect(lingered(c)).toBeLessThan(TEARDOWN_BOUND_MS)
       expect(c.duration_seconds).toBe(0)
     }
+    console.log('[ack-bye] slowest teardown after the ACK (ms):', Math.max(...calls.map(lingered)))
   }, 60_000)
 
-  test('CANCEL crossing our 200 OK, 30 times: whichever wins, every leg ends within a second and every record says what happened', async () => {
+  test('CANCEL crossing our 200 OK, 30 times: whichever wins, every leg ends at once and every record says what happened', async () => {
     const since = Date.now()
-    const r = await exchange('cancel-crossing', { uasXml: uasAnswerAtOnce({ byeWithinMs: 1000 }), uacXml: uacCancelCrossing({ from: DRIVER }), calls: 30, rate: 10 })
+    const r = await exchange('cancel-crossing', { uasXml: uasAnswerAtOnce({ byeWithinMs: TEARDOWN_BOUND_MS }), uacXml: uacCancelCrossing({ from: DRIVER }), calls: 30, rate: 10 })
     ok(r.uac, 30)
     ok(r.uas, 30) // every callee leg was answered and then got our BYE
     const calls = await endedCalls(since, 30)
@@ -152,9 +165,9 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
       const key = `${c.status} ${c.end_reason?.split(' ')[0]}`
       outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
       expect(['completed caller_hangup', 'canceled caller_canceled']).toContain(key)
-      expect(Date.parse(c.ended_at!) - Date.parse(c.created_at)).toBeLessThan(1000)
+      expect(lingered(c)).toBeLessThan(TEARDOWN_BOUND_MS)
     }
-    console.log('[cancel-crossing outcomes]', Object.fromEntries(outcomes))
+    console.log('[cancel-crossing outcomes]', Object.fromEntries(outcomes), 'slowest teardown (ms):', Math.max(...calls.map(lingered)))
   }, 90_000)
 
   test('Max-Forwards: 0 is refused with 483; otherwise the outgoing leg carries it decremented', async () => {
@@ -232,8 +245,9 @@ describe.skipIf(skip)('the call path, tried as an attacker and as a carrier woul
     ok(await s.phone.done)
     ok(await s.trunk.done) // the callee got our BYE
     const [call] = await endedCalls(since, 1)
+    // untrusted_bye, not caller_hangup: the call ended on the stranger's BYE, before the caller's
+    // own (sent 1.5 s after the answer, and answered 481).
     expect([call!.status, call!.end_reason]).toEqual(['completed', 'untrusted_bye'])
-    expect(Date.parse(call!.ended_at!) - Date.parse(call!.answered_at!)).toBeLessThan(1500)
   }, 30_000)
 
   test('OPTIONS from the trusted trunk: 200 with Allow; from anyone else: 403', async () => {

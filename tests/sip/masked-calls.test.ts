@@ -146,11 +146,14 @@ describe.skipIf(skip)('masked calls through drachtio-server', () => {
       end_reason: 'caller_hangup',
       bill_id: null,
     })
-    expect(Date.parse(call.answered_at) - Date.parse(call.created_at)).toBeLessThan(1000)
+    // The callee answers at once and the caller holds 1.5 s: the record's times follow the
+    // messages. Upper bounds leave room for a loaded machine (they catch a record timed by
+    // something else, such as MAX_CALL_SECONDS); latency is the SIP benchmark's to measure.
+    expect(Date.parse(call.answered_at) - Date.parse(call.created_at)).toBeLessThan(5000)
     expect(call.ringing_at).not.toBeNull()
     const heldMs = Date.parse(call.ended_at) - Date.parse(call.answered_at)
     expect(heldMs).toBeGreaterThan(1300)
-    expect(heldMs).toBeLessThan(2500)
+    expect(heldMs).toBeLessThan(6500)
     expect(call.duration_seconds).toBe(Math.round(heldMs / 1000))
   }, 30_000)
 
@@ -207,7 +210,7 @@ describe.skipIf(skip)('masked calls through drachtio-server', () => {
     expect(call.end_reason).toBe('callee_ring_timeout (SIP 487 Request Terminated)')
     const rang = Date.parse(call.ended_at) - Date.parse(call.created_at)
     expect(rang).toBeGreaterThan(RING_TIMEOUT_S * 1000 - 100)
-    expect(rang).toBeLessThan(RING_TIMEOUT_S * 1000 + 1500)
+    expect(rang).toBeLessThan(RING_TIMEOUT_S * 1000 + 3000) // room for a loaded machine; unbounded, it would ring on
   }, 30_000)
 
   test('the caller gives up while the callee rings: CANCEL reaches the callee, record canceled', async () => {

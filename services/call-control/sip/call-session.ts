@@ -159,10 +159,10 @@ export class CallSession {
   }
 
   /** Opens the call's media on rtpengine (throws MediaFailure 503 when none is available). */
-  private openMedia(): CallMedia | undefined {
+  private async openMedia(): Promise<CallMedia | undefined> {
     if (!this.mediaPlane) return undefined
     try {
-      return (this.media = this.mediaPlane.open(this.id, this.mediaOptions))
+      return (this.media = await this.mediaPlane.open(this.id, this.mediaOptions))
     } catch (e) {
       throw new MediaFailure(503, e)
     }
@@ -207,8 +207,10 @@ export class CallSession {
     }
     let offer: string | undefined
     try {
-      this.openMedia()
-      if (this.media) offer = await this.offerFrom('caller', invite.sdp)
+      if (this.mediaPlane) {
+        await this.openMedia()
+        offer = await this.offerFrom('caller', invite.sdp)
+      }
     } catch (e) {
       return this.refuseForMedia(invite, e)
     }
@@ -249,7 +251,7 @@ export class CallSession {
     this.onInviteSent = opts.onInviteSent
     if (this.shuttingDown) return this.finish('failed', 'shutdown')
     try {
-      this.openMedia()
+      if (this.mediaPlane) await this.openMedia()
     } catch (e) {
       return this.finish('failed', `media_unavailable (${(e as Error).message})`)
     }
@@ -323,7 +325,7 @@ export class CallSession {
     }
     let forCaller: string
     try {
-      const media = this.openMedia()
+      const media = await this.openMedia()
       if (!media) throw new MediaFailure(503, new Error('no media plane: prompts need rtpengine'))
       await this.offerFrom('caller', invite.sdp)
       forCaller = await this.answerFrom('callee', PLACEHOLDER_SDP)
