@@ -53,6 +53,19 @@ export class NumberAllocator {
   private readonly lastUsedLoaded = new Set<string>()
   private readonly rankings = new Map<string, { version: number; ranking: NumberRanking }>()
   private readonly building = new Map<string, Promise<NumberRanking>>()
+  /**
+   * Numbers a statement of this instance found busy, with the tick at which that statement was
+   * sent. A walk skips a number found busy by a statement sent after the walk began (it was busy
+   * during the walk, which is all a walk's own check would show), so concurrent creates on a
+   * nearly full pool do not each ask about the same busy numbers (8 walks in flight asked about
+   * all 99,900 busy numbers 8 times, bench/RESULTS-scale.md part B). Cleared when no walk is
+   * under way, so it holds at most what the walks in flight learned.
+   */
+  private readonly seenBusy = new Map<string, number>()
+  private tick = 0
+  /** Numbers an exclusive walk is asking about right now ("which are free?"), with the tick it asked at and the answer to come. */
+  private readonly asking = new Map<string, { asked: number; answer: Promise<ReadonlySet<string> | null> }>()
+  private walks = 0
 
   constructor(
     private readonly store: SessionStore,
@@ -72,18 +85,21 @@ export class NumberAllocator {
     // The first pass walks the whole ranking; later passes only the numbers that were reserved by
     // another request of this instance when we came by (their insert may have failed since).
     const candidates: Iterator<string> = ranking.candidates(req.customerCountry)
-    // Numbers found busy on the way: they carry a session, so they go to the back of the order
-    // once this walk is over (not during it: the walk iterates the order), and the next create
-    // does not walk past them again. On a nearly full pool that is what keeps creates cheap.
-    const busy: string[] = []
+    // Numbers found busy on the way carry a session: they go to the back of the order at once
+    // (the walk yields each number once, so walks in flight are not disturbed), and neither the
+    // walks in flight nor the next create ask about them again. On a nearly full pool that is
+    // what keeps creates cheap.
+    const started = ++this.tick
+    this.walks++
+    const busy = (n: string, asked: number) => {
+      this.seenBusy.set(n, asked)
+      this.lastUsed.set(n, Date.now())
+      ranking.touch(n)
+    }
     try {
-      return await this.walk(req, ranking, candidates, phones, guard, busy, insert)
+      return await this.walk(req, ranking, candidates, phones, guard, started, busy, insert)
     } finally {
-      const now = Date.now()
-      for (const n of busy) {
-        this.lastUsed.set(n, now)
-        ranking.touch(n)
-      }
+      if (--this.walks === 0) this.seenBusy.clear()
     }
   }
 
@@ -93,7 +109,8 @@ export class NumberAllocator {
     start: Iterator<string>,
     phones: readonly string[],
     guard: Guard,
-    busy: string[],
+    started: number,
+    busy: (e164: string, asked: number) => void,
     insert: (e164: string) => Promise<T | undefined>,
   ): Promise<T> {
     let candidates = start
@@ -103,6 +120,8 @@ export class NumberAllocator {
       const skip = (n: string, blocking: Promise<boolean>[]) => skipped.set(n, [...(skipped.get(n) ?? []), ...blocking])
       const nextOpen = (): string | undefined => {
         for (let c = candidates.next(); !c.done; c = candidates.next()) {
+          // Found busy (by any kind of create: it carries a session) since this walk began.
+          if (whole && (this.seenBusy.get(c.value) ?? 0) > started) continue
           const blocking = this.blocking(c.value, req.exclusive, phones)
           if (blocking.length === 0) return c.value
           skip(c.value, blocking)
@@ -110,6 +129,7 @@ export class NumberAllocator {
         return undefined
       }
       let chunkSize = CHUNK
+      const whole = guard === 'whole'
       for (let tried = 0; ; ) {
         let batch: string[]
         if (tried < DIRECT) {
@@ -117,14 +137,26 @@ export class NumberAllocator {
           if (n === undefined) break
           batch = [n]
         } else {
+          // Numbers another exclusive walk is asking about right now (sent after this walk began):
+          // its answer is ours too, so walks in flight together do not all ask about the same ones.
           const chunk: string[] = []
-          for (let n = nextOpen(); n !== undefined; n = chunk.length < chunkSize ? nextOpen() : undefined) chunk.push(n)
-          if (chunk.length === 0) break
-          // Every free one of the chunk, in order: those not tried now would never be tried (the walk moves on).
-          batch = await this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones: [req.driver, req.customer], now: new Date(), limit: chunk.length })
+          const followed: { n: string; answer: Promise<ReadonlySet<string> | null> }[] = []
+          for (let n = nextOpen(); n !== undefined; n = chunk.length + followed.length < chunkSize ? nextOpen() : undefined) {
+            const a = whole ? this.asking.get(n) : undefined
+            if (a && a.asked > started) followed.push({ n, answer: a.answer })
+            else chunk.push(n)
+          }
+          if (chunk.length === 0 && followed.length === 0) break
           chunkSize = Math.min(MAX_CHUNK, chunkSize * 4)
-          const free = new Set(batch)
-          for (const n of chunk) if (!free.has(n)) busy.push(n)
+          batch = chunk.length ? await this.askFree(req, chunk, guard, busy) : []
+          // Every free one, in order: those not tried now would never be tried (the walk moves on).
+          const unanswered: string[] = []
+          for (const f of followed) {
+            const answer = await f.answer
+            if (answer === null) unanswered.push(f.n) // its statement failed: ask ourselves
+            else if (answer.has(f.n)) batch.push(f.n)
+          }
+          if (unanswered.length) batch.push(...(await this.askFree(req, unanswered, guard, busy)))
         }
         for (const n of batch) {
           // Another request of this instance may have reserved it meanwhile.
@@ -134,13 +166,14 @@ export class NumberAllocator {
             continue
           }
           tried++
+          const asked = ++this.tick
           const result = await this.tryNumber(req, n, insert)
           if (result !== undefined) {
             this.lastUsed.set(n, Date.now())
             ranking.touch(n)
             return result
           }
-          busy.push(n)
+          busy(n, asked)
         }
       }
       // Only a number whose holder failed otherwise than "busy" can still be free: retry those, else it is a 409.
@@ -150,6 +183,27 @@ export class NumberAllocator {
       candidates = again[Symbol.iterator]()
     }
     throw new AppError('no_masked_number_available', 'could not secure a free masked number under contention; retry')
+  }
+
+  /** Which of `chunk` are free (in order); the busy ones are reported, and exclusive walks in flight may follow the answer. */
+  private async askFree(req: AllocationRequest, chunk: string[], guard: Guard, busy: (e164: string, asked: number) => void): Promise<string[]> {
+    const asked = ++this.tick
+    const query = this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones: [req.driver, req.customer], now: new Date(), limit: chunk.length })
+    if (guard === 'whole') {
+      const answer = query.then(
+        (free) => new Set(free) as ReadonlySet<string>,
+        () => null,
+      )
+      for (const n of chunk) this.asking.set(n, { asked, answer })
+    }
+    try {
+      const free = await query
+      const set = new Set(free)
+      for (const n of chunk) if (!set.has(n)) busy(n, asked)
+      return free
+    } finally {
+      if (guard === 'whole') for (const n of chunk) if (this.asking.get(n)?.asked === asked) this.asking.delete(n)
+    }
   }
 
   /** Another instance just used `e164` for this tenant: it goes last in this instance's ranking too. */
