@@ -53,19 +53,10 @@ export class NumberAllocator {
   private readonly lastUsedLoaded = new Set<string>()
   private readonly rankings = new Map<string, { version: number; ranking: NumberRanking }>()
   private readonly building = new Map<string, Promise<NumberRanking>>()
-  /**
-   * Numbers a statement of this instance found busy, with the tick at which that statement was
-   * sent. A walk skips a number found busy by a statement sent after the walk began (it was busy
-   * during the walk, which is all a walk's own check would show), so concurrent creates on a
-   * nearly full pool do not each ask about the same busy numbers (8 walks in flight asked about
-   * all 99,900 busy numbers 8 times, bench/RESULTS-scale.md part B). Cleared when no walk is
-   * under way, so it holds at most what the walks in flight learned.
-   */
-  private readonly seenBusy = new Map<string, number>()
+  /** Orders "which are free?" statements against the start of walks (see `asking`). */
   private tick = 0
   /** Numbers an exclusive walk is asking about right now ("which are free?"), with the tick it asked at and the answer to come. */
   private readonly asking = new Map<string, { asked: number; answer: Promise<ReadonlySet<string> | null> }>()
-  private walks = 0
 
   constructor(
     private readonly store: SessionStore,
@@ -84,23 +75,19 @@ export class NumberAllocator {
     const guard = req.guard ?? (req.exclusive ? 'whole' : 'parties')
     // The first pass walks the whole ranking; later passes only the numbers that were reserved by
     // another request of this instance when we came by (their insert may have failed since).
-    const candidates: Iterator<string> = ranking.candidates(req.customerCountry)
     // Numbers found busy on the way carry a session: they go to the back of the order at once
     // (the walk yields each number once, so walks in flight are not disturbed), and neither the
-    // walks in flight nor the next create ask about them again. On a nearly full pool that is
-    // what keeps creates cheap.
+    // next create nor, when exclusive, the walks in flight ask about them again: a number moved
+    // since an exclusive walk began carried a session during it, which is all that walk's own
+    // check would show (8 walks in flight each asked about all 99,900 busy numbers,
+    // bench/RESULTS-scale.md part B). On a nearly full pool that is what keeps creates cheap.
+    const candidates: Iterator<string> = ranking.candidates(req.customerCountry, guard === 'whole' ? { skipMovedSince: ranking.now() } : {})
     const started = ++this.tick
-    this.walks++
-    const busy = (n: string, asked: number) => {
-      this.seenBusy.set(n, asked)
+    const busy = (n: string) => {
       this.lastUsed.set(n, Date.now())
       ranking.touch(n)
     }
-    try {
-      return await this.walk(req, ranking, candidates, phones, guard, started, busy, insert)
-    } finally {
-      if (--this.walks === 0) this.seenBusy.clear()
-    }
+    return this.walk(req, ranking, candidates, phones, guard, started, busy, insert)
   }
 
   private async walk<T>(
@@ -110,7 +97,7 @@ export class NumberAllocator {
     phones: readonly string[],
     guard: Guard,
     started: number,
-    busy: (e164: string, asked: number) => void,
+    busy: (e164: string) => void,
     insert: (e164: string) => Promise<T | undefined>,
   ): Promise<T> {
     let candidates = start
@@ -120,8 +107,6 @@ export class NumberAllocator {
       const skip = (n: string, blocking: Promise<boolean>[]) => skipped.set(n, [...(skipped.get(n) ?? []), ...blocking])
       const nextOpen = (): string | undefined => {
         for (let c = candidates.next(); !c.done; c = candidates.next()) {
-          // Found busy (by any kind of create: it carries a session) since this walk began.
-          if (whole && (this.seenBusy.get(c.value) ?? 0) > started) continue
           const blocking = this.blocking(c.value, req.exclusive, phones)
           if (blocking.length === 0) return c.value
           skip(c.value, blocking)
@@ -166,14 +151,13 @@ export class NumberAllocator {
             continue
           }
           tried++
-          const asked = ++this.tick
           const result = await this.tryNumber(req, n, insert)
           if (result !== undefined) {
             this.lastUsed.set(n, Date.now())
             ranking.touch(n)
             return result
           }
-          busy(n, asked)
+          busy(n)
         }
       }
       // Only a number whose holder failed otherwise than "busy" can still be free: retry those, else it is a 409.
@@ -186,7 +170,7 @@ export class NumberAllocator {
   }
 
   /** Which of `chunk` are free (in order); the busy ones are reported, and exclusive walks in flight may follow the answer. */
-  private async askFree(req: AllocationRequest, chunk: string[], guard: Guard, busy: (e164: string, asked: number) => void): Promise<string[]> {
+  private async askFree(req: AllocationRequest, chunk: string[], guard: Guard, busy: (e164: string) => void): Promise<string[]> {
     const asked = ++this.tick
     const query = this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones: [req.driver, req.customer], now: new Date(), limit: chunk.length })
     if (guard === 'whole') {
@@ -199,7 +183,7 @@ export class NumberAllocator {
     try {
       const free = await query
       const set = new Set(free)
-      for (const n of chunk) if (!set.has(n)) busy(n, asked)
+      for (const n of chunk) if (!set.has(n)) busy(n)
       return free
     } finally {
       if (guard === 'whole') for (const n of chunk) if (this.asking.get(n)?.asked === asked) this.asking.delete(n)
