@@ -244,7 +244,8 @@ export class NumberAllocator {
     if (!this.lastUsedLoaded.has(tenantId)) {
       const numbers = [...held.numbers.keys()]
       for (let i = 0; i < numbers.length; i += 5000) {
-        for (const [n, at] of await this.store.lastUsed(numbers.slice(i, i + 5000))) if (!this.lastUsed.has(n)) this.lastUsed.set(n, at)
+        // Keyed by the directory's own string for the number, not a second copy from the row.
+        for (const [n, at] of await this.store.lastUsed(numbers.slice(i, i + 5000))) if (!this.lastUsed.has(n)) this.lastUsed.set(held.numbers.get(n)?.e164 ?? n, at)
       }
       this.lastUsedLoaded.add(tenantId)
     }
