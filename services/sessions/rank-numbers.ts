@@ -44,7 +44,14 @@ export class NumberRanking {
         m.set(e164, slot)
       }
     }
+    // A pool of one country: its country's order is the whole order; no second map of every number.
+    const [only] = this.byCountry.keys()
+    if (this.byCountry.size === 1 && this.byCountry.get(only!)!.size === this.all.size) this.onlyCountry = only
+    if (this.onlyCountry !== undefined) this.byCountry.clear()
   }
+
+  /** Set when every number is of this one country (then `byCountry` is empty). */
+  private onlyCountry: string | undefined
 
   /** Now, on the clock of moves (for `candidates(…, { skipMovedSince })`). */
   now(): number {
@@ -63,7 +70,7 @@ export class NumberRanking {
    * set, built by every walk, was most of a create's CPU, bench/RESULTS-scale.md part B).
    */
   *candidates(country: string | null, o: { skipMovedSince?: number } = {}): Generator<string> {
-    const home = country === null ? undefined : this.byCountry.get(country)
+    const home = country === null ? undefined : country === this.onlyCountry ? this.all : this.byCountry.get(country)
     const since = o.skipMovedSince
     const given = since === undefined ? new Set<string>() : undefined
     const total = this.all.size
