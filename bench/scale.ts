@@ -329,8 +329,9 @@ export async function run(): Promise<void> {
     const smallCode = await seedPool(small.id, 1000)
     const large = await tenant('rows-large')
     const largeCode = await seedPool(large.id, 1000)
-    const SESSION_ROWS = n(1_000_000)
-    const CALL_ROWS = n(2_000_000)
+    // Without C (lists), only what E needs: a call per due delivery.
+    const SESSION_ROWS = PARTS.has('C') ? n(1_000_000) : 1000
+    const CALL_ROWS = PARTS.has('C') ? n(2_000_000) : n(100_000)
     log(`C: seeding ${SESSION_ROWS} session rows (and 1,000 for the small tenant)`)
     await seedSessions(small.id, smallCode, 1000, { open: 100, ended: 900, tag: 'cs' })
     await seedSessions(large.id, largeCode, 1000, { open: 100, ended: SESSION_ROWS - 100, tag: 'cl' })
