@@ -89,6 +89,19 @@ describe('allocation on a nearly full pool', () => {
     expect(settled.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code)).toEqual(Array(10).fill('no_masked_number_available'))
   })
 
+  test('8 concurrent creates on a nearly full pool ask about each busy number about once, not once per create', async () => {
+    const held = pool(20_000)
+    const busy = new Set([...held.numbers.keys()].slice(0, 19_980))
+    const { store, calls, insert } = storeWith(busy)
+    // Each statement takes a moment, so the 8 walks are in flight together.
+    const slowStore = { ...store, freeAmong: async (o: never) => (await Bun.sleep(2), store.freeAmong(o)) } as unknown as typeof store
+    const allocator = new NumberAllocator(slowStore, async () => 0)
+    const got = await Promise.all(Array.from({ length: 8 }, () => allocator.allocate(request(held), insert)))
+    expect(new Set(got).size).toBe(8)
+    // Each walk on its own asked about all 19,980 busy numbers (8 × 19,980 = 159,840 asked).
+    expect(calls.candidatesAsked).toBeLessThan(2 * 19_980)
+  })
+
   test("concurrent first creates share one read of the pool's last use and one ranking", async () => {
     const held = pool(20_000)
     const { store, calls, insert } = storeWith(new Set())

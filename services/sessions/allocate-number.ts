@@ -53,6 +53,10 @@ export class NumberAllocator {
   private readonly lastUsedLoaded = new Set<string>()
   private readonly rankings = new Map<string, { version: number; ranking: NumberRanking }>()
   private readonly building = new Map<string, Promise<NumberRanking>>()
+  /** Orders "which are free?" statements against the start of walks (see `asking`). */
+  private tick = 0
+  /** Numbers an exclusive walk is asking about right now ("which are free?"), with the tick it asked at and the answer to come. */
+  private readonly asking = new Map<string, { asked: number; answer: Promise<ReadonlySet<string> | null> }>()
 
   constructor(
     private readonly store: SessionStore,
@@ -71,20 +75,19 @@ export class NumberAllocator {
     const guard = req.guard ?? (req.exclusive ? 'whole' : 'parties')
     // The first pass walks the whole ranking; later passes only the numbers that were reserved by
     // another request of this instance when we came by (their insert may have failed since).
-    const candidates: Iterator<string> = ranking.candidates(req.customerCountry)
-    // Numbers found busy on the way: they carry a session, so they go to the back of the order
-    // once this walk is over (not during it: the walk iterates the order), and the next create
-    // does not walk past them again. On a nearly full pool that is what keeps creates cheap.
-    const busy: string[] = []
-    try {
-      return await this.walk(req, ranking, candidates, phones, guard, busy, insert)
-    } finally {
-      const now = Date.now()
-      for (const n of busy) {
-        this.lastUsed.set(n, now)
-        ranking.touch(n)
-      }
+    // Numbers found busy on the way carry a session: they go to the back of the order at once
+    // (the walk yields each number once, so walks in flight are not disturbed), and neither the
+    // next create nor, when exclusive, the walks in flight ask about them again: a number moved
+    // since an exclusive walk began carried a session during it, which is all that walk's own
+    // check would show (8 walks in flight each asked about all 99,900 busy numbers,
+    // bench/RESULTS-scale.md part B). On a nearly full pool that is what keeps creates cheap.
+    const candidates: Iterator<string> = ranking.candidates(req.customerCountry, guard === 'whole' ? { skipMovedSince: ranking.now() } : {})
+    const started = ++this.tick
+    const busy = (n: string) => {
+      this.lastUsed.set(n, Date.now())
+      ranking.touch(n)
     }
+    return this.walk(req, ranking, candidates, phones, guard, started, busy, insert)
   }
 
   private async walk<T>(
@@ -93,7 +96,8 @@ export class NumberAllocator {
     start: Iterator<string>,
     phones: readonly string[],
     guard: Guard,
-    busy: string[],
+    started: number,
+    busy: (e164: string) => void,
     insert: (e164: string) => Promise<T | undefined>,
   ): Promise<T> {
     let candidates = start
@@ -110,6 +114,7 @@ export class NumberAllocator {
         return undefined
       }
       let chunkSize = CHUNK
+      const whole = guard === 'whole'
       for (let tried = 0; ; ) {
         let batch: string[]
         if (tried < DIRECT) {
@@ -117,14 +122,26 @@ export class NumberAllocator {
           if (n === undefined) break
           batch = [n]
         } else {
+          // Numbers another exclusive walk is asking about right now (sent after this walk began):
+          // its answer is ours too, so walks in flight together do not all ask about the same ones.
           const chunk: string[] = []
-          for (let n = nextOpen(); n !== undefined; n = chunk.length < chunkSize ? nextOpen() : undefined) chunk.push(n)
-          if (chunk.length === 0) break
-          // Every free one of the chunk, in order: those not tried now would never be tried (the walk moves on).
-          batch = await this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones: [req.driver, req.customer], now: new Date(), limit: chunk.length })
+          const followed: { n: string; answer: Promise<ReadonlySet<string> | null> }[] = []
+          for (let n = nextOpen(); n !== undefined; n = chunk.length + followed.length < chunkSize ? nextOpen() : undefined) {
+            const a = whole ? this.asking.get(n) : undefined
+            if (a && a.asked > started) followed.push({ n, answer: a.answer })
+            else chunk.push(n)
+          }
+          if (chunk.length === 0 && followed.length === 0) break
           chunkSize = Math.min(MAX_CHUNK, chunkSize * 4)
-          const free = new Set(batch)
-          for (const n of chunk) if (!free.has(n)) busy.push(n)
+          batch = chunk.length ? await this.askFree(req, chunk, guard, busy) : []
+          // Every free one, in order: those not tried now would never be tried (the walk moves on).
+          const unanswered: string[] = []
+          for (const f of followed) {
+            const answer = await f.answer
+            if (answer === null) unanswered.push(f.n) // its statement failed: ask ourselves
+            else if (answer.has(f.n)) batch.push(f.n)
+          }
+          if (unanswered.length) batch.push(...(await this.askFree(req, unanswered, guard, busy)))
         }
         for (const n of batch) {
           // Another request of this instance may have reserved it meanwhile.
@@ -140,7 +157,7 @@ export class NumberAllocator {
             ranking.touch(n)
             return result
           }
-          busy.push(n)
+          busy(n)
         }
       }
       // Only a number whose holder failed otherwise than "busy" can still be free: retry those, else it is a 409.
@@ -150,6 +167,27 @@ export class NumberAllocator {
       candidates = again[Symbol.iterator]()
     }
     throw new AppError('no_masked_number_available', 'could not secure a free masked number under contention; retry')
+  }
+
+  /** Which of `chunk` are free (in order); the busy ones are reported, and exclusive walks in flight may follow the answer. */
+  private async askFree(req: AllocationRequest, chunk: string[], guard: Guard, busy: (e164: string) => void): Promise<string[]> {
+    const asked = ++this.tick
+    const query = this.store.freeAmong({ tenantId: req.tenantId, candidates: chunk, guard, phones: [req.driver, req.customer], now: new Date(), limit: chunk.length })
+    if (guard === 'whole') {
+      const answer = query.then(
+        (free) => new Set(free) as ReadonlySet<string>,
+        () => null,
+      )
+      for (const n of chunk) this.asking.set(n, { asked, answer })
+    }
+    try {
+      const free = await query
+      const set = new Set(free)
+      for (const n of chunk) if (!set.has(n)) busy(n)
+      return free
+    } finally {
+      if (guard === 'whole') for (const n of chunk) if (this.asking.get(n)?.asked === asked) this.asking.delete(n)
+    }
   }
 
   /** Another instance just used `e164` for this tenant: it goes last in this instance's ranking too. */
@@ -206,7 +244,8 @@ export class NumberAllocator {
     if (!this.lastUsedLoaded.has(tenantId)) {
       const numbers = [...held.numbers.keys()]
       for (let i = 0; i < numbers.length; i += 5000) {
-        for (const [n, at] of await this.store.lastUsed(numbers.slice(i, i + 5000))) if (!this.lastUsed.has(n)) this.lastUsed.set(n, at)
+        // Keyed by the directory's own string for the number, not a second copy from the row.
+        for (const [n, at] of await this.store.lastUsed(numbers.slice(i, i + 5000))) if (!this.lastUsed.has(n)) this.lastUsed.set(held.numbers.get(n)?.e164 ?? n, at)
       }
       this.lastUsedLoaded.add(tenantId)
     }

@@ -7,10 +7,17 @@
  */
 import { allowedCountriesOf, destinationRefusal, REFUSAL_TEXT, type DestinationRefusal } from '../../shared/destination-policy'
 import { AppError } from '../../shared/errors'
-import type { NumberDirectory } from './number-directory'
+import type { NumberDirectory, TenantNumbers } from './number-directory'
 import type { TenantSettings } from './tenant-settings'
 
 export class Destinations {
+  /**
+   * The countries of each tenant's numbers, for the directory version they were read from. Every
+   * create and every routed call asks; recomputing them walked the whole pool each time (100,000
+   * numbers copied per routed call kept the process saturated, bench/RESULTS-scale.md part B).
+   */
+  private readonly heldCountries = new Map<string, { version: number; countries: readonly (string | null)[] }>()
+
   constructor(
     private readonly settings: TenantSettings,
     private readonly directory: NumberDirectory,
@@ -23,7 +30,7 @@ export class Destinations {
       this.directory.numbersOf(tenantId, requestId),
       this.directory.platformNumbers(numbers, requestId),
     ])
-    const countries = allowedCountriesOf(policy.allowedCountries, [...held.numbers.values()].map((n) => n.country))
+    const countries = allowedCountriesOf(policy.allowedCountries, policy.allowedCountries ? [] : this.countriesOf(tenantId, held))
     // A tenant without numbers and without a list can place no call anyway (no masked number to
     // allocate); the country rule then waits for the allocation's own 409.
     const noCountryRule = policy.allowedCountries === null && held.numbers.size === 0
@@ -31,6 +38,16 @@ export class Destinations {
       const r = destinationRefusal(n, { allowedCountries: countries, isPlatformNumber: own[i]! })
       return r === 'country_not_allowed' && noCountryRule ? undefined : r
     })
+  }
+
+  private countriesOf(tenantId: string, held: TenantNumbers): readonly (string | null)[] {
+    const cached = this.heldCountries.get(tenantId)
+    if (cached?.version === held.version) return cached.countries
+    const set = new Set<string | null>()
+    for (const n of held.numbers.values()) set.add(n.country)
+    const countries = [...set]
+    this.heldCountries.set(tenantId, { version: held.version, countries })
+    return countries
   }
 }
 

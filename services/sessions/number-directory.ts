@@ -46,7 +46,12 @@ interface NumberEntry {
 export class NumberDirectory {
   private readonly tenants = new Map<string, TenantEntry>()
   private readonly loadingTenants = new Map<string, Promise<TenantEntry>>()
-  private readonly numbers = new Map<string, NumberEntry>()
+  /**
+   * Who holds each known number. A number read with its tenant's list is kept as its state
+   * alone (in the pool, trusted as long as the tenant's list): one object per number instead of
+   * two (bench/RESULTS-scale.md, memory per number).
+   */
+  private readonly numbers = new Map<string, NumberEntry | NumberState>()
   /** Numbers did does not know (dialled numbers outside the pool); bounded. */
   private readonly outside = new Map<string, NumberEntry>()
   /** Whether parties' phones are in the pool (the destination policy asks); bounded. */
@@ -85,7 +90,7 @@ export class NumberDirectory {
   async platformNumbers(list: readonly string[], requestId = ''): Promise<boolean[]> {
     const now = Date.now()
     const known = (e164: string): boolean | undefined => {
-      const n = this.numbers.get(e164) ?? this.outside.get(e164)
+      const n = this.known(e164) ?? this.outside.get(e164)
       if (n && now - n.loadedAt <= this.ttlMs) return n.inPool
       const m = this.membership.get(e164)
       return m && now - m.at <= this.ttlMs ? m.inPool : undefined
@@ -106,7 +111,7 @@ export class NumberDirectory {
   }
 
   private async entryOf(e164: string, requestId: string): Promise<NumberEntry> {
-    const entry = this.numbers.get(e164) ?? this.outside.get(e164)
+    const entry = this.known(e164) ?? this.outside.get(e164)
     if (entry) {
       if (Date.now() - entry.loadedAt > this.ttlMs) void this.lookup(e164, requestId).catch(() => undefined)
       return entry
@@ -140,7 +145,7 @@ export class NumberDirectory {
     }
     const state: NumberState = { e164: c.e164, did_id: c.did_id, assignment_id: c.assignment_id, tenant_id: c.tenant_id, country: c.country, status: c.status }
     // A number moving to another tenant leaves the previous holder's list.
-    const previous = this.numbers.get(c.e164)?.holder
+    const previous = this.known(c.e164)?.holder
     if (previous && previous.tenant_id !== c.tenant_id) this.change(previous.tenant_id, (m) => m.delete(c.e164))
     this.change(c.tenant_id, (m) => m.set(c.e164, state))
     this.numbers.set(c.e164, { holder: state, inPool: true, loadedAt: now })
@@ -182,9 +187,19 @@ export class NumberDirectory {
       const entry: TenantEntry = { numbers, version: ++versions, loadedAt: Date.now() }
       this.tenants.set(tenantId, entry)
       // No event for this tenant arrived meanwhile, so these are current for the numbers too.
-      for (const n of numbers.values()) this.numbers.set(n.e164, { holder: n, inPool: true, loadedAt: entry.loadedAt })
+      for (const n of numbers.values()) this.numbers.set(n.e164, n)
       return entry
     }
+  }
+
+  /** A known number as an entry; one read with its tenant's list is as fresh as that list. */
+  private known(e164: string): NumberEntry | undefined {
+    const v = this.numbers.get(e164)
+    if (v === undefined || 'holder' in v) return v
+    const tenant = this.tenants.get(v.tenant_id)
+    // Its tenant's list was dropped or replaced without it: stale, asked again at use.
+    const current = tenant?.numbers.get(e164) === v
+    return { holder: v, inPool: true, loadedAt: current ? tenant!.loadedAt : 0 }
   }
 
   private refreshInBackground(tenantId: string, entry: TenantEntry, requestId: string): void {

@@ -61,4 +61,32 @@ describe('NumberRanking', () => {
     }
     expect(performance.now() - t0).toBeLessThan(200)
   })
+
+  test('skipMovedSince: a walk passes by every number moved after it began, and gives each other number once, in order, in both countries', () => {
+    const countries = ['US', 'DE', null]
+    const pool = Array.from({ length: 3000 }, (_, i) => n(`+1202${String(i).padStart(7, '0')}`, countries[i % 3]!))
+    for (const country of ['US', 'DE', null, 'GB']) {
+      const ranking = new NumberRanking(pool, () => undefined)
+      const before = rankNumbers(pool, country, () => undefined)
+      const it = ranking.candidates(country, { skipMovedSince: ranking.now() })
+      const got: string[] = []
+      const moved = new Set<string>()
+      for (let c = it.next(); !c.done; c = it.next()) {
+        got.push(c.value)
+        // Others move numbers while the walk goes on: some it gave already, some still ahead.
+        if (got.length % 10 === 0) {
+          for (const e of [before[got.length * 2], before[got.length - 5]]) {
+            if (e === undefined) continue
+            ranking.touch(e)
+            moved.add(e)
+          }
+        }
+      }
+      expect(new Set(got).size).toBe(got.length)
+      const givenBeforeMoved = got.filter((e) => moved.has(e))
+      // Exactly the numbers never moved, plus those moved only after the walk had given them.
+      expect(got.filter((e) => !moved.has(e))).toEqual(before.filter((e) => !moved.has(e)))
+      for (const e of givenBeforeMoved) expect(before.indexOf(e)).toBeLessThan(got.length)
+    }
+  })
 })

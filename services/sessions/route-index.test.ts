@@ -16,8 +16,8 @@ describe('route index', () => {
     const ix = new RouteIndex(60_000)
     const s = session('ses_1')
     ix.put(s)
-    expect(ix.get(M, D, NOW)).toBe(s)
-    expect(ix.get(M, C, NOW)).toBe(s)
+    expect(ix.get(M, D, NOW)).toMatchObject(s)
+    expect(ix.get(M, C, NOW)).toMatchObject(s)
     expect(ix.get(M, '+14155550999', NOW)).toBeUndefined()
     expect(ix.get('+12025550101', D, NOW)).toBeUndefined()
   })
@@ -40,7 +40,7 @@ describe('route index', () => {
     ix.put(old)
     ix.put(fresh)
     ix.drop(old)
-    expect(ix.get(M, D, NOW)).toBe(fresh)
+    expect(ix.get(M, D, NOW)).toMatchObject(fresh)
   })
 
   test('a database read that raced a change is not kept; one that did not is', () => {
@@ -58,7 +58,7 @@ describe('route index', () => {
     const ix = new RouteIndex(60_000)
     const s = session('ses_1', { expiresAt: new Date(NOW.getTime() + 1000) })
     ix.put(s)
-    expect(ix.get(M, D, new Date(NOW.getTime() + 999))).toBe(s)
+    expect(ix.get(M, D, new Date(NOW.getTime() + 999))).toMatchObject(s)
     expect(ix.get(M, D, new Date(NOW.getTime() + 1000))).toBeUndefined()
   })
 
@@ -101,5 +101,18 @@ describe('route index: PIN sessions', () => {
     ix.put(session('ses_pin', { pinRequired: true }))
     expect(ix.get(M, D, NOW)).toBeUndefined()
     expect(ix.size).toBe(0)
+  })
+
+  test('an entry keeps what routing needs of a session, not the whole row (memory per open session)', () => {
+    const ix = new RouteIndex(60_000)
+    const row = { ...session('ses_1', { callTimeLimitSeconds: 600 }), createdAt: NOW, ttlMinutes: 60, driverPin: null, customerPin: null, pinLength: null, endedAt: null, endReason: null, exclusive: true }
+    ix.put(row)
+    const kept = ix.get(M, D, NOW)!
+    expect(kept).toMatchObject(session('ses_1', { callTimeLimitSeconds: 600 }))
+    expect(Object.keys(kept).sort()).toEqual(
+      ['callTimeLimitSeconds', 'customerPhone', 'driverPhone', 'expiresAt', 'greetingPrompt', 'id', 'maskedE164', 'orderId', 'pinRequired', 'record', 'ringTimeoutSeconds', 'status', 'tenantId'].sort(),
+    )
+    ix.fill(M, '+14155550003', row, ix.versionOf(M, '+14155550003'))
+    expect(Object.keys(ix.get(M, '+14155550003', NOW)!)).not.toContain('createdAt')
   })
 })

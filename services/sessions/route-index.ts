@@ -27,6 +27,7 @@ interface Entry {
 
 export class RouteIndex {
   private readonly entries = new Map<string, Entry>()
+  private readonly tenantIds = new Map<string, string>()
   private clock = 0
   hits = 0
   misses = 0
@@ -62,17 +63,18 @@ export class RouteIndex {
   /** A database read's answer, kept only if nothing changed the key since `version` was taken. */
   fill(to: string, from: string, session: RouteSession, version: number): void {
     if (this.ttlMs === 0 || this.versionOf(to, from) !== version) return
-    this.set(key(to, from), { session, version: ++this.clock, at: this.now() })
+    this.set(key(to, from), { session: this.slim(session), version: ++this.clock, at: this.now() })
   }
 
   /** A session that is open now (created here, or announced by another instance). */
   put(s: RouteSession): void {
     // PIN sessions are found by PIN (the database), never by a caller's phone.
     if (this.ttlMs === 0 || s.status !== 'open' || s.pinRequired) return
+    const session = this.slim(s)
     for (const phone of [s.driverPhone, s.customerPhone]) {
       const k = key(s.maskedE164, phone)
       if (this.entries.get(k)?.endedId === s.id) continue // it ended already: a late `created`
-      this.set(k, { session: s, version: ++this.clock, at: this.now() })
+      this.set(k, { session, version: ++this.clock, at: this.now() })
     }
   }
 
@@ -94,6 +96,34 @@ export class RouteIndex {
   /** Forgets everything (the bus reconnected: events may have been missed). */
   clear(): void {
     this.entries.clear()
+  }
+
+  /**
+   * What routing needs of a session, and nothing else: a database row or an event carries every
+   * column (PINs, timestamps, TTL), and the tenant id is shared instead of one copy per session
+   * (bench/RESULTS-scale.md, memory per open session).
+   */
+  private slim(s: RouteSession): RouteSession {
+    let tenantId = this.tenantIds.get(s.tenantId)
+    if (tenantId === undefined) {
+      if (this.tenantIds.size >= 10_000) this.tenantIds.clear()
+      this.tenantIds.set(s.tenantId, (tenantId = s.tenantId))
+    }
+    return {
+      id: s.id,
+      tenantId,
+      orderId: s.orderId,
+      driverPhone: s.driverPhone,
+      customerPhone: s.customerPhone,
+      maskedE164: s.maskedE164,
+      status: s.status,
+      expiresAt: s.expiresAt,
+      pinRequired: s.pinRequired ?? false,
+      callTimeLimitSeconds: s.callTimeLimitSeconds ?? null,
+      ringTimeoutSeconds: s.ringTimeoutSeconds ?? null,
+      greetingPrompt: s.greetingPrompt ?? null,
+      record: s.record ?? false,
+    }
   }
 
   private set(k: string, e: Entry): void {

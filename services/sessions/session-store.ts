@@ -71,10 +71,14 @@ function fromRaw(r: Record<string, unknown>): SessionRow {
 }
 
 const tsParam = (d: Date) => sql`${d.toISOString()}::timestamptz`
-const textArray = (values: string[]) => sql`array[${sql.join(
-  values.map((v) => sql`${v}`),
-  sql`, `,
-)}]::text[]`
+/**
+ * A text[] as one parameter (a PostgreSQL array literal). The allocator asks about up to 4,096
+ * numbers at once: one placeholder per element made drizzle build a 4,096-part query and the
+ * driver prepare a new statement for each list length, which was most of the CPU of a create
+ * on a nearly full pool (bench/RESULTS-scale.md part B).
+ */
+export const textArray = (values: readonly string[]) => sql`${arrayLiteral(values)}::text[]`
+export const arrayLiteral = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`
 
 /**
  * How a new session may share its number: `whole` – alone; `parties` – with sessions of other
