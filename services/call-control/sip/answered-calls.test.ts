@@ -104,13 +104,13 @@ describe('PIN calls and the tenant’s call limits', () => {
     return { p, end }
   }
 
-  test('a valid PIN while its tenant is at its concurrent limit: the call ends busy, nobody rung, nothing played after the prompt', async () => {
+  test('a valid PIN while its tenant is at its concurrent limit: the call ends (tenant_call_limit), nobody rung, nothing played after the prompt', async () => {
     const limits = new TenantCallLimits({ maxConcurrent: 1, perMinute: 0 })
     expect(limits.admit('ten_1').ok).toBe(true) // a direct masked call of the tenant is live
     const { ivr, played } = scriptedIvr(['4821'])
     const call = done()
     const out = await pinScript(ivr, deps({ '4821': { ...bridge, greeting_prompt: 'builtin:connecting' } }, { admit: admitOnce(limits, call.p), greeting: async () => ({ path: 'connecting', durationMs: 1 }) }))
-    expect(out).toMatchObject({ kind: 'end', status: 'busy', reason: 'tenant_call_limit (concurrent_calls)' })
+    expect(out).toMatchObject({ kind: 'end', reason: 'tenant_call_limit (concurrent_calls)' })
     expect(played).toEqual(['enter_pin'])
     expect(limits.liveOf('ten_1')).toBe(1) // the refused call holds no slot
   })
@@ -139,7 +139,7 @@ describe('PIN calls and the tenant’s call limits', () => {
       call.end()
     }
     const third = await pinScript(scriptedIvr(['4821']).ivr, deps({ '4821': bridge }, { admit: admitOnce(limits, done().p) }))
-    expect(third).toMatchObject({ kind: 'end', status: 'busy', reason: 'tenant_call_limit (calls_per_minute)' })
+    expect(third).toMatchObject({ kind: 'end', reason: 'tenant_call_limit (calls_per_minute)' })
     expect(limits.admit('ten_1')).toEqual({ ok: false, refusal: 'calls_per_minute' })
     now += 61_000
     expect(limits.admit('ten_1').ok).toBe(true)

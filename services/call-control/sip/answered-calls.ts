@@ -101,9 +101,10 @@ export async function pinScript(ivr: Ivr, deps: PinDeps): Promise<IvrOutcome> {
     }
     const d = await deps.routePin(pin)
     if (d.action === 'bridge') {
-      // Counted like a direct call, now that the PIN names the tenant; refused, the caller is hung up (no prompt says "busy").
+      // Counted like a direct call, now that the PIN names the tenant. Refused, the caller is hung up
+      // (no prompt says "busy"); the platform answered, so the record is `completed` (the reason says why).
       const refusal = deps.admit(d.tenant_id)
-      if (refusal) return { kind: 'end', status: 'busy', reason: `tenant_call_limit (${refusal})`, report: deps.report(d) }
+      if (refusal) return { kind: 'end', reason: `tenant_call_limit (${refusal})`, report: deps.report(d) }
       const out = await bridgeAfterGreeting(ivr, d, deps)
       // Recording starts with the offer to the callee: the PIN the caller typed is never in it.
       const recording = d.record ? deps.recording(d) : undefined

@@ -846,15 +846,6 @@ describe('call session: answered by us first (prompts, digits), then maybe the c
     await c.session.done
   })
 
-  test('a script that ends with a status (a PIN call over its tenant’s limit): the record has that status', async () => {
-    const m = new FakeMedia()
-    const c = answered(m)
-    await c.session.runAnsweredInbound(c.invite, c.dialer, c.digits, async () => ({ kind: 'end', status: 'busy', reason: 'tenant_call_limit (concurrent_calls)', report: c.report }))
-    await c.session.done
-    expect(c.report.end).toEqual({ status: 'busy', reason: 'tenant_call_limit (concurrent_calls)' })
-    expect(c.dialer.wire).toEqual([])
-  })
-
   function anchoredFlow(media: FakeMedia, sessionLimits: { maxCallMs?: number } = {}, recording?: RecordingHooks) {
     const c = answered(media)
     let collected!: Promise<string>

@@ -84,7 +84,7 @@ export type IvrOutcome =
       /** Record the bridged call from the offer to the callee on (a PIN call to a session with `record: true`). */
       recording?: RecordingHooks
     }
-  | { kind: 'end'; reason: string; report?: CallReport; status?: EndStatus }
+  | { kind: 'end'; reason: string; report?: CallReport }
 
 /** A report that writes nothing (a call whose record starts later, or never). */
 const nowhere: CallReport = { ringing() {}, answered() {}, ended() {} }
@@ -380,7 +380,7 @@ export class CallSession {
       // The platform answered the caller: the record counts from there.
       this.report.answered()
       const reason = outcome.kind === 'end' ? outcome.reason : this.shuttingDown ? 'shutdown' : 'caller_hangup'
-      this.close((outcome.kind === 'end' && outcome.status) || 'completed', reason)
+      this.close('completed', reason)
       await Promise.all([this.callerGone ? undefined : caller.hangup(), this.closing])
       this.resolveDone()
       return
