@@ -179,15 +179,15 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     if (members.sort().join(',') !== engines.sort().join(',')) p('sip-lb', `kamailio/dispatcher.list lists ${members.join(', ') || 'nothing'}, the drachtio-servers are ${engines.join(', ')}`)
     for (const e of engines) if (!Object.keys(dependsOn(lb)).includes(e)) p('sip-lb', `does not wait for ${e}`)
   }
-  const rtpengine = services.rtpengine
-  if (rtpengine) {
+  // Every rtpengine (rtpengine, and the scale profile's rtpengine-b).
+  for (const [rname, rtpengine] of Object.entries(services).filter(([n]) => n === 'rtpengine' || n.startsWith('rtpengine-'))) {
     const dockerfile = join(dir, String(rtpengine.build ?? ''), 'Dockerfile')
     const entry = existsSync(dockerfile) ? readFileSync(dockerfile, 'utf8') : ''
-    for (const flag of ['--config-file=none', '--table=-1']) if (!entry.includes(flag)) p('rtpengine', `its image must run with ${flag} (userspace, no packaged config)`)
+    for (const flag of ['--config-file=none', '--table=-1']) if (!entry.includes(flag)) p(rname, `its image must run with ${flag} (userspace, no packaged config)`)
     const cmd = (rtpengine.command ?? []).map(String)
-    if (!cmd.some((x: string) => x.startsWith('--listen-ng='))) p('rtpengine', 'no --listen-ng control port')
-    if (!cmd.some((x: string) => x.startsWith('--port-min=')) || !cmd.some((x: string) => x.startsWith('--port-max='))) p('rtpengine', 'no RTP port range (--port-min/--port-max)')
-    if (!testOf(rtpengine).join(' ').includes('rtpengine-healthcheck')) p('rtpengine', 'health check should ping over ng (rtpengine-healthcheck)')
+    if (!cmd.some((x: string) => x.startsWith('--listen-ng='))) p(rname, 'no --listen-ng control port')
+    if (!cmd.some((x: string) => x.startsWith('--port-min=')) || !cmd.some((x: string) => x.startsWith('--port-max='))) p(rname, 'no RTP port range (--port-min/--port-max)')
+    if (!testOf(rtpengine).join(' ').includes('rtpengine-healthcheck')) p(rname, 'health check should ping over ng (rtpengine-healthcheck)')
   }
 
   // The platform services.
@@ -218,8 +218,11 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
       if (!deps.includes(engine)) p(name, `does not wait for ${engine}`)
       if (env.DRACHTIO_HOST !== engine) p(name, `DRACHTIO_HOST should be the ${engine} service (got ${env.DRACHTIO_HOST})`)
       if (services[engine] && envOf(services[engine]).DRACHTIO_SECRET !== env.DRACHTIO_SECRET) p(name, `DRACHTIO_SECRET differs from the ${engine} service's`)
-      if (!deps.includes('rtpengine')) p(name, 'does not wait for rtpengine')
+      // …and its own rtpengine: call-control ↔ rtpengine, call-control-b ↔ rtpengine-b.
+      const rname = name === service ? 'rtpengine' : `rtpengine${name.slice(service.length)}`
+      if (!deps.includes(rname)) p(name, `does not wait for ${rname}`)
       if (!env.RTPENGINE_URLS) p(name, 'RTPENGINE_URLS is not set (calls are never bridged unanchored)')
+      if (services[rname]) for (const x of checkMediaPair(name, svc, env, rname, services[rname], dir)) p(name, x)
       const drain = Number(interpolate(env.SIP_DRAIN_TIMEOUT_S ?? '30', SAMPLE_ENV).value || 30)
       const grace = durationSeconds(svc.stop_grace_period ?? '10s')
       if (grace === undefined || grace < drain + 10) p(name, `stop_grace_period ${svc.stop_grace_period} must exceed SIP_DRAIN_TIMEOUT_S (${drain}) by at least 10 s`)
@@ -251,6 +254,75 @@ export function checkCompose(doc: Doc, catalog: Map<ServiceName, ServiceInfo>, o
     if (bad) p(name, `its configuration does not parse: ${bad}`)
   }
   return { problems, pending, checked }
+}
+
+const volumesOf = (svc: Doc): { source: string; target: string; readOnly: boolean }[] =>
+  (svc.volumes ?? []).map((v: unknown) => {
+    if (typeof v !== 'string') return { source: String((v as Doc).source ?? ''), target: String((v as Doc).target ?? ''), readOnly: Boolean((v as Doc).read_only) }
+    const [source = '', target = '', mode = ''] = v.split(':')
+    return { source, target, readOnly: mode.split(',').includes('ro') }
+  })
+const flagOf = (svc: Doc, flag: string): string | undefined =>
+  (svc.command ?? []).map(String).find((x: string) => x.startsWith(`${flag}=`))?.slice(flag.length + 1)
+
+/**
+ * A call-control and its rtpengine work together on prompts and digits: rtpengine plays prompt
+ * files by path (call-control's PROMPTS_DIR must be one volume at the same path in both), it sends
+ * DTMF events to --dtmf-log-dest (which must reach call-control's DTMF_EVENTS_LISTEN), the ng
+ * port is the one RTPENGINE_URLS names, and the image has the tools that make the built-in prompts.
+ */
+export function checkMediaPair(name: string, svc: Doc, env: Record<string, string>, rname: string, rtpe: Doc, dir: string): string[] {
+  const out: string[] = []
+  const ng = flagOf(rtpe, '--listen-ng')
+  const ngPort = ng?.split(':').at(-1)
+  const urls = (env.RTPENGINE_URLS ?? '').split(',').map((u) => u.trim())
+  if (ngPort && !urls.some((u) => u.split(':').at(-1) === ngPort)) out.push(`RTPENGINE_URLS (${env.RTPENGINE_URLS}) does not name ${rname}'s ng port ${ngPort}`)
+
+  // Prompts: one volume, one path, in both containers.
+  const prompts = env.PROMPTS_DIR
+  if (!prompts?.startsWith('/')) out.push(`PROMPTS_DIR must be set to an absolute path that ${rname} mounts too (got ${prompts ?? 'the default ./data/prompts'})`)
+  else {
+    const mine = volumesOf(svc).find((v) => v.target === prompts)
+    const theirs = volumesOf(rtpe).find((v) => v.target === prompts)
+    if (!mine) out.push(`PROMPTS_DIR ${prompts} is not on a volume (${rname} cannot read the prompts)`)
+    else if (mine.readOnly) out.push(`PROMPTS_DIR ${prompts} is mounted read-only (call-control writes the prompts)`)
+    if (mine && theirs?.source !== mine.source) out.push(`${rname} does not mount call-control's PROMPTS_DIR volume ${mine.source} at ${prompts} (it plays prompts by path)`)
+  }
+
+  // DTMF events: rtpengine → call-control's listener.
+  const dest = flagOf(rtpe, '--dtmf-log-dest')
+  const listen = env.DTMF_EVENTS_LISTEN ?? '127.0.0.1:9124'
+  const listenHost = listen.slice(0, listen.lastIndexOf(':'))
+  const listenPort = listen.slice(listen.lastIndexOf(':') + 1)
+  if (!dest) out.push(`${rname} has no --dtmf-log-dest: PIN entry would get no digits`)
+  else if (rtpe.network_mode === 'host' && svc.network_mode !== 'host') {
+    // rtpengine on the host network reaches call-control only through a port published on the host's loopback.
+    const [dHost, dPort] = [dest.slice(0, dest.lastIndexOf(':')), dest.slice(dest.lastIndexOf(':') + 1)]
+    const published = (svc.ports ?? []).map(String).some((x: string) => x === `${dHost}:${dPort}:${listenPort}/udp`)
+    if (dHost !== '127.0.0.1') out.push(`${rname}'s --dtmf-log-dest ${dest} should be the host's loopback, where call-control's DTMF port is published`)
+    if (!published) out.push(`${rname}'s --dtmf-log-dest ${dest} does not reach DTMF_EVENTS_LISTEN ${listen} (publish "${dHost}:${dPort}:${listenPort}/udp")`)
+    if (['127.0.0.1', 'localhost', '::1'].includes(listenHost)) out.push(`DTMF_EVENTS_LISTEN ${listen} is the container's loopback: a published port cannot reach it (0.0.0.0)`)
+    if (!env.DTMF_EVENTS_SOURCES) out.push("DTMF_EVENTS_SOURCES must name where Docker's port publishing delivers rtpengine's datagrams from (else every digit is dropped)")
+  } else if (dest !== `${name}:${listenPort}`) out.push(`${rname}'s --dtmf-log-dest ${dest} should be ${name}:${listenPort} (DTMF_EVENTS_LISTEN ${listen})`)
+
+  // The built-in prompts are made in the image call-control runs.
+  const dockerfile = svc.build ? join(dir, String(svc.build.context ?? '.'), String(svc.build.dockerfile ?? 'Dockerfile')) : undefined
+  const tools = dockerfile && existsSync(dockerfile) ? runtimePackages(readFileSync(dockerfile, 'utf8')) : []
+  for (const tool of PROMPT_TOOLS) if (!tools.includes(tool)) out.push(`its image (${svc.build?.dockerfile ?? '?'}) does not install ${tool} (the built-in prompts need it)`)
+  return out
+}
+
+/** Debian packages the built-in prompts need (shared/prompts/builtin.ts). */
+export const PROMPT_TOOLS = ['espeak-ng', 'sox'] as const
+
+/** Packages `apt-get install`ed in a Dockerfile's last stage (the image that runs). */
+export function runtimePackages(dockerfile: string): string[] {
+  const lines = dockerfile.replace(/\\\n\s*/g, ' ').split('\n').filter((l) => !l.trim().startsWith('#'))
+  const last = lines.findLastIndex((l) => /^\s*FROM\s/i.test(l))
+  return lines
+    .slice(last)
+    .flatMap((l) => [...l.matchAll(/apt-get install ([^&;]*)/g)].map((m) => m[1]!))
+    .flatMap((args) => args.split(/\s+/).filter((a) => a && !a.startsWith('-')))
 }
 
 function findCycle(graph: Record<string, string[]>): string[] | undefined {

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { PROMPT_TOOLS, runtimePackages } from './compose-check'
 import { DEFAULT_PORTS, healthUrl } from './healthcheck'
 import { loadServiceCatalog, ROOT, SERVICE_NAMES, type ServiceInfo, type ServiceName } from './service-catalog'
 
@@ -40,6 +41,13 @@ describe('infra/Dockerfile', () => {
     expect(instruction('STOPSIGNAL')).toEqual(['STOPSIGNAL SIGTERM'])
     expect(instruction('HEALTHCHECK').join(' ')).toContain('infra/healthcheck.ts')
     expect(instruction('ENTRYPOINT')).toEqual(['ENTRYPOINT ["/bin/sh", "/app/infra/docker-entrypoint.sh"]'])
+  })
+
+  test('the image that runs has espeak-ng and sox (the built-in prompts) and a PROMPTS_DIR mount point the service user owns', () => {
+    expect(runtimePackages(dockerfile)).toEqual(expect.arrayContaining([...PROMPT_TOOLS]))
+    expect(instruction('RUN').some((l) => /mkdir -p .*\/var\/lib\/masking\/prompts/.test(l) && /chown 1000:1000 .*\/var\/lib\/masking\/prompts/.test(l))).toBe(true)
+    // rtpengine's image has the same mount point, same owner: either may be first to mount the empty volume.
+    expect(readFileSync(join(ROOT, 'infra/rtpengine/Dockerfile'), 'utf8')).toContain('chown 1000:1000 /var/lib/masking/prompts')
   })
 
   test("exposes every service's default port", () => {

@@ -58,6 +58,28 @@ describe('infra/k8s manifests', () => {
     expect(problemsAfter((ms) => (spec(ms).initContainers.find((c: Doc) => c.name === 'rtpengine').args = ['--listen-ng=127.0.0.1:22222']))).toContain('RTP port range')
   })
 
+  test("prompts: call-control's PROMPTS_DIR is one volume mounted at the same path in call-control and its rtpengine", () => {
+    const spec = (ms: ReturnType<typeof clone>) => get(ms, 'StatefulSet', 'call-control').spec.template.spec
+    const rtpe = (ms: ReturnType<typeof clone>) => spec(ms).initContainers.find((c: Doc) => c.name === 'rtpengine')
+    const dir = get(manifests, 'ConfigMap', 'call-control-config').data.PROMPTS_DIR
+    expect(dir).toBe('/var/lib/masking/prompts')
+    expect(container(manifests, 'StatefulSet', 'call-control').volumeMounts).toContainEqual({ name: 'prompts', mountPath: dir })
+    expect(rtpe(manifests).volumeMounts).toContainEqual({ name: 'prompts', mountPath: dir, readOnly: true })
+    expect(problemsAfter((ms) => delete get(ms, 'ConfigMap', 'call-control-config').data.PROMPTS_DIR)).toContain("call-control's PROMPTS_DIR must be an absolute path")
+    expect(problemsAfter((ms) => delete rtpe(ms).volumeMounts)).toContain("rtpengine does not mount call-control's PROMPTS_DIR volume prompts at /var/lib/masking/prompts")
+    expect(problemsAfter((ms) => (rtpe(ms).volumeMounts[0].mountPath = '/prompts'))).toContain('rtpengine does not mount')
+    expect(problemsAfter((ms) => (container(ms, 'StatefulSet', 'call-control').volumeMounts = [{ name: 'tmp', mountPath: '/tmp' }]))).toContain('PROMPTS_DIR /var/lib/masking/prompts is not on a volume')
+  })
+
+  test("DTMF: the rtpengine sidecar's --dtmf-log-dest is call-control's DTMF_EVENTS_LISTEN", () => {
+    const rtpe = (ms: ReturnType<typeof clone>) => get(ms, 'StatefulSet', 'call-control').spec.template.spec.initContainers.find((c: Doc) => c.name === 'rtpengine')
+    expect(rtpe(manifests).args).toContain('--dtmf-log-dest=127.0.0.1:9124')
+    expect(get(manifests, 'ConfigMap', 'call-control-config').data.DTMF_EVENTS_LISTEN).toBe('127.0.0.1:9124')
+    expect(problemsAfter((ms) => (rtpe(ms).args = rtpe(ms).args.filter((a: string) => !a.startsWith('--dtmf-log-dest='))))).toContain('rtpengine has no --dtmf-log-dest')
+    expect(problemsAfter((ms) => (get(ms, 'ConfigMap', 'call-control-config').data.DTMF_EVENTS_LISTEN = '127.0.0.1:9200'))).toContain("does not reach call-control's DTMF_EVENTS_LISTEN 127.0.0.1:9200")
+    expect(problemsAfter((ms) => (rtpe(ms).args = [...rtpe(ms).args.filter((a: string) => !a.startsWith('--dtmf-log-dest=')), '--dtmf-log-dest=10.0.0.5:9124']))).toContain('does not reach')
+  })
+
   test("secret.example.yaml's placeholders stop the services with a config error if applied by mistake", () => {
     const placeholders = get(manifests, 'Secret', 'masking-secrets').stringData
     expect(catalog.get('gateway')?.checkEnv({ ADMIN_TOKEN: placeholders.ADMIN_TOKEN })).toContain('config error: ADMIN_TOKEN')

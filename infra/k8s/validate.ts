@@ -363,6 +363,27 @@ function checkCallControlPod(
     const urls = env.get('RTPENGINE_URLS')?.value ?? ''
     if (!ng || !urls.split(',').map((u) => u.trim().replace(/^udp:(\/\/)?/, '')).includes(ng)) problem(`call-control's RTPENGINE_URLS should be the sidecar's ${ng} (got ${urls})`)
     if (pod.hostNetwork !== true) problem('rtpengine needs the host network (an RTP port range cannot go through a Service)')
+    // PIN digits: rtpengine's DTMF events reach call-control's listener (same pod, same network namespace).
+    const dest = args.find((a: string) => a.startsWith('--dtmf-log-dest='))?.slice('--dtmf-log-dest='.length)
+    const listen = env.get('DTMF_EVENTS_LISTEN')?.value ?? '127.0.0.1:9124'
+    const port = (hp: string) => hp.slice(hp.lastIndexOf(':') + 1)
+    const host = (hp: string) => hp.slice(0, hp.lastIndexOf(':'))
+    if (!dest) problem('rtpengine has no --dtmf-log-dest: PIN entry would get no digits')
+    else if (port(dest) !== port(listen) || !(host(dest) === host(listen) || ['0.0.0.0', '::'].includes(host(listen)))) problem(`rtpengine's --dtmf-log-dest ${dest} does not reach call-control's DTMF_EVENTS_LISTEN ${listen}`)
+    else if (!['127.0.0.1', '::1'].includes(host(dest))) problem(`rtpengine's --dtmf-log-dest ${dest} should be on the node's loopback (the pod uses the host network)`)
+    // Prompts: rtpengine plays call-control's PROMPTS_DIR by path, so both mount one volume there.
+    const prompts = env.get('PROMPTS_DIR')?.value
+    const cc = callControls[0]!
+    const mountAt = (c: Doc, path: string) => (c.volumeMounts ?? []).find((m: Doc) => m.mountPath === path)
+    if (!prompts?.startsWith('/')) problem(`call-control's PROMPTS_DIR must be an absolute path on a volume rtpengine mounts too (got ${prompts ?? 'the default ./data/prompts'})`)
+    else {
+      const mine = mountAt(cc, prompts)
+      const theirs = mountAt(rtpe, prompts)
+      if (!mine) problem(`call-control's PROMPTS_DIR ${prompts} is not on a volume (read-only root filesystem; rtpengine cannot read it)`)
+      else if (mine.readOnly) problem(`call-control's PROMPTS_DIR ${prompts} is mounted read-only (call-control writes the prompts)`)
+      else if (!volumes.has(mine.name)) problem(`call-control's PROMPTS_DIR volume ${mine.name} is not a volume of the pod`)
+      if (mine && theirs?.name !== mine.name) problem(`rtpengine does not mount call-control's PROMPTS_DIR volume ${mine.name} at ${prompts} (it plays prompts by path)`)
+    }
   }
   // The call drain must fit in the grace period, with room for the rest of the shutdown.
   const drain = Number(env.get('SIP_DRAIN_TIMEOUT_S')?.value ?? 30)

@@ -44,6 +44,12 @@ export const callControlConfig = {
   CALLBACK_ALLOW_PRIVATE: T.Boolean({ default: false }),
   /** Where this instance hears rtpengine's DTMF events (rtpengine runs with `--dtmf-log-dest=<this>`); only the RTPENGINE_URLS hosts are believed. */
   DTMF_EVENTS_LISTEN: checkedString((v) => (/^[A-Za-z0-9.:-]+:\d{1,5}$/.test(v) ? undefined : 'must be host:port'), { default: '127.0.0.1:9124' }),
+  /**
+   * Where rtpengine's DTMF events may come from (CIDRs, comma-separated). Empty: the RTPENGINE_URLS
+   * hosts, resolved at start. Set it where rtpengine's datagrams arrive through NAT (compose: Docker's
+   * port publishing makes the network's gateway their source).
+   */
+  DTMF_EVENTS_SOURCES: checkedString((v) => problemOf(() => parseCidrList(v))(), { default: '' }),
   /** PIN entry: seconds for the first digit, and between digits. */
   PIN_FIRST_DIGIT_S: T.Integer({ default: 10, minimum: 1, maximum: 120 }),
   PIN_INTER_DIGIT_S: T.Integer({ default: 4, minimum: 1, maximum: 60 }),

@@ -28,8 +28,8 @@ import { StaleCallSweeper } from './stale-calls'
 import { hostname } from 'node:os'
 import { recoverMedia, RtpengineMediaPlane } from '../../shared/media/call-media'
 import { parseRtpengineUrls, RtpenginePool } from '../../shared/media/rtpengine-pool'
+import { dtmfSourceCheck } from './dtmf-sources'
 import { DtmfListener } from '../../shared/media/dtmf-events'
-import { parseNgUrl } from '../../shared/media/rtpengine-client'
 import { startRecordings } from './recordings/wiring'
 import type { CallRecordings } from './recordings/call-recording'
 
@@ -87,9 +87,8 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       if (!pool.ready) log.warn('no rtpengine answers ping: calls are refused with 503 until one does')
       const media = new RtpengineMediaPlane(pool, instanceId, log)
       const [dtmfHost, dtmfPort] = splitHostPort(config.DTMF_EVENTS_LISTEN)
-      const rtpengineHosts = parseRtpengineUrls(config.RTPENGINE_URLS).map((u) => parseNgUrl(u).host)
       try {
-        digits = await DtmfListener.start(dtmfHost, dtmfPort, rtpengineHosts, log)
+        digits = await DtmfListener.start(dtmfHost, dtmfPort, await dtmfSourceCheck(config.DTMF_EVENTS_SOURCES, config.RTPENGINE_URLS, log), log)
       } catch (e) {
         // Calls still work; only PIN entry does not (PIN numbers answer 480 until this is fixed).
         log.error({ err: (e as Error).message, listen: config.DTMF_EVENTS_LISTEN }, 'cannot listen for DTMF events: PIN sessions are unavailable')

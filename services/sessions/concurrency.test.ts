@@ -214,6 +214,70 @@ describe('shared mode', () => {
   })
 })
 
+describe('caller-id and PIN sessions on one free number', () => {
+  // A number carries caller-id sessions or PIN sessions, never both (docs/adr/0009): the two kinds
+  // check different tables, so only the number's lock in the insert's transaction keeps them apart.
+  const kinds = (tenantId: string, n: string) =>
+    f.tp.platform.database.rows<{ pin: boolean; n: number }>(sql`
+      select pin_required as pin, count(*)::int as n from sessions.sessions
+      where status = 'open' and masked_e164 = ${n} and tenant_id = ${tenantId} group by pin_required`)
+
+  test('store: an exclusive and a PIN insert racing on a fresh number, 200 rounds: never both', async () => {
+    const store = new SessionStore(f.tp.platform.database)
+    const rounds = 200
+    const both: string[] = []
+    const won = { exclusive: 0, pin: 0 }
+    for (let round = 0; round < rounds; round++) {
+      const n = `+1202557${String(round).padStart(4, '0')}`
+      const now = new Date()
+      const base = {
+        tenantId: 'ten_race',
+        orderId: null,
+        status: 'open' as const,
+        ttlMinutes: 60,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + 3_600_000),
+        endedAt: null,
+        endReason: null,
+        maskedE164: n,
+        callTimeLimitSeconds: null,
+        ringTimeoutSeconds: null,
+        greetingPrompt: null,
+        record: false,
+      }
+      const callerId: SessionRow = { ...base, id: `ses_e${round}_${process.pid}`, driverPhone: phone(2 * round), customerPhone: phone(2 * round + 1), exclusive: true, pinRequired: false, pinLength: null, driverPin: null, customerPin: null }
+      const pin: SessionRow = { ...base, id: `ses_p${round}_${process.pid}`, driverPhone: phone(2 * round), customerPhone: phone(2 * round + 1), exclusive: false, pinRequired: true, pinLength: 6, driverPin: '123456', customerPin: '654321' }
+      const [e, p] = await Promise.all([store.insertIfFree(callerId, 'whole'), store.insertIfFree(pin, 'pin')])
+      if (e && p) both.push(n)
+      if (e) won.exclusive++
+      if (p) won.pin++
+      const rows = await kinds('ten_race', n)
+      expect(rows.length).toBe(1)
+    }
+    expect(both).toEqual([])
+    // Every round one of them took the number.
+    expect(won.exclusive + won.pin).toBe(rounds)
+  }, 60_000)
+
+  test('API: a caller-id create and a PIN create on an exclusive tenant\'s one free number, 40 rounds: one gets it, the other 409', async () => {
+    const [n] = numbers('+1202557', 9000, 1) as [string]
+    const t = await tenantWith(f, [n])
+    const outcomes = new Map<string, number>()
+    for (let round = 0; round < 40; round++) {
+      const [callerId, pin] = await Promise.all([
+        f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(3000 + 4 * round), customer_phone: phone(3001 + 4 * round) } }),
+        f.http.post('/v1/sessions', { key: t.key, body: { driver_phone: phone(3002 + 4 * round), customer_phone: phone(3003 + 4 * round), pin_required: true } }),
+      ])
+      const key = `${callerId.status}/${pin.status}`
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
+      expect([round, key]).not.toEqual([round, '200/200'])
+      expect((await kinds(t.tenantId, n)).length).toBeLessThanOrEqual(1)
+      for (const r of [callerId, pin]) if (r.status === 200) expect((await f.http.post(`/v1/sessions/${r.body.id}/complete`, { key: t.key })).status).toBe(200)
+    }
+    expect([...outcomes.keys()].every((k) => k === '200/409' || k === '409/200')).toBe(true)
+  }, 60_000)
+})
+
 // Last: the extra instances keep serving on this bus once started, so nothing after relies on one allocator.
 describe('several instances', () => {
   test('three sessions instances (separate allocators) racing: still exactly one session per number', async () => {

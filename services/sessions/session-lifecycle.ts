@@ -60,14 +60,12 @@ export class SessionLifecycle {
     // PIN sessions share numbers with each other in either sharing mode (their PINs tell them apart).
     const exclusive = !c.pinRequired && sharing === 'exclusive'
     const guard: Guard = c.pinRequired ? 'pin' : exclusive ? 'whole' : 'parties'
-    // Creates that share a number take its lock first (session-store.ts), PIN ones included.
-    const serialize = !exclusive
     let row: SessionRow
     try {
       row = c.masked
-        ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, !c.pinRequired, c.pinRequired ? 'pin' : 'whole', ctx, serialize), requestId)
+        ? await this.createOnNumber(tenantId, c.masked, held.numbers.get(c.masked), (e164) => this.insert(tenantId, c, e164, !c.pinRequired, c.pinRequired ? 'pin' : 'whole', ctx), requestId)
         : await this.allocator.allocate({ tenantId, exclusive, driver: c.driver, customer: c.customer, customerCountry: c.customerCountry, held, guard }, (e164) =>
-            this.insert(tenantId, c, e164, exclusive, guard, ctx, serialize),
+            this.insert(tenantId, c, e164, exclusive, guard, ctx),
           )
     } catch (e) {
       throw await this.sessionExistsInstead(tenantId, c.orderId, e)
@@ -128,8 +126,7 @@ export class SessionLifecycle {
   }
 
   /** Inserts one session if the number is free for it (else undefined); an open session with the same order id is a 409 naming it. */
-  /** `serialize`: the number may be shared, so creates of different kinds may race on it (session-store.ts). */
-  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: Guard, ctx: Partial<BusContext>, serialize: boolean): Promise<SessionRow | undefined> {
+  private async insert(tenantId: string, c: CheckedCreate, e164: string, exclusive: boolean, guard: Guard, ctx: Partial<BusContext>): Promise<SessionRow | undefined> {
     for (let attempt = 0, pinClashes = 0; ; attempt++) {
       const now = new Date()
       const pins = c.pinRequired ? randomPins(c.pinLength!) : null
@@ -157,7 +154,7 @@ export class SessionLifecycle {
         record: c.record ?? false,
       }
       try {
-        return (await this.store.insertIfFree(row, guard, { serialize })) ? row : undefined
+        return (await this.store.insertIfFree(row, guard)) ? row : undefined
       } catch (e) {
         if (e instanceof ConflictError && e.conflict === 'pin') {
           // A PIN already open on this number (or left by a lapsed, unswept session): new PINs.

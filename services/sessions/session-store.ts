@@ -133,9 +133,10 @@ export class SessionStore {
    * (`guard`), and says whether it did. Free means, ignoring sessions past their expiry:
    * `whole` – no live session of this tenant on the number (exclusive mode, explicit numbers);
    * `parties` – no live exclusive session on it and neither phone a party of a live one (shared).
-   * The check reads a snapshot; the unique indexes decide races (`ConflictError`).
+   * The check reads a snapshot, taken after the number's lock (below); the unique indexes decide
+   * the races the lock lets through (`ConflictError`).
    */
-  async insertIfFree(row: SessionRow, guard: Guard, opts: { serialize?: boolean } = {}): Promise<boolean> {
+  async insertIfFree(row: SessionRow, guard: Guard): Promise<boolean> {
     const free = freeCondition(sql`${row.maskedE164}::text`, row.tenantId, guard, [row.driverPhone, row.customerPhone], row.createdAt)
     // A PIN session's keys are its two PINs; a caller-id session's are its two phones.
     const keys = row.pinRequired
@@ -162,14 +163,15 @@ export class SessionStore {
         select count(*)::int as n from s`
     try {
       const count = (rows: unknown) => Number(((Array.isArray(rows) ? rows : (rows as { rows: { n: number }[] }).rows)[0] as { n: number } | undefined)?.n ?? 0)
-      if (!opts.serialize) return count(await this.database.rows<{ n: number }>(insert)) > 0
-      // Shared mode: an exclusive create (explicit number: "no open session on it") and a shared
-      // one ("no exclusive session, neither phone a party") each read a snapshot without the
-      // other's row, and no unique index spans both; in read committed both would commit. Taking
-      // the number's lock first (its own statement, so the insert's snapshot comes after) orders them.
+      // Creates of different kinds check different rows: an exclusive one "no live party or PIN row
+      // on the number", a shared one "no exclusive session, neither phone a party", a PIN one "no
+      // live party row". Each reads a snapshot without the other's row and no unique index spans
+      // them, so in read committed both would commit (a caller-id and a PIN session on one number:
+      // concurrency.test.ts). Every create takes the number's lock first (its own statement, so the
+      // insert's snapshot comes after), which orders them.
       return await this.db.transaction(async (tx) => {
         // Shared creates do not exclude each other (the party index judges them): a shared lock;
-        // an exclusive create excludes everyone: the exclusive lock.
+        // exclusive and PIN creates exclude the other kinds: the exclusive lock.
         const key = sql`hashtextextended(${`sessions:number:${row.maskedE164}`}, 0)`
         await tx.execute(guard === 'parties' ? sql`select pg_advisory_xact_lock_shared(${key})` : sql`select pg_advisory_xact_lock(${key})`)
         return count(await tx.execute(insert)) > 0

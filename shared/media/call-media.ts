@@ -38,6 +38,12 @@ export interface CallMedia {
   lastActivity(): Promise<number | 'gone' | undefined>
   /** Deletes the call in rtpengine (once) and resolves with its statistics, if rtpengine gave any. */
   end(at?: Date): Promise<MediaSummary | undefined>
+  /**
+   * Records the call from the next offer on (`record call` in it), as a call opened with
+   * `recording` does from its first: for a call answered by us before it knew it is recorded (PIN
+   * entry). Once per call; ignored when the call is already recorded.
+   */
+  recordFromNextOffer(hooks: RecordingHooks): void
   /** Both parties are connected at `at` (a recorded call plays its notice to both now). */
   connected?(at: Date): Promise<void>
   /** rtpengine's call-id for this call (DTMF events name it). */
@@ -133,8 +139,19 @@ class RtpengineCallMedia implements CallMedia {
     private instance: RtpengineInstance,
     private readonly callId: string,
     private readonly log: Logger,
-    private readonly recording?: RecordingHooks,
-  ) {}
+    private recording?: RecordingHooks,
+  ) {
+    this.recordNext = recording !== undefined
+  }
+
+  /** The next offer carries `record call` (the first one of a call opened recorded, or the one after recordFromNextOffer). */
+  private recordNext: boolean
+
+  recordFromNextOffer(hooks: RecordingHooks): void {
+    if (this.recording) return
+    this.recording = hooks
+    this.recordNext = true
+  }
 
   get mediaCallId(): string {
     return this.callId
@@ -160,8 +177,10 @@ class RtpengineCallMedia implements CallMedia {
   async offer(from: Side, sdp: string): Promise<string> {
     const first = !this.offered
     this.offered = true
-    // Recording starts with the first offer, so rtpengine's metadata carries both SDPs.
-    const record = first && this.recording !== undefined
+    // Recording starts in an offer (the first, or the one to a callee rung after PIN entry), so
+    // rtpengine's metadata carries both SDPs; port latching keeps the ports the metadata names.
+    const record = this.recordNext
+    this.recordNext = false
     const tried = new Set<RtpengineInstance>()
     for (;;) {
       try {

@@ -40,11 +40,11 @@ export class DtmfListener implements DigitSource {
 
   private constructor(
     private readonly sock: udp.Socket<'buffer'>,
-    private readonly allowed: Set<string>,
+    private readonly allowed: (address: string) => boolean,
   ) {}
 
-  /** Listens on host:port; `allowed` are the addresses rtpengine sends from. */
-  static async start(host: string, port: number, allowed: string[], log: Logger): Promise<DtmfListener> {
+  /** Listens on host:port; `allowed` says which source addresses are rtpengine's (a list, or a check; an empty list believes everyone). */
+  static async start(host: string, port: number, allowed: string[] | ((address: string) => boolean), log: Logger): Promise<DtmfListener> {
     let self!: DtmfListener
     const sock = await Bun.udpSocket({
       hostname: host,
@@ -53,7 +53,8 @@ export class DtmfListener implements DigitSource {
         data: (_s, data, _port, addr) => self.receive(data.toString('utf8'), addr),
       },
     })
-    self = new DtmfListener(sock, new Set(allowed))
+    const list = Array.isArray(allowed) ? new Set(allowed) : undefined
+    self = new DtmfListener(sock, list ? (a) => list.size === 0 || list.has(a) : (allowed as (address: string) => boolean))
     log.info({ host, port: sock.port }, 'listening for rtpengine DTMF events')
     return self
   }
@@ -71,7 +72,7 @@ export class DtmfListener implements DigitSource {
 
   /** @internal (tests feed datagrams here) */
   receive(text: string, from: string): void {
-    if (this.allowed.size && !this.allowed.has(from)) {
+    if (!this.allowed(from)) {
       this.dropped++
       return
     }

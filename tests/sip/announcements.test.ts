@@ -32,6 +32,7 @@ const PIN_NUMBER = '+12025550202' // carries PIN sessions
 const GREETING_NUMBER = '+12025550203'
 const LIMIT_NUMBER = '+12025550204'
 const PATCH_NUMBER = '+12025550205'
+const BUSY_TENANT_NUMBER = '+12025550206' // a direct call that holds the tenant's one call slot
 const DRIVER = '+14155550001'
 const CUSTOMER = '+14155550002'
 const STRANGER = '+14155550999'
@@ -155,12 +156,14 @@ describe.skipIf(skip)('callers hear something (rtpengine play media, RFC 4733 PI
       SIP_TRUSTED_SOURCES: '127.0.0.0/8',
       CALLBACK_ALLOW_PRIVATE: 'true',
       DEFAULT_REGION: 'US',
+      // One live call per tenant: the tests place one call at a time, except the limit test.
+      TENANT_MAX_CONCURRENT_CALLS: '1',
     })
     http = client(sip.tp.baseUrl)
     const builtin = await ensureBuiltinPrompts(promptsDir)
     builtinMs = (name) => builtin.get(name)!.durationMs
     tenant = await createTenant(http, sip.tp.adminToken, { rate_limit_per_second: 1000 })
-    const numbers = [NO_SESSION, CALLER_ID_NUMBER, PIN_NUMBER, GREETING_NUMBER, LIMIT_NUMBER, PATCH_NUMBER]
+    const numbers = [NO_SESSION, CALLER_ID_NUMBER, PIN_NUMBER, GREETING_NUMBER, LIMIT_NUMBER, PATCH_NUMBER, BUSY_TENANT_NUMBER]
     expect((await http.post('/admin/v1/dids', { bearer: sip.tp.adminToken, body: { numbers } })).status).toBe(200)
     for (const n of numbers) expect((await http.post(`/admin/v1/dids/${n}/assign`, { bearer: sip.tp.adminToken, body: { tenant_id: tenant.tenantId } })).status).toBe(200)
   }, 90_000)
@@ -264,6 +267,39 @@ describe.skipIf(skip)('callers hear something (rtpengine play media, RFC 4733 PI
     const rec = await eventually(lastCalls, (items) => items.some((c) => c.session_id === s1.id && c.ended_at), 'the PIN call record')
     expect(rec.find((c) => c.session_id === s1.id)).toMatchObject({ from_party: 'customer', to_party: 'driver', status: 'completed', end_reason: 'caller_hangup' })
   }, 60_000)
+
+  test('a PIN call counts against its tenant’s call limit: at the limit, once the PIN names the session the call ends (tenant_call_limit); nobody is rung', async () => {
+    const direct = (await http.post('/v1/sessions', { key: tenant.key, body: { driver_phone: DRIVER, customer_phone: CUSTOMER, masked_e164: BUSY_TENANT_NUMBER } })).body
+    const pin = (await http.post('/v1/sessions', { key: tenant.key, body: { driver_phone: '+14155550031', customer_phone: '+14155550032', pin_required: true, pin_length: 4, masked_e164: PIN_NUMBER } })).body
+    // A direct masked call of the tenant is live: it holds the tenant's one slot (TENANT_MAX_CONCURRENT_CALLS=1).
+    const a = await party(CALLER_ADDR)
+    const b = await party(TRUNK_ADDR)
+    const invited = trunkUa.nextInvite()
+    const placing = dial(BUSY_TENANT_NUMBER, DRIVER, a)
+    const callee = await (await invited).answer(b.sdp())
+    const d = await placing
+    try {
+      const invites0 = trunkUa.invitesSeen
+      // The PIN call: answered by the platform (the tenant is not known yet), PIN typed, then refused.
+      const a2 = await party(CALLER_ADDR)
+      const d2 = await dial(PIN_NUMBER, STRANGER, a2)
+      const to2 = await primeMedia(a2, d2)
+      await eventually(() => a2.rtp.length, (n) => n >= 10, 'the enter-PIN prompt')
+      await typeDigits(a2, to2, `${pin.customer_pin}#`)
+      await d2.ended
+      expect(d2.requests.at(-1)).toBe('BYE')
+      expect(trunkUa.invitesSeen).toBe(invites0) // the driver was never rung
+      const rec = await eventually(lastCalls, (items) => items.some((c) => c.session_id === pin.id && c.ended_at), 'the refused PIN call record')
+      // Answered by the platform, so `completed`; the reason says why it went no further.
+      expect(rec.find((c) => c.session_id === pin.id)).toMatchObject({ status: 'completed', end_reason: 'tenant_call_limit (concurrent_calls)', from_party: 'customer', ringing_at: null })
+      expect(d.requests).not.toContain('BYE') // the direct call is untouched
+    } finally {
+      expect(await d.bye()).toBe(200)
+      await callee.ended
+    }
+    await http.post(`/v1/sessions/${direct.id}/complete`, { key: tenant.key })
+    await http.post(`/v1/sessions/${pin.id}/complete`, { key: tenant.key })
+  }, 90_000)
 
   test('three wrong PINs: the wrong-PIN prompt, then the call ends; nobody is rung', async () => {
     const s = (await http.post('/v1/sessions', { key: tenant.key, body: { driver_phone: '+14155550021', customer_phone: '+14155550022', pin_required: true, pin_length: 4, masked_e164: PIN_NUMBER } })).body

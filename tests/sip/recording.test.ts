@@ -28,11 +28,13 @@ import { client, createTenant, type Client } from '../support/http'
 import { mediaOf } from '../support/rtp-party'
 import { removeRtpengine, startRtpengine, type Rtpengine } from '../support/rtpengine'
 import { SipUa } from '../support/sip-ua'
-import { startSipPlatform, tempDir, warnIfSkipped, type SipPlatform } from './support'
+import { freeUdpPort, startSipPlatform, tempDir, warnIfSkipped, type SipPlatform } from './support'
 
 const skip = warnIfSkipped('tests/sip/recording.test.ts')
 
 const MASKED = '+12025550100'
+const PIN_MASKED = '+12025550101' // carries a PIN session with record: true
+const STRANGER = '+14155550999'
 const DRIVER = '+14155550001'
 const CUSTOMER = '+14155550002'
 const DRIVER_ADDR = '127.0.0.2'
@@ -77,7 +79,8 @@ describe.skipIf(skip)('call recording through drachtio-server and rtpengine', ()
     work = tempDir('sip-recording')
     const recordingDir = join(work.dir, 'rtpengine-recordings')
     mkdirSync(recordingDir, { recursive: true })
-    rtpe = await startRtpengine({ extra: [`--recording-dir=${recordingDir}`, '--recording-method=pcap'] })
+    const dtmfPort = await freeUdpPort()
+    rtpe = await startRtpengine({ extra: [`--recording-dir=${recordingDir}`, '--recording-method=pcap', `--dtmf-log-dest=127.0.0.1:${dtmfPort}`] })
     customerUa = await SipUa.start(CUSTOMER_ADDR)
     driverUa = await SipUa.start(DRIVER_ADDR)
     sip = await startSipPlatform('sip-recording', [identityService, didService, sessionsService, callControlService, gatewayService] as unknown as ServiceDefinition[], {
@@ -89,11 +92,12 @@ describe.skipIf(skip)('call recording through drachtio-server and rtpengine', ()
       RECORDINGS_KEY: randomBytes(32).toString('base64'),
       RECORDINGS_FS_DIR: join(work.dir, 'store'),
       RECORDING_DIR: recordingDir,
+      DTMF_EVENTS_LISTEN: `127.0.0.1:${dtmfPort}`,
     })
     http = client(sip.tp.baseUrl)
     tenant = await createTenant(http, sip.tp.adminToken, { rate_limit_per_second: 1000 })
-    expect((await http.post('/admin/v1/dids', { bearer: sip.tp.adminToken, body: { numbers: [MASKED] } })).status).toBe(200)
-    expect((await http.post(`/admin/v1/dids/${MASKED}/assign`, { bearer: sip.tp.adminToken, body: { tenant_id: tenant.tenantId } })).status).toBe(200)
+    expect((await http.post('/admin/v1/dids', { bearer: sip.tp.adminToken, body: { numbers: [MASKED, PIN_MASKED] } })).status).toBe(200)
+    for (const n of [MASKED, PIN_MASKED]) expect((await http.post(`/admin/v1/dids/${n}/assign`, { bearer: sip.tp.adminToken, body: { tenant_id: tenant.tenantId } })).status).toBe(200)
   }, 120_000)
 
   afterAll(async () => {
@@ -202,5 +206,89 @@ describe.skipIf(skip)('call recording through drachtio-server and rtpengine', ()
     // rtpengine's pcap and metadata of the call are gone.
     const recordingDir = sip.tp.env.RECORDING_DIR!
     await eventually(() => ['pcaps', 'metadata'].flatMap((d) => readdirSync(join(recordingDir, d)).filter((n) => n.includes(call.id))), (names) => names.length === 0, 'the pcap to be deleted')
+  }, 120_000)
+
+  test('a PIN call to a record: true session is recorded from the bridge: both parties on their channels, nothing of the PIN entry', async () => {
+    const s = await http.post('/v1/sessions', { key: tenant.key, body: { driver_phone: DRIVER, customer_phone: CUSTOMER, record: true, pin_required: true, pin_length: 4, masked_e164: PIN_MASKED } })
+    expect(s.status).toBe(200)
+    const caller = await Bun.udpSocket({ hostname: DRIVER_ADDR, port: 0 })
+    const callee = await Bun.udpSocket({ hostname: CUSTOMER_ADDR, port: 0 })
+    sockets.push(caller, callee)
+    // The caller offers telephone-event too (RFC 4733 digits).
+    const offer = sdpFor(DRIVER_ADDR, caller.port).replace('RTP/AVP 0', 'RTP/AVP 0 101') + 'a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n'
+    const invited = customerUa.nextInvite()
+    // Answered by the platform: "please enter your PIN".
+    const callerDialog = await driverUa.invite({ address: '127.0.0.1', port: sip.dr.sipPort }, `sip:${PIN_MASKED}@127.0.0.1:${sip.dr.sipPort}`, { from: STRANGER, sdp: offer })
+    const to = mediaOf(callerDialog.lastSdp)
+    let seq = 0
+    const ssrc = 0xd2
+    // PIN entry: the caller's audio (2000 Hz) and its digits (the driver's PIN, then #); none of it may be recorded.
+    for (let i = 0; i < 25; i++) {
+      caller.send(toneRtp({ hz: 2000, seq: seq++, ssrc }), to.port, to.address)
+      await Bun.sleep(20)
+    }
+    let ts = 100_000
+    for (const d of `${s.body.driver_pin}#`) {
+      const event = '0123456789*#'.indexOf(d)
+      ts += 4000
+      const pkt = (end: boolean, duration: number, marker: boolean) => {
+        const b = new Uint8Array(16)
+        const v = new DataView(b.buffer)
+        v.setUint8(0, 0x80)
+        v.setUint8(1, (marker ? 0x80 : 0) | 101)
+        v.setUint16(2, seq++ & 0xffff)
+        v.setUint32(4, ts >>> 0)
+        v.setUint32(8, ssrc)
+        v.setUint8(12, event)
+        v.setUint8(13, (end ? 0x80 : 0) | 10)
+        v.setUint16(14, duration)
+        return b
+      }
+      for (let i = 0; i < 5; i++) {
+        caller.send(pkt(false, 160 * (i + 1), i === 0), to.port, to.address)
+        await Bun.sleep(20)
+      }
+      for (let i = 0; i < 3; i++) caller.send(pkt(true, 800, false), to.port, to.address)
+      await Bun.sleep(80)
+    }
+    // The PIN is the driver's: the customer is rung and answers.
+    const inv = await invited
+    expect(inv.msg.first).toContain(`sip:${CUSTOMER}@`)
+    await inv.answer(sdpFor(CUSTOMER_ADDR, callee.port))
+    const toRtpengineFromCustomer = mediaOf(inv.sdp)
+    const seconds = 5
+    const t0 = performance.now()
+    for (let i = 0; i < seconds * 50; i++) {
+      caller.send(toneRtp({ hz: 440, seq: seq++, ssrc }), to.port, to.address)
+      callee.send(toneRtp({ hz: 1000, seq: i, ssrc: 0xc2 }), toRtpengineFromCustomer.port, toRtpengineFromCustomer.address)
+      const wait = t0 + (i + 1) * 20 - performance.now()
+      if (wait > 0) await Bun.sleep(wait)
+    }
+    await callerDialog.bye()
+
+    const call = await eventually(
+      async () => (await http.get(`/v1/calls?session_id=${s.body.id}&limit=1`, { key: tenant.key })).body.items?.[0],
+      (c) => !!c?.ended_at,
+      'the PIN call record to end',
+    )
+    expect(call).toMatchObject({ from_party: 'driver', to_party: 'customer', status: 'completed' })
+    const rec = await eventually(
+      async () => (await http.get(`/v1/calls/${call.id}/recording`, { key: tenant.key })).body,
+      (r) => r?.status === 'ready' || r?.status === 'failed',
+      'the PIN call recording to be converted',
+      60_000,
+    )
+    expect(rec.status).toBe('ready')
+    const res = await fetch(`${sip.tp.baseUrl}/v1/recordings/${rec.id}/audio`, { headers: { 'x-api-key': tenant.key } })
+    expect(res.status).toBe(200)
+    const [left, right] = readPcmWav(new Uint8Array(await res.arrayBuffer())).channels as [Int16Array, Int16Array]
+    // About the bridged call (5 s of talk), not the PIN entry before it.
+    expect(left.length / 8000).toBeGreaterThan(3)
+    expect(left.length / 8000).toBeLessThan(8)
+    // The last 2 s: each channel its party's tone; the PIN entry's 2000 Hz nowhere in the caller's channel.
+    const tail = (ch: Int16Array) => ch.subarray(ch.length - 16000, ch.length - 800)
+    expect(dominantTone(tail(left), [440, 1000, 2000]).hz).toBe(440)
+    expect(dominantTone(tail(right), [440, 1000, 2000]).hz).toBe(1000)
+    expect(toneShare(left, 2000)).toBeLessThan(0.02)
   }, 120_000)
 })

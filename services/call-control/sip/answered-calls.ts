@@ -5,7 +5,9 @@
  * types whom to bridge to; the target still comes only from a route decision of sessions.
  */
 import type { RouteDecision } from '../../../shared/contracts/sessions'
+import type { RecordingHooks } from '../../../shared/media/call-media'
 import type { CallReport } from '../call-recorder'
+import type { LimitRefusal, TenantCallLimits } from '../call-limits'
 import type { Ivr, IvrOutcome, PlayablePrompt, SessionLimits, Endpoint } from './call-session'
 
 export type Bridge = Extract<RouteDecision, { action: 'bridge' }>
@@ -50,7 +52,27 @@ export async function unmatchedScript(ivr: Ivr, prompt: PlayablePrompt, reason: 
   return { kind: 'end', reason, report }
 }
 
+/**
+ * Per-tenant call limits for a call whose tenant is known only once it is answered (PIN entry):
+ * takes the tenant's slot (held until `done`) or says which limit refuses the call.
+ */
+export function admitOnce(limits: TenantCallLimits, done: Promise<unknown>): (tenantId: string) => LimitRefusal | undefined {
+  let taken = false
+  return (tenantId) => {
+    if (taken) throw new Error('a call takes one slot')
+    const slot = limits.admit(tenantId)
+    if (!slot.ok) return slot.refusal
+    taken = true
+    void done.finally(slot.release)
+    return undefined
+  }
+}
+
 export interface PinDeps extends BridgeDeps {
+  /** The tenant's call limits, applied once the PIN names the session (undefined: admitted). */
+  admit(tenantId: string): LimitRefusal | undefined
+  /** The recording of a bridge to a session with `record: true` (undefined: not recorded). */
+  recording(d: Bridge): RecordingHooks | undefined
   enterPin: PlayablePrompt
   wrongPin: PlayablePrompt
   /** sessions.route.pin: the session whose PIN this is, or a refusal. */
@@ -78,7 +100,16 @@ export async function pinScript(ivr: Ivr, deps: PinDeps): Promise<IvrOutcome> {
       break
     }
     const d = await deps.routePin(pin)
-    if (d.action === 'bridge') return bridgeAfterGreeting(ivr, d, deps)
+    if (d.action === 'bridge') {
+      // Counted like a direct call, now that the PIN names the tenant. Refused, the caller is hung up
+      // (no prompt says "busy"); the platform answered, so the record is `completed` (the reason says why).
+      const refusal = deps.admit(d.tenant_id)
+      if (refusal) return { kind: 'end', reason: `tenant_call_limit (${refusal})`, report: deps.report(d) }
+      const out = await bridgeAfterGreeting(ivr, d, deps)
+      // Recording starts with the offer to the callee: the PIN the caller typed is never in it.
+      const recording = d.record ? deps.recording(d) : undefined
+      return out.kind === 'bridge' && recording ? { ...out, recording } : out
+    }
     ivr.clearDigits()
   }
   await ivr.play(deps.wrongPin)

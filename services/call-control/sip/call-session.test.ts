@@ -10,7 +10,7 @@ import { CallRegistry } from './call-registry'
 import { CallSession } from './call-session'
 import { classifyFailure } from './failure'
 import { SipFailure, type Dialer, type InboundInvite, type InfoBody, type OfferMethod, type Progress, type SipLeg } from './legs'
-import type { CallMedia, MediaPlane, Side } from '../../../shared/media/call-media'
+import type { CallMedia, MediaPlane, RecordingHooks, Side } from '../../../shared/media/call-media'
 import { MediaUnavailable } from '../../../shared/media/rtpengine-pool'
 import { RtpengineUnavailable } from '../../../shared/media/rtpengine-client'
 
@@ -565,6 +565,9 @@ class FakeMedia implements CallMedia, MediaPlane {
   async blockDtmf(from: Side, on: boolean) {
     this.log.push(`${on ? 'block' : 'unblock'} dtmf ${from}`)
   }
+  recordFromNextOffer() {
+    this.log.push('record from next offer')
+  }
   async end() {
     this.ends++
     return { from_caller: { packets: 1, bytes: 172, packets_lost: null, loss: null, jitter_ms: null, mos: null }, from_callee: { packets: 2, bytes: 344, packets_lost: null, loss: null, jitter_ms: null, mos: null } }
@@ -821,14 +824,36 @@ describe('call session: answered by us first (prompts, digits), then maybe the c
     expect(c.report.end).toEqual({ status: 'completed', reason: 'max_duration' })
   })
 
-  function anchoredFlow(media: FakeMedia, sessionLimits: { maxCallMs?: number } = {}) {
+  test('a bridge that asks for recording: rtpengine is told before the offer to the callee, not before (the PIN is not recorded)', async () => {
+    const m = new FakeMedia()
+    const hooks = { noticeFile: '/p/notice.wav', started() {}, answered() {}, ended() {} }
+    const c = anchoredFlow(m, {}, hooks)
+    await tick()
+    c.digits.type('12#')
+    await c.collected
+    await tick()
+    await tick()
+    c.dialer.second.resolve('callee-answer')
+    await c.run
+    const first = m.log.indexOf('offer caller: caller-offer')
+    const record = m.log.indexOf('record from next offer')
+    const second = m.log.lastIndexOf('offer caller: caller-offer')
+    expect(first).toBeGreaterThanOrEqual(0)
+    expect(second).toBeGreaterThan(first)
+    expect(record).toBeGreaterThan(first)
+    expect(record).toBeLessThan(second)
+    c.invite.callerLeg.bye()
+    await c.session.done
+  })
+
+  function anchoredFlow(media: FakeMedia, sessionLimits: { maxCallMs?: number } = {}, recording?: RecordingHooks) {
     const c = answered(media)
     let collected!: Promise<string>
     let got!: (s: string) => void
     collected = new Promise((r) => (got = r))
     const run = c.session.runAnsweredInbound(c.invite, c.dialer, c.digits, async (ivr) => {
       got(await ivr.collectDigits({ max: 8, firstDigitMs: 5000, interDigitMs: 5000 }))
-      return { kind: 'bridge', target: { uri: 'sip:+14155550002@trunk' }, callingNumber: '+12025550100', report: c.report, limits: sessionLimits }
+      return { kind: 'bridge', target: { uri: 'sip:+14155550002@trunk' }, callingNumber: '+12025550100', report: c.report, limits: sessionLimits, recording }
     })
     return { ...c, run, collected }
   }

@@ -8,7 +8,7 @@
 import type { Logger } from '../../../shared/log'
 import type { CallReport } from '../call-recorder'
 import type { EndStatus } from '../call-state'
-import { PLACEHOLDER_SDP, type CallMedia, type MediaPlane, type OpenOptions, type Side } from '../../../shared/media/call-media'
+import { PLACEHOLDER_SDP, type CallMedia, type MediaPlane, type OpenOptions, type RecordingHooks, type Side } from '../../../shared/media/call-media'
 import type { DigitSource } from '../../../shared/media/dtmf-events'
 import type { MediaSummary } from '../../../shared/media/media-stats'
 import { mediaTimeouts } from '../../../shared/media/metrics'
@@ -75,7 +75,15 @@ export interface Ivr {
 
 /** How a script ends: bridge the caller to a callee (with the record to keep), or hang up. */
 export type IvrOutcome =
-  | { kind: 'bridge'; target: Endpoint; callingNumber: string; report: CallReport; limits?: Partial<SessionLimits> }
+  | {
+      kind: 'bridge'
+      target: Endpoint
+      callingNumber: string
+      report: CallReport
+      limits?: Partial<SessionLimits>
+      /** Record the bridged call from the offer to the callee on (a PIN call to a session with `record: true`). */
+      recording?: RecordingHooks
+    }
   | { kind: 'end'; reason: string; report?: CallReport }
 
 /** A report that writes nothing (a call whose record starts later, or never). */
@@ -381,6 +389,8 @@ export class CallSession {
     }
     this.report = outcome.report
     this.limits = { ...this.limits, ...outcome.limits }
+    // Recording starts with the offer to the callee (rtpengine's metadata then has both SDPs), after the PIN.
+    if (outcome.recording) media.recordFromNextOffer(outcome.recording)
     await this.dialCallee(caller, dialer, outcome.target, outcome.callingNumber, invite.sdp)
   }
 

@@ -16,7 +16,7 @@ import { postDialDelay, sipCalls, sipCallsLimited } from '../metrics'
 import { CallSession, type SessionLimits } from './call-session'
 import type { CallRegistry } from './call-registry'
 import { drachtioDialer, inboundInvite, unfoldHeaders, type TrunkAuth } from './drachtio-port'
-import { bridgeAfterGreeting, DEFAULT_PIN_TIMING, limitsFor, pinScript, unmatchedScript, type Bridge, type BridgeDeps, type PinTiming } from './answered-calls'
+import { admitOnce, bridgeAfterGreeting, DEFAULT_PIN_TIMING, limitsFor, pinScript, unmatchedScript, type Bridge, type BridgeDeps, type PinTiming } from './answered-calls'
 import type { PlayablePrompt } from './call-session'
 import type { DigitSource } from '../../../shared/media/dtmf-events'
 import type { PromptStore } from '../prompts/prompt-store'
@@ -274,9 +274,20 @@ async function collectPin(c: CallContext, invite: ReturnType<typeof inboundInvit
   let record: CallRecorder | undefined
   const session = new CallSession(callId, { ringing() {}, answered() {}, ended() {} }, deps.limits, deps.log, deps.media)
   deps.registry.add(session, () => record?.flushed() ?? Promise.resolve())
+  const admit = admitOnce(deps.callLimits, session.done)
   await session.runAnsweredInbound(invite, dialer, deps.digits, (ivr) =>
     pinScript(ivr, {
       ...bridgeDeps(c, (b) => (record = beginRecord(c, callId, b))),
+      // The tenant's limits apply once the PIN names the session, as to a direct call (which gets 486 instead: it is not answered yet).
+      admit: (tenantId) => {
+        const refusal = admit(tenantId)
+        if (refusal) {
+          sipCallsLimited.inc({ direction: 'inbound', limit: refusal })
+          deps.log.info({ sip_call_id: c.sipCallId, tenant_id: tenantId, limit: refusal }, 'PIN call ended: tenant call limit')
+        }
+        return refusal
+      },
+      recording: (b) => deps.recordings?.forCall({ tenantId: b.tenant_id, callId, sessionId: b.session_id }),
       enterPin,
       wrongPin,
       // The PIN travels to sessions only; it is never logged here or there.
