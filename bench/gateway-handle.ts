@@ -33,12 +33,15 @@ async function gatewayFrom(root: string) {
   bus.serve(identity.listKeys, async ({ limit, offset }: { limit: number; offset: number }) => ({ tenant_id: 'ten_b', items, limit, offset, total: 3 }))
   const usage = new KeyUsageReporter(bus, 3_600_000)
   const limiter = new RateLimiter({ ratePerSecond: 1e6, burst: 2e6 })
-  const app = createGatewayApp({ bus, log: serviceLogger('gateway', 'warn'), keys: new KeyCache(5000), limiter, usage, adminToken: 'adm_bench_0123456789ab', trustProxy: false })
+  // Unauthenticated traffic's per-address limiter (issue 15); a baseline from before it ignores it.
+  const anonymousLimit = { ratePerSecond: 1000, burst: 2000 }
+  const anonymous = { limiter: new RateLimiter(anonymousLimit), limit: anonymousLimit }
+  const app = createGatewayApp({ bus, log: serviceLogger('gateway', 'warn'), keys: new KeyCache(5000), limiter, anonymous, usage, adminToken: 'adm_bench_0123456789ab', trustProxy: false })
   void hashApiKey
   const req = () => app.handle(new Request('http://localhost/v1/api-keys?limit=20', { headers: { 'x-api-key': key } }))
   const first = await req()
   if (first.status !== 200) throw new Error(`${root}: GET /v1/api-keys answered ${first.status}: ${await first.text()}`)
-  return { req, stop: () => (usage.stop(), limiter.stop()) }
+  return { req, stop: () => (usage.stop(), limiter.stop(), anonymous.limiter.stop()) }
 }
 
 async function round(req: () => Promise<Response>, n: number): Promise<number> {

@@ -52,12 +52,17 @@ export function accessPlugin(deps: GatewayDeps, schemasOf: (method: string, rout
   return new Elysia({ name: 'gateway:access', seed: ++instances }).decorate({ bus: deps.bus }).macro({
     access: (a: Access) => ({
       detail: { security: security(a) },
+      // `c` is only read member by member, never passed on whole: Elysia infers from this
+      // function's text what the route needs, and a bare `c` handed to a function made every
+      // route parse cookies (an extra await) and copy all headers into an object per request.
       async transform(c) {
         const requestId = requestIdOf(c.set)
         const principal = await admit(a, deps, c.request, c.set.headers as Record<string, string>, requestId, () => sourceIp(c.request, c.server as Server, deps.trustProxy))
         if (principal) deps.usage.note(principal.key_id)
         admitted.set(c.request, { principal })
-        guardInput(c as { body: unknown; params: Record<string, string>; query: Record<string, unknown>; request: Request })
+        const input = { body: c.body as unknown, params: c.params as Record<string, string>, query: c.query as Record<string, unknown>, request: c.request, route: c.route }
+        guardInput(input)
+        c.body = input.body as typeof c.body
         const query = schemasOf(c.request.method, c.route)?.query
         if (query) c.query = coerceStrings(query, c.query) as typeof c.query
       },

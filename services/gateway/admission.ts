@@ -71,9 +71,10 @@ export async function admit(
     return undefined
   }
   const key = presentedKey(request.headers)
-  const known = key && isWellFormedApiKey(key) ? deps.keys.peek(hashApiKey(key)) : undefined
+  const hash = key && isWellFormedApiKey(key) ? hashApiKey(key) : undefined
+  const known = hash ? deps.keys.peek(hash) : undefined
   let principal: Principal
-  if (known) principal = await authenticate(request.headers, deps.keys, deps.bus, requestId, Date.now(), deps.adminToken)
+  if (known) principal = await authenticate(request.headers, deps.keys, deps.bus, requestId, Date.now(), deps.adminToken, { hash: hash! })
   else {
     // Not verified here yet: an address that has spent its budget on bad keys waits first;
     // only a refusal costs it (a good key's first use is free).
@@ -81,7 +82,7 @@ export async function admit(
     const d = deps.anonymous.limiter.peek(bucket, deps.anonymous.limit)
     if (!d.allowed) refuse(d, headers, `too many unauthenticated requests from your address (limit ${deps.anonymous.limit.ratePerSecond} per second)`)
     try {
-      principal = await authenticate(request.headers, deps.keys, deps.bus, requestId, Date.now(), deps.adminToken)
+      principal = await authenticate(request.headers, deps.keys, deps.bus, requestId, Date.now(), deps.adminToken, hash ? { hash } : undefined)
     } catch (e) {
       if (isAppError(e) && e.status === 401) deps.anonymous.limiter.check(bucket, deps.anonymous.limit)
       throw e

@@ -94,6 +94,14 @@ describe('validation: one funnel, every issue at once', () => {
   })
 })
 
+describe('what the access macro lets Elysia prepare (it reads the context member by member)', () => {
+  test('a declared header is still validated: an over-long Idempotency-Key is 422 naming the header', async () => {
+    const r = await json(await gw.call('/v1/api-keys', { method: 'POST', key, json: {}, headers: { 'idempotency-key': 'x'.repeat(300) } }))
+    expect(r.status).toBe(422)
+    expect(JSON.stringify(r.body.detail)).toContain('idempotency-key')
+  })
+})
+
 describe('input guards (fuzzer findings)', () => {
   test('a NUL in a body string, a path or a query value: 422 naming the field', async () => {
     const body = await json(await gw.call('/v1/sessions', { method: 'POST', key, json: { order_id: 'a\u0000b', driver_phone: '+14155550001', customer_phone: '+14155550002' } }))

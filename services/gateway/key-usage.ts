@@ -3,7 +3,7 @@ import type { Bus } from '../../shared/bus/bus'
 import { identity } from '../../shared/contracts/identity'
 
 export class KeyUsageReporter {
-  private uses = new Map<string, string>()
+  private uses = new Map<string, number>()
   private readonly timer: ReturnType<typeof setInterval>
 
   constructor(private readonly bus: Bus, everyMs = 1000) {
@@ -12,12 +12,13 @@ export class KeyUsageReporter {
   }
 
   note(keyId: string): void {
-    this.uses.set(keyId, new Date().toISOString())
+    // A number per request; formatted once per key at flush.
+    this.uses.set(keyId, Date.now())
   }
 
   flush(): void {
     if (this.uses.size === 0) return
-    const uses = [...this.uses].map(([key_id, at]) => ({ key_id, at }))
+    const uses = [...this.uses].map(([key_id, at]) => ({ key_id, at: new Date(at).toISOString() }))
     this.uses = new Map()
     this.bus.publish(identity.keyUsed, { uses })
   }
