@@ -31,7 +31,7 @@ beforeAll(async () => {
   http = client(tp.baseUrl)
   sessionsPurge = (tp.platform.running.get('sessions') as SessionsRunning).phoneRetention
   callsPurge = (tp.platform.running.get('call-control') as unknown as { phoneRetention: PhoneRetentionPurge }).phoneRetention
-})
+}, 90_000) // five services' migrations: slow on the embedded PGlite fallback
 afterAll(() => tp?.stop())
 
 const f = () => ({ http, admin: tp.adminToken }) as unknown as Fixture
