@@ -42,4 +42,4 @@ test('keys that held every scope get privacy:write; narrower keys do not', async
     await db.close()
     await target.drop()
   }
-})
+}, 90_000) // PGlite's start is slow on a busy machine (the embedded fallback)
