@@ -7828,7 +7828,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A request with this Idempotency-Key is still running (`idempotency_key_in_use`). Or: The number is a party of an open session (`phone_in_open_session`, with `session_ids`: complete them first) or of a call still running (`phone_in_live_call`, with `call_ids`: retry once it ends). */
+            /** @description The number is a party of an open session (`phone_in_open_session`, with `session_ids`: complete them first) or of a call still running (`phone_in_live_call`, with `call_ids`: retry once it ends). Or: A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
             409: {
                 headers: {
                     "X-Request-Id"?: string;
@@ -7842,7 +7842,7 @@ export interface operations {
                         /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
                         error: {
                             /** @enum {string} */
-                            code: "idempotency_key_in_use" | "phone_in_open_session" | "phone_in_live_call";
+                            code: "phone_in_open_session" | "phone_in_live_call" | "idempotency_key_in_use";
                             message: string;
                             request_id: string;
                         } & {

@@ -30,13 +30,16 @@ export const privacyRoutes = (access: AccessPlugin) =>
         response: responses(
           'Erasure',
           privacy,
-          withErrors(idempotencyErrors, {
-            409: {
-              description:
-                'The number is a party of an open session (`phone_in_open_session`, with `session_ids`: complete them first) or of a call still running (`phone_in_live_call`, with `call_ids`: retry once it ends).',
-              codes: ['phone_in_open_session', 'phone_in_live_call'],
+          withErrors(
+            {
+              409: {
+                description:
+                  'The number is a party of an open session (`phone_in_open_session`, with `session_ids`: complete them first) or of a call still running (`phone_in_live_call`, with `call_ids`: retry once it ends).',
+                codes: ['phone_in_open_session', 'phone_in_live_call'],
+              },
             },
-          }),
+            idempotencyErrors,
+          ),
           { body: true },
         ),
         detail: {
