@@ -44,6 +44,9 @@ export const ERROR_STATUS = {
   masked_number_busy: 409,
   no_masked_number_available: 409,
   destination_not_allowed: 422,
+  // privacy
+  phone_in_open_session: 409,
+  phone_in_live_call: 409,
   // calls
   call_not_found: 404,
   callback_url_refused: 422,

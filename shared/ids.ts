@@ -5,7 +5,7 @@
  */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 
-export const ID_PREFIXES = ['ten', 'key', 'did', 'asg', 'ses', 'call', 'evt', 'cbd', 'req', 'prm', 'rec'] as const
+export const ID_PREFIXES = ['ten', 'key', 'did', 'asg', 'ses', 'call', 'evt', 'cbd', 'req', 'prm', 'rec', 'era'] as const
 export type IdPrefix = (typeof ID_PREFIXES)[number]
 
 let lastTime = 0

@@ -10,6 +10,13 @@ export interface ParsedPhone {
   country: string | null
 }
 
+/**
+ * What a phone number becomes once anonymised (retention, erasure): the same marker the logs use
+ * for redacted values. Never a valid number, so nothing routes, dials or matches it; the columns
+ * stay NOT NULL and the API fields stay strings.
+ */
+export const ANONYMISED_PHONE = '[redacted]'
+
 const E164_SHAPE = /^\+[1-9]\d{1,14}$/
 
 /** Parsed numbers, remembered: the same drivers and customers come back all day, and a parse costs tens of µs. */

@@ -50,3 +50,12 @@ describe('NATS permissions match the code', () => {
     })
   }
 })
+
+test('erasures reach sessions and call-control only through identity (which audits them), never from the gateway', () => {
+  const perms = permissionsWithoutPrefix()
+  for (const subject of [sessions.erasePhone.subject, calls.erasePhone.subject]) {
+    expect(perms.identity.publish).toContain(subject)
+    expect(perms.gateway.publish).not.toContain(subject)
+  }
+  expect(perms.gateway.publish).toContain(identity.erasePhone.subject)
+})

@@ -36,11 +36,15 @@ export function permissionsWithoutPrefix(): Record<NatsUser, Permissions> {
   return {
     gateway: {
       // Every tenant and operator request (the gateway is the only public surface), its own events.
-      publish: [...requestsOf(identity), ...requestsOf(did), ...requestsOf(sessions), ...requestsOf(calls), s(identity.keyUsed), s(gateway.usageReported)],
+      // Erasures go through identity (which audits them), never straight to sessions or call-control.
+      publish: [...requestsOf(identity), ...requestsOf(did), ...requestsOf(sessions), ...requestsOf(calls), s(identity.keyUsed), s(gateway.usageReported)].filter(
+        (x) => x !== s(sessions.erasePhone) && x !== s(calls.erasePhone),
+      ),
       subscribe: [s(identity.keyRevoked), s(identity.tenantUpdated), s(gateway.usageReported)],
     },
     identity: {
-      publish: eventsOf(identity).filter((e) => e !== s(identity.keyUsed)),
+      // An erasure (POST /v1/privacy/erasures): identity asks each service holding phone numbers to anonymise its own rows.
+      publish: [...eventsOf(identity).filter((e) => e !== s(identity.keyUsed)), s(sessions.erasePhone), s(calls.erasePhone)],
       subscribe: [...requestsOf(identity), s(identity.keyUsed)],
     },
     did: {

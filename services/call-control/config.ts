@@ -82,6 +82,8 @@ export const callControlConfig = {
   RECORDINGS_S3_PREFIX: T.String({ default: '' }),
   /** How often the retention purge looks for recordings past their `delete_after`. */
   RECORDING_PURGE_INTERVAL_S: T.Integer({ default: 300, minimum: 1, maximum: 86400 }),
+  /** How often ended calls past their tenant's `phone_retention_days` have their phone numbers anonymised. */
+  PHONE_RETENTION_INTERVAL_S: T.Integer({ default: 3600, minimum: 1, maximum: 86400 }),
   /** Live calls per tenant on this instance; 0 = no limit. */
   TENANT_MAX_CONCURRENT_CALLS: T.Integer({ default: 200, minimum: 0, maximum: 1_000_000 }),
   /** Calls started per tenant in any 60 s on this instance; 0 = no limit. */

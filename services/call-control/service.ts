@@ -7,6 +7,10 @@
 import { join } from 'node:path'
 import { failOnConfigError } from '../../shared/config'
 import { IdempotencyStore } from '../../shared/idempotency'
+import { PhoneRetentionPurge, retentionDaysOf } from '../../shared/phone-retention'
+import { requireTenant } from '../../shared/bus/bus'
+import { calls } from '../../shared/contracts/calls'
+import { anonymiseCallsPastRetention, eraseCallPhone } from './phone-retention'
 import type { ServiceDefinition } from '../../shared/service'
 import { TenantCallLimits } from './call-limits'
 import { CallWriter } from './call-writer'
@@ -126,11 +130,15 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
       idempotency,
     })
     sweeper.start()
+    bus.serve(calls.erasePhone, ({ phone }, ctx) => eraseCallPhone(database, requireTenant(ctx), phone))
+    const phoneRetention = new PhoneRetentionPurge({ log, intervalMs: config.PHONE_RETENTION_INTERVAL_S * 1000, pass: (now) => anonymiseCallsPastRetention(database, retentionDaysOf(bus), now) })
+    phoneRetention.start()
     const served = serveCalls(bus, { db, log, idempotency, registry, recorder, limits, callLimits, allowPrivateCallbacks: config.CALLBACK_ALLOW_PRIVATE, sip })
 
     let stopping: Promise<void> | undefined
     return {
       prompts: promptStore,
+      phoneRetention,
       async ready(): Promise<Record<string, boolean>> {
         return sip ? { sip: sip.agent.connected, rtpengine: sip.pool.ready } : {}
       },
@@ -146,6 +154,7 @@ export const callControlService: ServiceDefinition<typeof callControlConfig> = {
           digits?.close()
           sip?.pool.stop()
           await sweeper.stop()
+          await phoneRetention.stop()
           await writer.drain()
           await rec.stop()
           await worker.stop()

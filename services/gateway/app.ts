@@ -17,6 +17,7 @@ import { apiKeyRoutes } from './routes/api-keys'
 import { callRoutes } from './routes/calls'
 import { didRoutes } from './routes/dids'
 import { healthRoutes } from './routes/health'
+import { privacyRoutes } from './routes/privacy'
 import { promptRoutes } from './routes/prompts'
 import { recordingRoutes } from './routes/recordings'
 import { sessionRoutes } from './routes/sessions'
@@ -70,6 +71,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     .use(callRoutes(access))
     .use(recordingRoutes(access))
     .use(webhookSecretRoutes(access))
+    .use(privacyRoutes(access))
     .use(didRoutes(access))
     .use(adminDidRoutes(access))
 

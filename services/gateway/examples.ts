@@ -46,7 +46,7 @@ export const prompt = {
   created_at: '2026-12-03T09:00:00Z',
 }
 
-export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id, unmatched_callback_url: 'https://example.com/unmatched-calls', record_calls: true, recording_retention_days: 30 }
+export const settings = { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: prompt.id, unmatched_callback_url: 'https://example.com/unmatched-calls', record_calls: true, recording_retention_days: 30, phone_retention_days: 90 }
 
 export const assignment = {
   id: assignmentId,
@@ -172,6 +172,7 @@ export const tenant = {
   not_a_party_prompt: null,
   record_calls: false,
   recording_retention_days: 30,
+  phone_retention_days: 90,
   unmatched_callback_url: null,
   allowed_countries: ['US'],
   created_at: '2026-12-01T08:00:00Z',
@@ -195,4 +196,15 @@ export const recording = {
   deleted_at: null,
   deletion_reason: null,
   deleted_by_key_id: null,
+}
+
+export const erasure = {
+  id: 'era_01KBMR2X4Z6B8D0F2H4K6M8P0R',
+  tenant_id: tenantId,
+  phone_sha256: '8f4c2bd1a7e0f3b6c5d49e2a1f07b8c3d6e5a4f1029384756abcdef012345678',
+  touched: { sessions: 3, calls: 5, callback_deliveries: 1, idempotency_records: 0 },
+  actor_key_id: keyId,
+  actor_key_prefix: apiKey.slice(0, 15),
+  request_id: 'req_01KBMQ5B8C0D2E4F6G8H0J2K4P',
+  created_at: '2026-12-03T11:00:00Z',
 }

@@ -75,6 +75,8 @@ export const responseModels = {
   Recording: doc(recordingSubjects.get.reply, 'A recorded call: status, duration, size and SHA-256 of the WAV, and when retention deletes it.', ex.recording),
   RecordingList: doc(recordingSubjects.list.reply, 'A page of your recordings, newest first.', list(ex.recording)),
   DeletedRecording: doc(recordingSubjects.delete.reply, 'The recording as it now is: audio gone, the record kept.', { ...ex.recording, status: 'deleted', deleted_at: '2026-12-04T09:00:00Z', deletion_reason: 'api', deleted_by_key_id: ex.apiKey.id, already_deleted: false }),
+  Erasure: doc(identity.erasePhone.reply, 'The erasure\'s audit record: what was anonymised per kind, the SHA-256 of the number (never the number), who asked and when.', ex.erasure),
+  ErasureList: doc(identity.listErasures.reply, 'A page of your erasures, newest first.', list(ex.erasure)),
   DidAssignment: doc(did.assign.reply, "The number's assignment as it now is.", ex.adminAssignment),
 }
 

@@ -39,6 +39,7 @@ export const documentation = {
     { name: 'numbers', description: 'The masked numbers (DIDs) assigned to your tenant.' },
     { name: 'api-keys', description: 'Your API keys (create, rotate, revoke) and their audit log.' },
     { name: 'webhooks', description: 'The secret that signs your state callbacks.' },
+    { name: 'privacy', description: 'Personal data: erase a phone number from your sessions and call records (retention: `phone_retention_days` in your settings).' },
     { name: 'operator', description: 'Operator API: tenants and the number pool (Authorization: Bearer $ADMIN_TOKEN).' },
     { name: 'health', description: 'Whether the services behind the gateway answer.' },
   ],

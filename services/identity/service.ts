@@ -9,6 +9,7 @@ import { WebhookSecretStore } from './webhook-secret-store'
 import type { ServiceDefinition } from '../../shared/service'
 import { VERSION } from '../../shared/version'
 import { serveKeys } from './handlers/keys'
+import { servePrivacy } from './handlers/privacy'
 import { serveTenants } from './handlers/tenants'
 import { serveWebhookSecret } from './handlers/webhook-secret'
 import { IdempotencyStore } from '../../shared/idempotency'
@@ -60,6 +61,7 @@ export const identityService: ServiceDefinition<typeof identityConfig> = {
     }
     serveTenants(bus, database, idem, secrets, { min: config.RECORDING_RETENTION_MIN_DAYS, max: config.RECORDING_RETENTION_MAX_DAYS })
     serveWebhookSecret(bus, secrets, idem)
+    servePrivacy(bus, database, idem)
     return {
       async stop() {
         clearInterval(purge)

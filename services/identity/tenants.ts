@@ -24,6 +24,7 @@ export function toTenant(r: TenantRow): Tenant {
     not_a_party_prompt: r.notAPartyPrompt,
     record_calls: r.recordCalls,
     recording_retention_days: r.recordingRetentionDays,
+    phone_retention_days: r.phoneRetentionDays,
     unmatched_callback_url: r.unmatchedCallbackUrl,
     allowed_countries: r.allowedCountries ?? null,
     created_at: r.createdAt.toISOString(),
@@ -102,6 +103,7 @@ export async function updateTenant(db: Db, tenantId: string, patch: Static<typeo
   if (patch.not_a_party_prompt !== undefined) set.notAPartyPrompt = patch.not_a_party_prompt
   if (patch.record_calls !== undefined) set.recordCalls = patch.record_calls
   if (days !== undefined) set.recordingRetentionDays = days
+  if (patch.phone_retention_days !== undefined) set.phoneRetentionDays = patch.phone_retention_days
   if (patch.unmatched_callback_url !== undefined) set.unmatchedCallbackUrl = patch.unmatched_callback_url
   if (patch.allowed_countries !== undefined) set.allowedCountries = checkCountries(patch.allowed_countries)
   const [r] = await db

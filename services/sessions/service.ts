@@ -1,8 +1,10 @@
 /** sessions: masked-number sessions, their allocation, expiry, and the routing decision for calls. */
 import { join } from 'node:path'
 import { Type as T } from '@sinclair/typebox'
+import { requireTenant } from '../../shared/bus/bus'
 import { sessions } from '../../shared/contracts/sessions'
 import { IdempotencyStore } from '../../shared/idempotency'
+import { PhoneRetentionPurge } from '../../shared/phone-retention'
 import type { RunningService, ServiceDefinition } from '../../shared/service'
 import { VERSION } from '../../shared/version'
 import { idempotencyKeys } from './db/schema'
@@ -12,6 +14,7 @@ import { followPeers } from './handlers/peers'
 import { serveSessions } from './handlers/sessions'
 import { countOpenSessionsWith } from './metrics'
 import { NumberDirectory } from './number-directory'
+import { anonymiseSessionsPastRetention, eraseSessionPhone } from './phone-retention'
 import { RouteIndex } from './route-index'
 import { SessionLifecycle } from './session-lifecycle'
 import { SessionStore } from './session-store'
@@ -32,6 +35,8 @@ export const sessionsConfig = {
    * database again (events keep it current meanwhile); 0 = always read the database.
    */
   ROUTE_INDEX_TTL_MS: T.Integer({ default: 60_000, minimum: 0, maximum: 3_600_000 }),
+  /** How often ended sessions past their tenant's `phone_retention_days` have their phone numbers anonymised. */
+  PHONE_RETENTION_INTERVAL_S: T.Integer({ default: 3600, minimum: 1, maximum: 86_400 }),
   /** Region for numbers in national format in `sessions.route` (SIP headers). */
   DEFAULT_REGION: T.Optional(T.String({ pattern: '^[A-Z]{2}$', description: 'must be an ISO 3166-1 alpha-2 country code like US' })),
 }
@@ -40,6 +45,7 @@ export interface SessionsRunning extends RunningService {
   sweeper: Sweeper
   lifecycle: SessionLifecycle
   index: RouteIndex
+  phoneRetention: PhoneRetentionPurge
 }
 
 export const sessionsService: ServiceDefinition<typeof sessionsConfig> = {
@@ -59,6 +65,13 @@ export const sessionsService: ServiceDefinition<typeof sessionsConfig> = {
     serveSessions(bus, lifecycle, idem)
     const unfollow = followNumbers(bus, directory, settings, lifecycle, config.RELEASE_RECHECK_MS)
     followPeers(bus, index, lifecycle.allocator)
+    bus.serve(sessions.erasePhone, ({ phone }, ctx) => eraseSessionPhone(store, lifecycle, requireTenant(ctx), phone))
+    const phoneRetention = new PhoneRetentionPurge({
+      log,
+      intervalMs: config.PHONE_RETENTION_INTERVAL_S * 1000,
+      pass: (now) => anonymiseSessionsPastRetention(store, (t) => settings.phoneRetentionDays(t), now),
+    })
+    phoneRetention.start()
     const sweeper = new Sweeper(config.SESSION_SWEEP_INTERVAL_MS, () => lifecycle.sweep(), () => idem.purge(), log)
     sweeper.start()
     const uncount = countOpenSessionsWith(() => store.countOpen(new Date()))
@@ -66,8 +79,10 @@ export const sessionsService: ServiceDefinition<typeof sessionsConfig> = {
       sweeper,
       lifecycle,
       index,
+      phoneRetention,
       async stop() {
         unfollow()
+        await phoneRetention.stop()
         uncount()
         await sweeper.stop()
       },

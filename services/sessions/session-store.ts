@@ -8,7 +8,8 @@ import { and, desc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Session, SessionListQuery } from '../../shared/contracts/sessions'
 import { checkPageQuery, decodeCursor, knownTotal, listReply, TOTAL_CAP, type ListReply } from '../../shared/list-page'
 import { violatedConstraint, isUniqueViolation, type Database } from '../../shared/db/database'
-import { sessionParties, sessionPins, sessions } from './db/schema'
+import { ANONYMISED_PHONE } from '../../shared/phone'
+import { HOLDS_PHONES, idempotencyKeys, sessionParties, sessionPins, sessions } from './db/schema'
 import { isLive } from './route-decision'
 
 export type SessionRow = typeof sessions.$inferSelect
@@ -410,5 +411,65 @@ export class SessionStore {
       )
       select * from e`)
     return rows.map(fromRaw)
+  }
+
+  /**
+   * Tenants with ended sessions that still hold a phone number: one index probe per tenant (a
+   * loose scan of `sessions_phone_retention_idx`), whatever the number of rows.
+   */
+  async tenantsHoldingPhones(): Promise<string[]> {
+    const rows = await this.database.rows<{ tenant_id: string | null }>(sql`
+      with recursive t(tenant_id) as (
+        (select tenant_id from ${sessions} where ${HOLDS_PHONES} order by tenant_id limit 1)
+        union all
+        select (select s.tenant_id from ${sessions} s where ${HOLDS_PHONES} and s.tenant_id > t.tenant_id order by s.tenant_id limit 1)
+        from t where t.tenant_id is not null
+      )
+      select tenant_id from t where tenant_id is not null`)
+    return rows.map((r) => r.tenant_id!)
+  }
+
+  /** Anonymises both phones of up to `batch` of the tenant's sessions that ended before `cutoff`; returns how many. */
+  async anonymiseEndedBefore(tenantId: string, cutoff: Date, batch: number): Promise<number> {
+    const [r] = await this.database.rows<{ n: number }>(sql`
+      with due as (
+        select id from ${sessions} where tenant_id = ${tenantId} and ${HOLDS_PHONES} and ended_at < ${tsParam(cutoff)}
+        limit ${batch} for update skip locked
+      ), a as (
+        update ${sessions} s set driver_phone = ${ANONYMISED_PHONE}, customer_phone = ${ANONYMISED_PHONE} from due where s.id = due.id returning s.id
+      )
+      select count(*)::int as n from a`)
+    return Number(r?.n ?? 0)
+  }
+
+  /** Ids of the tenant's open sessions with `phone` as a party (lapsed ones are swept first by the caller). */
+  async openWithPhone(tenantId: string, phone: string): Promise<string[]> {
+    const rows = await this.database.rows<{ id: string }>(
+      sql`select id from ${sessions} where tenant_id = ${tenantId} and status = 'open' and (driver_phone = ${phone} or customer_phone = ${phone}) order by id limit 20`,
+    )
+    return rows.map((r) => r.id)
+  }
+
+  /**
+   * Erasure: `phone` becomes ANONYMISED_PHONE in the tenant's ended sessions (the other party's
+   * number stays), and stored Idempotency-Key replies carrying it are deleted. Scans the tenant's
+   * rows (phones are not indexed, so creates stay cheap); erasures are rare.
+   */
+  async erasePhone(tenantId: string, phone: string): Promise<{ sessions: number; idempotency_records: number }> {
+    const [r] = await this.database.rows<{ n: number }>(sql`
+      with a as (
+        update ${sessions} set
+          driver_phone = case when driver_phone = ${phone} then ${ANONYMISED_PHONE} else driver_phone end,
+          customer_phone = case when customer_phone = ${phone} then ${ANONYMISED_PHONE} else customer_phone end
+        where tenant_id = ${tenantId} and status <> 'open' and (driver_phone = ${phone} or customer_phone = ${phone})
+        returning id
+      )
+      select count(*)::int as n from a`)
+    // Replies are stored as JSON text, so the number appears quoted ("+1…"): no prefix of a longer number matches.
+    const idem = await this.db
+      .delete(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.tenantId, tenantId), sql`strpos(${idempotencyKeys.response}, ${JSON.stringify(phone)}) > 0`))
+      .returning({ key: idempotencyKeys.key })
+    return { sessions: Number(r?.n ?? 0), idempotency_records: idem.length }
   }
 }

@@ -34,6 +34,11 @@ export class TenantSettings {
     return (await this.tenant(tenantId, requestId)).record_calls
   }
 
+  /** Days ended sessions keep their phone numbers (`phone_retention_days`). */
+  async phoneRetentionDays(tenantId: string): Promise<number> {
+    return (await this.tenant(tenantId, '')).phone_retention_days
+  }
+
   /** What the tenant wants for a caller it cannot bridge: a prompt (else the SIP refusal) and a callback URL (else none). */
   async unmatched(tenantId: string, reason: 'no_session' | 'unknown_caller' | 'wrong_pin', requestId = ''): Promise<{ prompt: string | null; callbackUrl: string | null }> {
     const t = await this.tenant(tenantId, requestId)

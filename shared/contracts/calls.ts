@@ -158,6 +158,8 @@ export const calls = {
   listPrompts: request('calls.prompt.list', Page, listOf(Prompt)),
   getPrompt: request('calls.prompt.get', PromptRefParam, Prompt),
   deletePrompt: request('calls.prompt.delete', PromptRefParam, T.Object({ id: T.String(), deleted: T.Literal(true) })),
+  /** Anonymises an E.164 number in the tenant's ended calls and their stored callbacks (identity asks); 409 `phone_in_live_call` while one runs. */
+  erasePhone: request('calls.privacy.erase', T.Object({ phone: T.String({ maxLength: 20 }) }), T.Object({ calls: T.Integer(), callback_deliveries: T.Integer(), idempotency_records: T.Integer() })),
 }
 
 /** `calls.call.<status>`: one event per state change, carrying the record as it now is. */

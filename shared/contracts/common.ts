@@ -44,10 +44,10 @@ export const Empty = T.Object({})
 
 export const Ping = T.Object({ service: T.String(), version: T.String() })
 
-export const SCOPES = ['sessions:read', 'sessions:write', 'calls:read', 'calls:write', 'dids:read', 'keys:manage', 'recordings:read', 'recordings:write'] as const
+export const SCOPES = ['sessions:read', 'sessions:write', 'calls:read', 'calls:write', 'dids:read', 'keys:manage', 'recordings:read', 'recordings:write', 'privacy:write'] as const
 export type Scope = (typeof SCOPES)[number]
 // Spelled out (not SCOPES.map) so the union's static type survives Elysia's inference.
-export const ScopeSchema = T.Union([T.Literal('sessions:read'), T.Literal('sessions:write'), T.Literal('calls:read'), T.Literal('calls:write'), T.Literal('dids:read'), T.Literal('keys:manage'), T.Literal('recordings:read'), T.Literal('recordings:write')])
+export const ScopeSchema = T.Union([T.Literal('sessions:read'), T.Literal('sessions:write'), T.Literal('calls:read'), T.Literal('calls:write'), T.Literal('dids:read'), T.Literal('keys:manage'), T.Literal('recordings:read'), T.Literal('recordings:write'), T.Literal('privacy:write')])
 
 /** A prompt by reference: `builtin:<name>` (shared/prompts/builtin.ts) or a tenant prompt's id (`prm_…`). */
 export const PromptRef = T.String({

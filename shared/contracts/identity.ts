@@ -17,6 +17,8 @@ export const Tenant = T.Object({
   /** Default of a new session's `record`. */
   record_calls: T.Boolean(),
   recording_retention_days: T.Integer(),
+  /** Days after a session or call ends before its phone numbers are anonymised (retention; default 90). */
+  phone_retention_days: T.Integer(),
   /** Where `call.unmatched` callbacks go (a caller could not be bridged); null = none. */
   unmatched_callback_url: Nullable(T.String()),
   allowed_countries: Nullable(T.Array(T.String())),
@@ -137,13 +139,25 @@ export const RecordingSettings = {
     T.Integer({ minimum: 1, maximum: 3650, title: 'Recording Retention Days', description: "Days a recording is kept after its call, then deleted (default 30; within the operator's bounds)" }),
   ),
 }
-export const TenantSettingsInput = T.Object({ ...UnmatchedCallerSettings, ...RecordingSettings }, { additionalProperties: false })
+/** Personal data: how long ended sessions and call records keep their parties' phone numbers. */
+export const PrivacySettings = {
+  phone_retention_days: T.Optional(
+    T.Integer({
+      minimum: 1,
+      maximum: 3650,
+      title: 'Phone Retention Days',
+      description: "Days after a session or call ends before its phone numbers are anonymised (replaced by `[redacted]`; default 90)",
+    }),
+  ),
+}
+export const TenantSettingsInput = T.Object({ ...UnmatchedCallerSettings, ...RecordingSettings, ...PrivacySettings }, { additionalProperties: false })
 export const TenantSettingsView = T.Object({
   no_session_prompt: Nullable(T.String()),
   not_a_party_prompt: Nullable(T.String()),
   unmatched_callback_url: Nullable(T.String()),
   record_calls: T.Boolean(),
   recording_retention_days: T.Integer(),
+  phone_retention_days: T.Integer(),
 })
 
 export const TenantPatchInput = T.Object({
@@ -153,7 +167,36 @@ export const TenantPatchInput = T.Object({
   allowed_countries: T.Optional(AllowedCountries),
   ...UnmatchedCallerSettings,
   ...RecordingSettings,
+  ...PrivacySettings,
 }, { additionalProperties: false })
+
+/** `POST /v1/privacy/erasures`: the number whose every trace in the tenant's sessions and calls is anonymised. */
+export const ErasureInput = T.Object(
+  { phone: T.String({ minLength: 1, maxLength: 32, title: 'Phone', description: 'E.164, e.g. +14155550123' }) },
+  { additionalProperties: false },
+)
+
+/** What an erasure touched, per kind of record (each anonymised in place, or deleted for idempotency records). */
+export const ErasureCounts = T.Object({
+  sessions: T.Integer({ description: 'Ended sessions whose driver_phone or customer_phone was this number' }),
+  calls: T.Integer({ description: 'Call records whose from_phone or to_phone was this number' }),
+  callback_deliveries: T.Integer({ description: 'Stored callback bodies that carried this number (`call.unmatched`)' }),
+  idempotency_records: T.Integer({ description: 'Stored Idempotency-Key replies that carried this number (deleted)' }),
+})
+
+/** The erasure's audit record: who asked, when, the number's SHA-256 (never the number), and the counts. */
+export const Erasure = T.Object({
+  id: T.String(),
+  tenant_id: T.String(),
+  /** Hex SHA-256 of the E.164 number: tells whether a given number was erased without keeping it. */
+  phone_sha256: T.String(),
+  touched: ErasureCounts,
+  actor_key_id: Nullable(T.String()),
+  actor_key_prefix: Nullable(T.String()),
+  request_id: Nullable(T.String()),
+  created_at: Timestamp,
+})
+export type Erasure = Static<typeof Erasure>
 
 /** The key that signs a tenant's state callbacks (`X-Masking-Signature`). */
 export const WebhookSecret = T.Object({
@@ -194,6 +237,9 @@ export const identity = {
     T.Object({ tenant_id: T.String(), revoked_api_key_id: T.String(), revoked_at: Timestamp, already_revoked: T.Optional(T.Boolean()) }),
   ),
   listAudit: request('identity.audit.list', Page, listOf(AuditEvent)),
+  /** Erases a number from the tenant's sessions and calls (asking each service), and audits it. */
+  erasePhone: request('identity.privacy.erase', T.Object({ phone: T.String({ maxLength: 32 }), actor: Actor }), Erasure),
+  listErasures: request('identity.privacy.list', Page, listOf(Erasure)),
   createTenant: request(
     'identity.tenant.create',
     TenantCreateInput,

@@ -213,6 +213,8 @@ export const sessions = {
   list: request('sessions.session.list', SessionListQuery, cursorListOf(Session)),
   update: request('sessions.session.update', T.Composite([SessionRef, UpdateSessionInput]), Session),
   complete: request('sessions.session.complete', SessionRef, T.Composite([Session, T.Object({ already_ended: T.Optional(T.Boolean()) })])),
+  /** Anonymises an E.164 number in the tenant's ended sessions (identity asks, for `POST /v1/privacy/erasures`); 409 `phone_in_open_session` while one is open. */
+  erasePhone: request('sessions.privacy.erase', T.Object({ phone: T.String({ maxLength: 20 }) }), T.Object({ sessions: T.Integer(), idempotency_records: T.Integer() })),
   // events, each carrying the session as it now is
   created: event('sessions.session.created', Session),
   /** Its expiry or limits changed (PATCH). */

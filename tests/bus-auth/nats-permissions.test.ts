@@ -15,9 +15,11 @@ import { Bus } from '../../shared/bus/bus'
 import { inboxPrefix } from '../../shared/bus/connect'
 import { NatsTransport } from '../../shared/bus/nats-transport'
 import { identity } from '../../shared/contracts/identity'
+import { sessions } from '../../shared/contracts/sessions'
 import { launch, type Launched } from '../../infra/launch'
 import { NATS_USERS, natsAuthConfigMap, natsServerConfig, passwordVariable, type NatsUser } from '../../infra/nats/permissions'
 import { client, createTenant } from '../support/http'
+import { phoneNumbersIn } from '../support/launched'
 import { freshDatabase, probeInfra, testEnv, uniquePrefix, type TestDatabase } from '../support/infra'
 import { freeTcpPort } from '../sip/support'
 
@@ -139,9 +141,20 @@ describe('NATS with per-service credentials and subject permissions', () => {
       expect(s.body.masked_e164).toBe(n)
       expect((await http.get('/v1/webhook-secret', { key: t.key })).status).toBe(200)
       expect((await http.get('/v1/calls', { key: t.key })).status).toBe(200)
+      // An erasure: identity asks sessions and call-control; the gateway itself may not ask them.
+      expect((await http.post(`/v1/sessions/${s.body.id}/complete`, { key: t.key })).status).toBe(200)
+      const erased = await http.post('/v1/privacy/erasures', { key: t.key, body: { phone: '+14155550101' } })
+      expect([erased.status, erased.body.touched]).toEqual([200, { sessions: 1, calls: 0, callback_deliveries: 0, idempotency_records: 0 }])
+      expect((await http.get(`/v1/sessions/${s.body.id}`, { key: t.key })).body).toMatchObject({ driver_phone: '[redacted]', customer_phone: '+14155550102' })
+      const asGateway = new Bus(await as('gateway'), { prefix, service: 'gateway', timeoutMs: 1500 })
+      const direct = await asGateway.request(sessions.erasePhone, { phone: '+14155550102' }, { tenantId: t.tenantId }).then(() => 'answered', () => 'refused')
+      expect(direct).toBe('refused')
+      expect((await http.get(`/v1/sessions/${s.body.id}`, { key: t.key })).body.customer_phone).toBe('+14155550102')
       // No service logged a permissions violation along the way.
       const violations = launched.processes.flatMap((p) => p.lines.filter((l) => /permission/i.test(l)).map((l) => `${p.name}: ${l}`))
       expect(violations).toEqual([])
+      // Nor a phone number in clear (the erasure's included).
+      expect(phoneNumbersIn(launched.processes.flatMap((p) => p.lines))).toEqual([])
     })
   })
 })

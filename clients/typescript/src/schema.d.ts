@@ -157,7 +157,7 @@ export interface paths {
         head?: never;
         /**
          * Update Tenant
-         * @description Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit), `allowed_countries` (null: the countries of its masked numbers), and what its unmatched callers hear (`no_session_prompt`, `not_a_party_prompt`: a built-in prompt or one of the tenant's; null = the SIP refusal).
+         * @description Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit), `allowed_countries` (null: the countries of its masked numbers), and what its unmatched callers hear (`no_session_prompt`, `not_a_party_prompt`: a built-in prompt or one of the tenant's; null = the SIP refusal), its recording settings, and `phone_retention_days` (days after a session or call ends before its phone numbers are anonymised; default 90, 1-3650).
          */
         patch: operations["update_tenant_admin_v1_tenants__tenant_id__patch"];
         trace?: never;
@@ -313,7 +313,7 @@ export interface paths {
         head?: never;
         /**
          * Update Settings
-         * @description `no_session_prompt`: played to a caller of one of your numbers that carries no open session; `not_a_party_prompt`: to a caller who is not a party of the number's session. Each is a built-in prompt (`builtin:session_ended`, `builtin:not_a_party`, …) or one of your prompt ids. Such a call is answered, hears the prompt and is hung up; its record ends `completed` with `end_reason` `unmatched_no_session` / `unmatched_not_a_party`. `unmatched_callback_url` receives a signed `call.unmatched` callback (with the caller's number) for every such call, prompt or not. null restores the SIP refusal / sends no callback. `record_calls`: the default of new sessions' `record`; `recording_retention_days`: how long recordings are kept (default 30, within the platform's bounds).
+         * @description `no_session_prompt`: played to a caller of one of your numbers that carries no open session; `not_a_party_prompt`: to a caller who is not a party of the number's session. Each is a built-in prompt (`builtin:session_ended`, `builtin:not_a_party`, …) or one of your prompt ids. Such a call is answered, hears the prompt and is hung up; its record ends `completed` with `end_reason` `unmatched_no_session` / `unmatched_not_a_party`. `unmatched_callback_url` receives a signed `call.unmatched` callback (with the caller's number) for every such call, prompt or not. null restores the SIP refusal / sends no callback. `record_calls`: the default of new sessions' `record`; `recording_retention_days`: how long recordings are kept (default 30, within the platform's bounds); `phone_retention_days`: days after a session or call ends before its phone numbers are anonymised (`[redacted]`; default 90, 1-3650).
          */
         patch: operations["update_settings_v1_settings_patch"];
         trace?: never;
@@ -496,6 +496,30 @@ export interface paths {
          * @description Replaces the signing secret and returns the new one. The one it replaces stays valid for a grace period (24 h by default, `previous_expires_at`): meanwhile every callback carries a `v1=` signature with each, so your receiver can switch over. With the same `Idempotency-Key` a retried rotation rotates once and answers the current secrets.
          */
         post: operations["rotate_webhook_secret_v1_webhook_secret_rotate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Erasures
+         * @description The audit log of your erasures, newest first: who asked (key id and prefix), when, the SHA-256 of the number, and what was touched.
+         */
+        get: operations["list_erasures_v1_privacy_erasures_get"];
+        put?: never;
+        /**
+         * Erase Phone Number
+         * @description Anonymises an E.164 number everywhere in your ended sessions and call records at once: the fields that held it (`driver_phone`, `customer_phone`, `from_phone`, `to_phone`) become `[redacted]`, and so does the number in stored callback bodies; stored Idempotency-Key replies carrying it are deleted. The other party's number is kept. Refused (409) while the number is a party of an open session (complete it first) or of a running call. The answer is the audit record: its id, what was touched per kind, the SHA-256 of the number (the number itself is not kept), the acting key and the time. Erasing again touches nothing (all counts 0) and is audited again. Needs the `privacy:write` scope.
+         */
+        post: operations["erase_phone_v1_privacy_erasures_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -949,7 +973,8 @@ export interface components {
          *       "not_a_party_prompt": "prm_01KBMQ5C2D4E6F8G0H2J4K6M8N",
          *       "unmatched_callback_url": "https://example.com/unmatched-calls",
          *       "record_calls": true,
-         *       "recording_retention_days": 30
+         *       "recording_retention_days": 30,
+         *       "phone_retention_days": 90
          *     }
          */
         Settings: {
@@ -958,6 +983,7 @@ export interface components {
             unmatched_callback_url: string | null;
             record_calls: boolean;
             recording_retention_days: number;
+            phone_retention_days: number;
         };
         /**
          * @description A page of the tenant's DID assignments.
@@ -1331,7 +1357,7 @@ export interface components {
                 id: string;
                 label: string | null;
                 api_key_prefix: string;
-                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
+                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write" | "privacy:write")[];
                 /**
                  * Format: date-time
                  * @description RFC 3339 UTC
@@ -1369,7 +1395,7 @@ export interface components {
             api_key: string | null;
             api_key_shown_once?: boolean;
             api_key_prefix: string;
-            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
+            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write" | "privacy:write")[];
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -1402,7 +1428,7 @@ export interface components {
             api_key_shown_once?: boolean;
             api_key_prefix: string;
             label: string | null;
-            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
+            scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write" | "privacy:write")[];
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -1502,6 +1528,7 @@ export interface components {
          *         "not_a_party_prompt": null,
          *         "record_calls": false,
          *         "recording_retention_days": 30,
+         *         "phone_retention_days": 90,
          *         "unmatched_callback_url": null,
          *         "allowed_countries": [
          *           "US"
@@ -1535,6 +1562,7 @@ export interface components {
                 not_a_party_prompt: string | null;
                 record_calls: boolean;
                 recording_retention_days: number;
+                phone_retention_days: number;
                 unmatched_callback_url: string | null;
                 allowed_countries: string[] | null;
                 /**
@@ -1555,7 +1583,7 @@ export interface components {
                 api_key: string | null;
                 api_key_shown_once?: boolean;
                 api_key_prefix: string;
-                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
+                scopes: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write" | "privacy:write")[];
                 /**
                  * Format: date-time
                  * @description RFC 3339 UTC
@@ -1576,6 +1604,7 @@ export interface components {
          *       "not_a_party_prompt": null,
          *       "record_calls": false,
          *       "recording_retention_days": 30,
+         *       "phone_retention_days": 90,
          *       "unmatched_callback_url": null,
          *       "allowed_countries": [
          *         "US"
@@ -1593,6 +1622,7 @@ export interface components {
             not_a_party_prompt: string | null;
             record_calls: boolean;
             recording_retention_days: number;
+            phone_retention_days: number;
             unmatched_callback_url: string | null;
             allowed_countries: string[] | null;
             /**
@@ -1619,6 +1649,7 @@ export interface components {
          *           "not_a_party_prompt": null,
          *           "record_calls": false,
          *           "recording_retention_days": 30,
+         *           "phone_retention_days": 90,
          *           "unmatched_callback_url": null,
          *           "allowed_countries": [
          *             "US"
@@ -1642,6 +1673,7 @@ export interface components {
                 not_a_party_prompt: string | null;
                 record_calls: boolean;
                 recording_retention_days: number;
+                phone_retention_days: number;
                 unmatched_callback_url: string | null;
                 allowed_countries: string[] | null;
                 /**
@@ -1946,6 +1978,100 @@ export interface components {
             already_deleted: boolean;
         };
         /**
+         * @description The erasure's audit record: what was anonymised per kind, the SHA-256 of the number (never the number), who asked and when.
+         * @example {
+         *       "id": "era_01KBMR2X4Z6B8D0F2H4K6M8P0R",
+         *       "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *       "phone_sha256": "8f4c2bd1a7e0f3b6c5d49e2a1f07b8c3d6e5a4f1029384756abcdef012345678",
+         *       "touched": {
+         *         "sessions": 3,
+         *         "calls": 5,
+         *         "callback_deliveries": 1,
+         *         "idempotency_records": 0
+         *       },
+         *       "actor_key_id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *       "actor_key_prefix": "msk_live_7Qm2Xc",
+         *       "request_id": "req_01KBMQ5B8C0D2E4F6G8H0J2K4P",
+         *       "created_at": "2026-12-03T11:00:00Z"
+         *     }
+         */
+        Erasure: {
+            id: string;
+            tenant_id: string;
+            phone_sha256: string;
+            touched: {
+                /** @description Ended sessions whose driver_phone or customer_phone was this number */
+                sessions: number;
+                /** @description Call records whose from_phone or to_phone was this number */
+                calls: number;
+                /** @description Stored callback bodies that carried this number (`call.unmatched`) */
+                callback_deliveries: number;
+                /** @description Stored Idempotency-Key replies that carried this number (deleted) */
+                idempotency_records: number;
+            };
+            actor_key_id: string | null;
+            actor_key_prefix: string | null;
+            request_id: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             */
+            created_at: string;
+        };
+        /**
+         * @description A page of your erasures, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "era_01KBMR2X4Z6B8D0F2H4K6M8P0R",
+         *           "tenant_id": "ten_01KBMQ3V2C8XZ4W6R0N5J7P9HE",
+         *           "phone_sha256": "8f4c2bd1a7e0f3b6c5d49e2a1f07b8c3d6e5a4f1029384756abcdef012345678",
+         *           "touched": {
+         *             "sessions": 3,
+         *             "calls": 5,
+         *             "callback_deliveries": 1,
+         *             "idempotency_records": 0
+         *           },
+         *           "actor_key_id": "key_01KBMQ3V3F0A6T1B9C2D4E5F6G",
+         *           "actor_key_prefix": "msk_live_7Qm2Xc",
+         *           "request_id": "req_01KBMQ5B8C0D2E4F6G8H0J2K4P",
+         *           "created_at": "2026-12-03T11:00:00Z"
+         *         }
+         *       ],
+         *       "limit": 50,
+         *       "offset": 0,
+         *       "total": 1
+         *     }
+         */
+        ErasureList: {
+            items: {
+                id: string;
+                tenant_id: string;
+                phone_sha256: string;
+                touched: {
+                    /** @description Ended sessions whose driver_phone or customer_phone was this number */
+                    sessions: number;
+                    /** @description Call records whose from_phone or to_phone was this number */
+                    calls: number;
+                    /** @description Stored callback bodies that carried this number (`call.unmatched`) */
+                    callback_deliveries: number;
+                    /** @description Stored Idempotency-Key replies that carried this number (deleted) */
+                    idempotency_records: number;
+                };
+                actor_key_id: string | null;
+                actor_key_prefix: string | null;
+                request_id: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC
+                 */
+                created_at: string;
+            }[];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /**
          * @description The number's assignment as it now is.
          * @example {
          *       "id": "asg_01KBMQ3Y2T4V6W8X0Y2Z4A6B8C",
@@ -2200,7 +2326,7 @@ export interface operations {
             content: {
                 "application/json": {
                     label?: string | null;
-                    scopes?: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
+                    scopes?: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write" | "privacy:write")[];
                     expires_in_days?: number | null;
                 };
             };
@@ -3456,6 +3582,11 @@ export interface operations {
                      * @description Days a recording is kept after its call, then deleted (default 30; within the operator's bounds)
                      */
                     recording_retention_days?: number;
+                    /**
+                     * Phone Retention Days
+                     * @description Days after a session or call ends before its phone numbers are anonymised (replaced by `[redacted]`; default 90)
+                     */
+                    phone_retention_days?: number;
                 };
             };
         };
@@ -3642,7 +3773,7 @@ export interface operations {
             content: {
                 "application/json": {
                     label?: string | null;
-                    scopes?: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write")[];
+                    scopes?: ("sessions:read" | "sessions:write" | "calls:read" | "calls:write" | "dids:read" | "keys:manage" | "recordings:read" | "recordings:write" | "privacy:write")[];
                     expires_in_days?: number | null;
                 };
             };
@@ -5582,6 +5713,11 @@ export interface operations {
                      * @description Days a recording is kept after its call, then deleted (default 30; within the operator's bounds)
                      */
                     recording_retention_days?: number;
+                    /**
+                     * Phone Retention Days
+                     * @description Days after a session or call ends before its phone numbers are anonymised (replaced by `[redacted]`; default 90)
+                     */
+                    phone_retention_days?: number;
                 };
             };
         };
@@ -7407,6 +7543,391 @@ export interface operations {
                             [key: string]: unknown;
                         };
                         detail: string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    list_erasures_v1_privacy_erasures_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of your erasures, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureList"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "validation_error";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
+                    };
+                };
+            };
+            /** @description Over the tenant's rate limit (all its keys on all gateways together), or too many bad keys from your address: retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "rate_limited";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The request headers are larger than 8 KiB. */
+            431: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "request_header_fields_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+        };
+    };
+    erase_phone_v1_privacy_erasures_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Phone
+                     * @description E.164, e.g. +14155550123
+                     */
+                    phone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The erasure's audit record: what was anonymised per kind, the SHA-256 of the number (never the number), who asked and when. */
+            200: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key (or the operator token on a tenant route). */
+            401: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unauthorized";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "insufficient_scope";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The number is a party of an open session (`phone_in_open_session`, with `session_ids`: complete them first) or of a call still running (`phone_in_live_call`, with `call_ids`: retry once it ends). Or: A request with this Idempotency-Key is still running (`idempotency_key_in_use`). */
+            409: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "phone_in_open_session" | "phone_in_live_call" | "idempotency_key_in_use";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is larger than 64 KiB. */
+            413: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "payload_too_large";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @constant */
+                            code: "unsupported_media_type";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        detail: string;
+                    };
+                };
+            };
+            /** @description Validation error: every issue with the input at once. Or: The Idempotency-Key was used with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    "X-Request-Id"?: string;
+                    "RateLimit-Limit"?: number;
+                    "RateLimit-Remaining"?: number;
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Some codes add fields, e.g. `session_id` on `session_exists`, `required_scope` on `insufficient_scope`. */
+                        error: {
+                            /** @enum {string} */
+                            code: "validation_error" | "idempotency_key_reused";
+                            message: string;
+                            request_id: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description For `validation_error`, every issue found as `{loc, msg, type}`; otherwise the message. */
+                        detail: {
+                            /** @description Where: `body`, `query`, `path` or `header`, then the field path. */
+                            loc: (string | number)[];
+                            msg: string;
+                            /** @description e.g. `missing`, `string_too_long`, `extra_forbidden`, `int_parsing` */
+                            type: string;
+                        }[] | string;
                     };
                 };
             };

@@ -3,6 +3,10 @@ import { sql } from 'drizzle-orm'
 import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { CALL_STATUSES, type CallMediaStats } from '../../../shared/contracts/calls'
 import { idempotencyTable } from '../../../shared/idempotency'
+import { ANONYMISED_PHONE } from '../../../shared/phone'
+
+/** Ended calls still holding a phone number: the phone-retention purge's queue (a literal, so queries match the partial index). */
+export const HOLDS_PHONES = sql.raw(`ended_at is not null and (from_phone <> '${ANONYMISED_PHONE}' or to_phone <> '${ANONYMISED_PHONE}')`)
 
 export const callsSchema = pgSchema('calls')
 
@@ -49,6 +53,8 @@ export const calls = callsSchema.table(
     index('calls_tenant_idx').on(t.tenantId, t.id),
     index('calls_tenant_session_idx').on(t.tenantId, t.sessionId, t.id),
     index('calls_tenant_status_idx').on(t.tenantId, t.status, t.id),
+    // The phone-retention purge: per tenant, oldest end first; rows leave it once anonymised.
+    index('calls_phone_retention_idx').on(t.tenantId, t.endedAt).where(HOLDS_PHONES),
   ],
 )
 

@@ -138,13 +138,13 @@ describe('what unmatched callers hear (tenant and operator settings)', () => {
     await http.post(`/admin/v1/dids/${M}/assign`, { bearer: tp.adminToken, body: { tenant_id: t.tenantId } })
     const route = (from: string) => tp.platform.bus.request(sessions.route, { to: M!, from }, { requestId: 'unmatched' })
 
-    expect((await http.get('/v1/settings', { key: t.key })).body).toEqual({ no_session_prompt: null, not_a_party_prompt: null, unmatched_callback_url: null, record_calls: false, recording_retention_days: 30 })
+    expect((await http.get('/v1/settings', { key: t.key })).body).toEqual({ no_session_prompt: null, not_a_party_prompt: null, unmatched_callback_url: null, record_calls: false, recording_retention_days: 30, phone_retention_days: 90 })
     expect(await route('+14155558001')).toEqual({ action: 'refuse', reason: 'no_session', sip_status: 404 })
 
     const own = (await upload(t.key, pcm16Wav(tone(8000), 8000))).body
     const set = await http.patch('/v1/settings', { key: t.key, body: { no_session_prompt: 'builtin:session_ended', not_a_party_prompt: own.id } })
     expect(set.status).toBe(200)
-    expect(set.body).toEqual({ no_session_prompt: 'builtin:session_ended', not_a_party_prompt: own.id, unmatched_callback_url: null, record_calls: false, recording_retention_days: 30 })
+    expect(set.body).toEqual({ no_session_prompt: 'builtin:session_ended', not_a_party_prompt: own.id, unmatched_callback_url: null, record_calls: false, recording_retention_days: 30, phone_retention_days: 90 })
     expect(await route('+14155558001')).toEqual({ action: 'refuse', reason: 'no_session', sip_status: 404, tenant_id: t.tenantId, prompt: 'builtin:session_ended' })
     await http.post('/v1/sessions', { key: t.key, body: { driver_phone: '+14155558002', customer_phone: '+14155558003' } })
     expect(await route('+14155558001')).toEqual({ action: 'refuse', reason: 'unknown_caller', sip_status: 403, tenant_id: t.tenantId, prompt: own.id })

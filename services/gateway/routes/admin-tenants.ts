@@ -64,7 +64,8 @@ export const adminTenantRoutes = (access: AccessPlugin) =>
         description:
           'Changes `name`, `number_sharing`, `rate_limit_per_second` (null restores the default limit), `allowed_countries` (null: the countries ' +
           'of its masked numbers), and what its unmatched callers hear ' +
-          "(`no_session_prompt`, `not_a_party_prompt`: a built-in prompt or one of the tenant's; null = the SIP refusal).",
+          "(`no_session_prompt`, `not_a_party_prompt`: a built-in prompt or one of the tenant's; null = the SIP refusal), its recording settings, " +
+          'and `phone_retention_days` (days after a session or call ends before its phone numbers are anonymised; default 90, 1-3650).',
       },
     },
     )

@@ -8,7 +8,7 @@ import { tenant, type AccessPlugin } from '../access'
 import { models } from '../models'
 import { responses } from '../responses'
 
-const view = (t: Tenant) => ({ no_session_prompt: t.no_session_prompt, not_a_party_prompt: t.not_a_party_prompt, unmatched_callback_url: t.unmatched_callback_url, record_calls: t.record_calls, recording_retention_days: t.recording_retention_days })
+const view = (t: Tenant) => ({ no_session_prompt: t.no_session_prompt, not_a_party_prompt: t.not_a_party_prompt, unmatched_callback_url: t.unmatched_callback_url, record_calls: t.record_calls, recording_retention_days: t.recording_retention_days, phone_retention_days: t.phone_retention_days })
 
 const tenantOf = (ctx: { tenantId?: string }) => {
   if (!ctx.tenantId) throw new AppError('unauthorized', 'no tenant')
@@ -59,7 +59,8 @@ export const settingsRoutes = (access: AccessPlugin) =>
             'prompt ids. Such a call is answered, hears the prompt and is hung up; its record ends `completed` with `end_reason` ' +
             '`unmatched_no_session` / `unmatched_not_a_party`. `unmatched_callback_url` receives a signed `call.unmatched` callback (with the ' +
             "caller's number) for every such call, prompt or not. null restores the SIP refusal / sends no callback. " +
-            "`record_calls`: the default of new sessions' `record`; `recording_retention_days`: how long recordings are kept (default 30, within the platform's bounds).",
+            "`record_calls`: the default of new sessions' `record`; `recording_retention_days`: how long recordings are kept (default 30, within the platform's bounds); " +
+            '`phone_retention_days`: days after a session or call ends before its phone numbers are anonymised (`[redacted]`; default 90, 1-3650).',
         },
       },
     )

@@ -21,6 +21,8 @@ export const tenants = identitySchema.table('tenants', {
   recordCalls: boolean('record_calls').notNull().default(false),
   /** Days a recording is kept after its call; within the operator's RECORDING_RETENTION_MIN/MAX_DAYS. */
   recordingRetentionDays: integer('recording_retention_days').notNull().default(30),
+  /** Days after a session or call ends before its phone numbers are anonymised (each service purges its own rows). */
+  phoneRetentionDays: integer('phone_retention_days').notNull().default(90),
   unmatchedCallbackUrl: text('unmatched_callback_url'),
   /** The secret before the last rotation, sealed; valid until `previous_webhook_secret_expires_at`. */
   previousWebhookSecret: text('previous_webhook_secret'),
@@ -66,6 +68,29 @@ export const auditEvents = identitySchema.table(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('audit_events_tenant_idx').on(t.tenantId, t.id)],
+)
+
+/**
+ * The audit record of each erasure (`POST /v1/privacy/erasures`): who asked, when, the number's
+ * SHA-256 (never the number) and what each service touched. Never updated.
+ */
+export const erasures = identitySchema.table(
+  'erasures',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    phoneSha256: text('phone_sha256').notNull(),
+    sessions: integer('sessions').notNull(),
+    calls: integer('calls').notNull(),
+    callbackDeliveries: integer('callback_deliveries').notNull(),
+    idempotencyRecords: integer('idempotency_records').notNull(),
+    actorKeyId: text('actor_key_id'),
+    actorKeyPrefix: text('actor_key_prefix'),
+    requestId: text('request_id'),
+    sourceIp: text('source_ip'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('erasures_tenant_idx').on(t.tenantId, t.id)],
 )
 
 /** `Idempotency-Key` records of key commands (replays never hold a plaintext key). */

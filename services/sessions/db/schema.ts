@@ -10,6 +10,10 @@
 import { sql } from 'drizzle-orm'
 import { boolean, index, integer, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { idempotencyTable } from '../../../shared/idempotency'
+import { ANONYMISED_PHONE } from '../../../shared/phone'
+
+/** Ended sessions still holding a phone number: the phone-retention purge's queue (a literal, so queries match the partial index). */
+export const HOLDS_PHONES = sql.raw(`status <> 'open' and (driver_phone <> '${ANONYMISED_PHONE}' or customer_phone <> '${ANONYMISED_PHONE}')`)
 
 export const sessionsSchema = pgSchema('sessions')
 
@@ -62,6 +66,8 @@ export const sessions = sessionsSchema.table(
       .where(sql`order_id is not null`),
     // When was a number last used (least-recently-used allocation).
     index('sessions_number_created_idx').on(t.maskedE164, t.createdAt),
+    // The phone-retention purge: per tenant, oldest end first; rows leave it once anonymised.
+    index('sessions_phone_retention_idx').on(t.tenantId, t.endedAt).where(HOLDS_PHONES),
   ],
 )
 

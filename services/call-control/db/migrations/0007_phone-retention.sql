@@ -1,0 +1,1 @@
+CREATE INDEX "calls_phone_retention_idx" ON "calls"."calls" USING btree ("tenant_id","ended_at") WHERE ended_at is not null and (from_phone <> '[redacted]' or to_phone <> '[redacted]');

@@ -1,0 +1,1 @@
+CREATE INDEX "sessions_phone_retention_idx" ON "sessions"."sessions" USING btree ("tenant_id","ended_at") WHERE status <> 'open' and (driver_phone <> '[redacted]' or customer_phone <> '[redacted]');
