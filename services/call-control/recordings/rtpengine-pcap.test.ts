@@ -87,7 +87,7 @@ describe.skipIf(skip)('converter on a pcap written by rtpengine', () => {
     const port = (s: string) => Number(/m=audio (\d+)/.exec(s)![1])
     const started: string[] = []
     try {
-      const media = new RtpengineMediaPlane(pool, `cc-${process.pid}`, log).open('call_pin')
+      const media = await new RtpengineMediaPlane(pool, `cc-${process.pid}`, log).open('call_pin')
       // Answered by us: the caller's offer, our placeholder under the callee's tag (runAnsweredInbound).
       await media.offer('caller', sdp('127.0.0.2', a.port))
       const toCaller = await media.answer('callee', PLACEHOLDER_SDP)
