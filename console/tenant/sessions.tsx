@@ -139,7 +139,7 @@ export function SessionDetail({ client, id }: { client: MaskingClient; id: strin
   )
 }
 
-export function CallRows({ items }: { items: { id: string; direction: string; status: string; from_party: string; to_party: string; created_at: string; duration_seconds: number | null }[] }) {
+export function CallRows({ items }: { items: { id: string; direction: string; status: string; from_party: string | null; to_party: string | null; created_at: string; duration_seconds: number | null }[] }) {
   if (items.length === 0) return <p className="muted">No calls.</p>
   return (
     <table data-testid="calls">
@@ -159,7 +159,7 @@ export function CallRows({ items }: { items: { id: string; direction: string; st
             <td className="mono">{c.id}</td>
             <td>{c.direction}</td>
             <td>
-              {c.from_party} → {c.to_party}
+              {c.from_party ?? '—'} → {c.to_party ?? '—'}
             </td>
             <td>
               <Badge value={c.status} />
