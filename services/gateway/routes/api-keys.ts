@@ -1,6 +1,7 @@
 /** `/v1/api-keys`: tenant self-service exactly as api-keys-guide.md, plus scopes and expiry. */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
+import { PageParams } from '../../../shared/contracts/common'
 import { identity, KeyCreateInput } from '../../../shared/contracts/identity'
 import { tenant, type AccessPlugin } from '../access'
 import { models } from '../models'
@@ -8,10 +9,7 @@ import { choice, query } from '../params'
 import { IdempotencyHeaders, responses } from '../responses'
 
 const KeyParams = T.Object({ api_key_id: T.String({ maxLength: 64, title: 'Api Key Id' }) })
-const Paging = query({
-  limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
-  offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
-})
+const Paging = query(PageParams)
 const manage = tenant('keys:manage')
 const foreign = { description: 'Key ID does not belong to your tenant (`api_key_not_found`).', codes: ['api_key_not_found'] } as const
 const replayed = { description: 'The Idempotency-Key was used with another body (`idempotency_key_reused`).', codes: ['idempotency_key_reused'] } as const
