@@ -30,8 +30,6 @@ export class SipAgent {
   readonly dialer: Dialer
   private isConnected = false
   private stopped = false
-  private firstConnect: Promise<void>
-  private resolveFirst!: () => void
 
   constructor(private readonly o: SipAgentOptions) {
     this.srf = new Srf()
@@ -40,7 +38,6 @@ export class SipAgent {
       trusted: (a) => o.trusted.includes(a),
       refused: (method, why) => sipRequestsRefused.inc({ method, why }),
     })
-    this.firstConnect = new Promise((r) => (this.resolveFirst = r))
     this.srf.on('connect', (err, hostPort) => {
       if (err) {
         this.setConnected(false)
@@ -48,7 +45,6 @@ export class SipAgent {
         return
       }
       this.setConnected(true)
-      this.resolveFirst()
       o.log.info({ drachtio: `${o.host}:${o.port}`, sip: hostPort }, 'connected to drachtio-server')
     })
     // 'error' must have a listener, or the library's socket errors would be thrown.
@@ -92,15 +88,6 @@ export class SipAgent {
   start(): void {
     this.o.log.info({ drachtio: `${this.o.host}:${this.o.port}` }, 'connecting to drachtio-server')
     this.srf.connect({ host: this.o.host, port: this.o.port, secret: this.o.secret, reconnect: { retryMaxDelay: 5000 } } as Srf.SrfConfig)
-  }
-
-  /** Resolves once connected (or after `timeoutMs`, false). */
-  async waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.connected) return true
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const ok = await Promise.race([this.firstConnect.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))])
-    clearTimeout(timer)
-    return ok
   }
 
   stop(): void {
