@@ -14,7 +14,7 @@ import { getTableColumns, sql, type SQL } from 'drizzle-orm'
 import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Db } from '../../shared/db/database'
 import type { Logger } from '../../shared/log'
-import type { CallRow, NewCallRow, NewDeliveryRow } from './call-store'
+import type { CallRow, NewCallRow, NewDeliveryRow } from './call-state'
 import { callbackDeliveries, calls } from './db/schema'
 import { recordBatches, recordBatchSize } from './metrics'
 
