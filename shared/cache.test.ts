@@ -58,6 +58,44 @@ describe('LoadingCache', () => {
     expect(await cache.get('b', async () => ({ v: 'up' }))).toEqual({ v: 'up' })
   })
 
+  test('the TTL is exact on the given clock: served while younger than ttlMs, loaded again at ttlMs', async () => {
+    let now = 1000
+    const cache = new LoadingCache<string, { v: number }>({ ttlMs: 5000, now: () => now })
+    let loads = 0
+    const load = async () => ({ v: ++loads })
+    await cache.get('a', load)
+    now += 4999
+    expect(await cache.lookup('a', load)).toEqual({ value: { v: 1 }, cached: true })
+    now += 1
+    expect(await cache.lookup('a', load)).toEqual({ value: { v: 2 }, cached: false })
+  })
+
+  test('ttlOf shortens the life of an entry (never lengthens it); a TTL of 0 stores nothing', async () => {
+    let now = 0
+    const cache = new LoadingCache<string, { until: number }>({ ttlMs: 60_000, now: () => now, ttlOf: (v, t) => v.until - t })
+    await cache.get('short', async () => ({ until: 100 }))
+    await cache.get('long', async () => ({ until: 10_000_000 }))
+    now = 100
+    expect(cache.peek('short')).toBeUndefined()
+    now = 59_999
+    expect(cache.peek('long')).toBeDefined()
+    now = 60_000
+    expect(cache.peek('long')).toBeUndefined()
+    const none = new LoadingCache<string, { v: number }>({ ttlMs: 0 })
+    await none.get('a', async () => ({ v: 1 }))
+    expect(none.peek('a')).toBeUndefined()
+  })
+
+  test('invalidateWhere keeps every load in flight out of the cache (its value could not be matched yet)', async () => {
+    const cache = new LoadingCache<string, { tenant: string }>({ ttlMs: 10_000 })
+    const d = deferred<{ tenant: string }>()
+    const p = cache.get('k1', () => d.promise)
+    cache.invalidateWhere((v) => v.tenant === 't1')
+    d.resolve({ tenant: 't1' })
+    expect(await p).toEqual({ tenant: 't1' })
+    expect(cache.peek('k1')).toBeUndefined()
+  })
+
   test('invalidateWhere drops the entries whose value matches', async () => {
     const cache = new LoadingCache<string, { tenant: string }>({ ttlMs: 10_000 })
     await cache.get('k1', async () => ({ tenant: 't1' }))
@@ -85,6 +123,26 @@ describe('LoadingCache', () => {
     bus.publish(changed, { id: 'a' })
     expect(await eventually(() => cache.peek('a'), (v) => v === undefined)).toBeUndefined()
     expect(cache.peek('b')).toEqual({ v: 1 })
+    await bus.drain()
+  })
+
+  test('a reconnect forgets everything', async () => {
+    // The in-process transport never reconnects; this one does when told to.
+    class Reconnecting extends InProcessTransport {
+      private readonly callbacks: (() => void)[] = []
+      override onReconnect(cb: () => void): void {
+        this.callbacks.push(cb)
+      }
+      reconnect(): void {
+        for (const cb of this.callbacks) cb()
+      }
+    }
+    const transport = new Reconnecting()
+    const bus = new Bus(transport, { prefix: `cache-${crypto.randomUUID()}`, service: 'test' })
+    const cache = new LoadingCache<string, { v: number }>({ ttlMs: 10_000 }).clearOnReconnect(bus)
+    await cache.get('a', async () => ({ v: 1 }))
+    transport.reconnect()
+    expect(cache.size).toBe(0)
     await bus.drain()
   })
 })

@@ -9,7 +9,8 @@ import { newId } from '../../shared/ids'
 import { createLogger } from '../../shared/log'
 import { freshDatabase, NATS_URL, probeInfra, uniquePrefix, type TestDatabase } from '../../tests/support/infra'
 import { CallRecorder } from './call-recorder'
-import { loadCall, type CallRow } from './call-store'
+import { loadCall } from './call-queries'
+import type { CallRow } from './call-state'
 import { CallWriter } from './call-writer'
 
 let tdb: TestDatabase

@@ -10,8 +10,9 @@
 import type { Bus } from '../../shared/bus/bus'
 import { callEvents, type CallMediaStats, type CallRecord } from '../../shared/contracts/calls'
 import type { Logger } from '../../shared/log'
-import type { CallChange, EndStatus } from './call-state'
-import { foldChanges, loadCall, planInsert, toRecord, type CallRow, type NewCallRow, type NewDeliveryRow } from './call-store'
+import { retry } from '../../shared/async'
+import { type CallChange, type EndStatus, foldChanges, planInsert, type CallRow, type NewCallRow, type NewDeliveryRow } from './call-state'
+import { loadCall, toRecord } from './call-queries'
 import type { CallWriter } from './call-writer'
 import type { Db } from '../../shared/db/database'
 
@@ -111,8 +112,8 @@ export class CallRecorder implements CallReport {
   }
 
   private async insert(row: CallRow, deliveries: Parameters<CallWriter['insert']>[1], rethrow: boolean): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
+    try {
+      await retry(async () => {
         if (rethrow) {
           // Someone waits for this one (originate answers once it is written): no gathering.
           await this.deps.writer.insert(row, deliveries, { urgent: true })
@@ -125,14 +126,10 @@ export class CallRecorder implements CallReport {
           await this.deps.writer.insert(this.row, this.insertDeliveries)
         }
         this.publish(this.insertedSteps!)
-        return
-      } catch (err) {
-        if (rethrow || attempt >= RETRIES) {
-          this.deps.log.error({ err, call_id: row.id }, 'could not record a new call')
-          throw err
-        }
-        await Bun.sleep(50 * 2 ** attempt)
-      }
+      }, { attempts: rethrow ? 1 : RETRIES, baseDelayMs: 50 })
+    } catch (err) {
+      this.deps.log.error({ err, call_id: row.id }, 'could not record a new call')
+      throw err
     }
   }
 

@@ -6,7 +6,8 @@ import { openDatabase, type Database } from '../../shared/db/database'
 import { newId } from '../../shared/ids'
 import { createLogger } from '../../shared/log'
 import { freshDatabase, type TestDatabase } from '../../tests/support/infra'
-import { foldChanges, loadCall, planInsert } from './call-store'
+import { loadCall } from './call-queries'
+import { foldChanges, planInsert } from './call-state'
 import { CallWriter, textArray } from './call-writer'
 
 let tdb: TestDatabase

@@ -10,10 +10,12 @@
  * expected`), and its callback rows commit with it or not at all (one statement is one
  * transaction). An insert is idempotent (a retry after an ambiguous commit does not fail the batch).
  */
-import { sql, type SQL } from 'drizzle-orm'
+import { getTableColumns, sql, type SQL } from 'drizzle-orm'
+import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Db } from '../../shared/db/database'
 import type { Logger } from '../../shared/log'
-import type { CallRow, NewDeliveryRow } from './call-store'
+import type { CallRow, NewCallRow, NewDeliveryRow } from './call-state'
+import { callbackDeliveries, calls } from './db/schema'
 import { recordBatches, recordBatchSize } from './metrics'
 
 /** A new row as it stands when its batch goes out (changes reported meanwhile folded in). */
@@ -48,6 +50,43 @@ const ts = (d: Date | null) => (d ? d.toISOString() : null)
 /** A jsonb value as text (cast back to jsonb in the statement). */
 const jsonText = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
 const arr = (items: readonly Scalar[], type: 'text' | 'int' | 'timestamptz'): SQL => sql`${pgArray(items)}::text::${sql.raw(type)}[]`
+
+/** How a column's values travel through `unnest`: as which array type, cast back to what, encoded how. */
+function carrier(sqlType: string): { via: 'text' | 'int' | 'timestamptz'; cast?: string; encode: (v: unknown) => Scalar } {
+  switch (sqlType) {
+    case 'text':
+      return { via: 'text', encode: (v) => (v ?? null) as string | null }
+    case 'integer':
+      return { via: 'int', encode: (v) => (v ?? null) as number | null }
+    case 'timestamp with time zone':
+      return { via: 'timestamptz', encode: (v) => ts((v ?? null) as Date | null) }
+    case 'text[]':
+      return { via: 'text', cast: 'text[]', encode: (v) => textArray((v ?? null) as string[] | null) }
+    case 'jsonb':
+      return { via: 'text', cast: 'jsonb', encode: jsonText }
+  }
+  throw new Error(`no unnest carrier for a ${sqlType} column`)
+}
+
+/**
+ * The parts of `insert into <table> (<columns>) select <select> from <from>` for many rows in one
+ * statement, one array a column; names and types come from the drizzle schema.
+ */
+export function unnestInsert<T extends PgTable>(table: T, keys: readonly (keyof T['$inferInsert'] & string)[], rows: readonly T['$inferInsert'][], alias: string) {
+  const all = getTableColumns(table) as Record<string, { name: string; getSQLType(): string }>
+  const cols = keys.map((k) => ({ key: k, name: all[k]!.name, ...carrier(all[k]!.getSQLType()) }))
+  const names = sql.raw(cols.map((c) => c.name).join(', '))
+  return {
+    columns: names,
+    select: sql.raw(cols.map((c) => `${alias}.${c.name}${c.cast ? `::${c.cast}` : ''}`).join(', ')),
+    from: sql`unnest(${sql.join(cols.map((c) => arr(rows.map((r) => c.encode((r as Record<string, unknown>)[c.key])), c.via)), sql`, `)}) as ${sql.raw(alias)}(${names})`,
+  }
+}
+
+/** Every column of a call is written by its insert. */
+const CALL_COLUMNS = Object.keys(getTableColumns(calls)) as (keyof NewCallRow & string)[]
+/** A delivery's own columns; its state (status, attempts, …) starts at the defaults. */
+const DELIVERY_COLUMNS = ['id', 'callId', 'tenantId', 'sequence', 'event', 'eventId', 'url', 'body'] as const
 
 function rowsOf(result: unknown): { id: string }[] {
   return (Array.isArray(result) ? result : (result as { rows: { id: string }[] }).rows) as { id: string }[]
@@ -153,30 +192,16 @@ export class CallWriter {
     const ups = batch.filter((o): o is Extract<Op, { kind: 'update' }> => o.kind === 'update')
     const cbd = batch.flatMap((o) => o.deliveries)
     const col = <T>(rows: T[], f: (r: T) => Scalar) => rows.map(f)
+    const ci = unnestInsert(calls, CALL_COLUMNS, ins, 'v')
+    const di = unnestInsert(callbackDeliveries, DELIVERY_COLUMNS, cbd, 'd')
     const result = await this.db.execute(sql`
       with ins as (
-        insert into calls.calls (id, tenant_id, session_id, order_id, direction, status, from_party, to_party, from_phone, to_phone,
-          masked_e164, bill_id, state_callback, state_callback_events, callback_seq, sip_call_id, created_at, ringing_at, answered_at,
-          ended_at, duration_seconds, end_reason, media)
-        select id, tenant_id, session_id, order_id, direction, status, from_party, to_party, from_phone, to_phone,
-          masked_e164, bill_id, state_callback, events::text[], callback_seq, sip_call_id, created_at, ringing_at, answered_at,
-          ended_at, duration_seconds, end_reason, media::jsonb
-        from unnest(
-          ${arr(col(ins, (r) => r.id), 'text')}, ${arr(col(ins, (r) => r.tenantId), 'text')}, ${arr(col(ins, (r) => r.sessionId), 'text')},
-          ${arr(col(ins, (r) => r.orderId), 'text')}, ${arr(col(ins, (r) => r.direction), 'text')}, ${arr(col(ins, (r) => r.status), 'text')},
-          ${arr(col(ins, (r) => r.fromParty), 'text')}, ${arr(col(ins, (r) => r.toParty), 'text')}, ${arr(col(ins, (r) => r.fromPhone), 'text')},
-          ${arr(col(ins, (r) => r.toPhone), 'text')}, ${arr(col(ins, (r) => r.maskedE164), 'text')}, ${arr(col(ins, (r) => r.billId), 'text')},
-          ${arr(col(ins, (r) => r.stateCallback), 'text')}, ${arr(col(ins, (r) => textArray(r.stateCallbackEvents)), 'text')},
-          ${arr(col(ins, (r) => r.callbackSeq), 'int')}, ${arr(col(ins, (r) => r.sipCallId), 'text')}, ${arr(col(ins, (r) => ts(r.createdAt)), 'timestamptz')},
-          ${arr(col(ins, (r) => ts(r.ringingAt)), 'timestamptz')}, ${arr(col(ins, (r) => ts(r.answeredAt)), 'timestamptz')},
-          ${arr(col(ins, (r) => ts(r.endedAt)), 'timestamptz')}, ${arr(col(ins, (r) => r.durationSeconds), 'int')}, ${arr(col(ins, (r) => r.endReason), 'text')},
-          ${arr(col(ins, (r) => jsonText(r.media)), 'text')}
-        ) as v(id, tenant_id, session_id, order_id, direction, status, from_party, to_party, from_phone, to_phone, masked_e164, bill_id,
-          state_callback, events, callback_seq, sip_call_id, created_at, ringing_at, answered_at, ended_at, duration_seconds, end_reason, media)
+        insert into ${calls} (${ci.columns})
+        select ${ci.select} from ${ci.from}
         on conflict (id) do nothing
         returning id
       ), upd as (
-        update calls.calls as c set
+        update ${calls} as c set
           status = v.status, ringing_at = v.ringing_at, answered_at = v.answered_at, ended_at = v.ended_at,
           duration_seconds = v.duration_seconds, end_reason = v.end_reason, callback_seq = v.callback_seq,
           media = coalesce(v.media::jsonb, c.media)
@@ -192,13 +217,8 @@ export class CallWriter {
       ), written as (
         select id from ins union all select id from upd
       ), cbd as (
-        insert into calls.callback_deliveries (id, call_id, tenant_id, sequence, event, event_id, url, body)
-        select d.id, d.call_id, d.tenant_id, d.sequence, d.event, d.event_id, d.url, d.body
-        from unnest(
-          ${arr(col(cbd, (d) => d.id), 'text')}, ${arr(col(cbd, (d) => d.callId), 'text')}, ${arr(col(cbd, (d) => d.tenantId), 'text')},
-          ${arr(col(cbd, (d) => d.sequence), 'int')}, ${arr(col(cbd, (d) => d.event), 'text')}, ${arr(col(cbd, (d) => d.eventId), 'text')},
-          ${arr(col(cbd, (d) => d.url), 'text')}, ${arr(col(cbd, (d) => d.body), 'text')}
-        ) as d(id, call_id, tenant_id, sequence, event, event_id, url, body)
+        insert into ${callbackDeliveries} (${di.columns})
+        select ${di.select} from ${di.from}
         where d.call_id in (select id from written)
       )
       select id from written`)

@@ -9,7 +9,8 @@ import { callEvents } from '../../shared/contracts/calls'
 import type { Db } from '../../shared/db/database'
 import type { IdempotencyStore } from '../../shared/idempotency'
 import type { Logger } from '../../shared/log'
-import { callIdAt, foldChanges, staleCalls, toRecord, type CallRow } from './call-store'
+import { callIdAt, staleCalls, toRecord } from './call-queries'
+import { foldChanges, type CallRow } from './call-state'
 import type { CallWriter } from './call-writer'
 
 const BATCH = 200

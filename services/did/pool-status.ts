@@ -1,7 +1,7 @@
 /** Where a number stands in the pool; the rule behind the operator list and its status filter. */
-import type { PoolStatus } from '../../shared/contracts/did'
+import type { AssignmentStatus, PoolStatus } from '../../shared/contracts/did'
 
-export function poolStatus(current: { status: 'active' | 'suspended' | 'released' } | null, availableAt: Date | null, now: Date): PoolStatus {
+export function poolStatus(current: { status: AssignmentStatus } | null, availableAt: Date | null, now: Date): PoolStatus {
   if (current && current.status !== 'released') return current.status
   return availableAt && availableAt > now ? 'cooling_down' : 'available'
 }

@@ -3,7 +3,7 @@
  * bridge the caller to, with the masked number as caller id, or why to refuse. Pure, so every
  * outcome is unit-tested; the handler only gathers the inputs.
  */
-import type { RouteDecision } from '../../shared/contracts/sessions'
+import type { RouteDecision, SessionStatus } from '../../shared/contracts/sessions'
 
 /** Who holds the dialled number now (from did), or null when nobody does / it is not in the pool. */
 export interface RouteNumber {
@@ -18,7 +18,7 @@ export interface RouteSession {
   driverPhone: string
   customerPhone: string
   maskedE164: string
-  status: 'open' | 'completed' | 'expired'
+  status: SessionStatus
   expiresAt: Date
   /** A PIN session is reached by its PINs, never by caller id. */
   pinRequired?: boolean

@@ -4,6 +4,7 @@
  * `identity.tenant.updated` says they changed.
  */
 import type { Bus } from '../../shared/bus/bus'
+import { LoadingCache } from '../../shared/cache'
 import { identity, type Tenant } from '../../shared/contracts/identity'
 
 export type NumberSharing = 'exclusive' | 'shared'
@@ -15,15 +16,14 @@ export interface TenantPolicy {
 }
 
 export class TenantSettings {
-  private readonly cache = new Map<string, { tenant: Tenant; at: number }>()
-  private readonly inflight = new Map<string, Promise<Tenant>>()
-  /** Bumped on invalidation, so a fetch that overlapped a change is not cached. */
-  private generation = 0
+  private readonly cache: LoadingCache<string, Tenant>
 
   constructor(
     private readonly bus: Bus,
-    private readonly ttlMs: number,
-  ) {}
+    ttlMs: number,
+  ) {
+    this.cache = new LoadingCache({ ttlMs })
+  }
 
   async sharing(tenantId: string, requestId = ''): Promise<NumberSharing> {
     return (await this.tenant(tenantId, requestId)).number_sharing
@@ -51,34 +51,16 @@ export class TenantSettings {
     return { sharing: t.number_sharing, allowedCountries: t.allowed_countries }
   }
 
-  private async tenant(tenantId: string, requestId: string): Promise<Tenant> {
-    const hit = this.cache.get(tenantId)
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.tenant
-    let p = this.inflight.get(tenantId)
-    if (!p) {
-      const gen = this.generation
-      p = this.bus
-        .request(identity.getTenant, { tenant_id: tenantId }, { requestId })
-        .then((t) => {
-          if (gen === this.generation) this.cache.set(tenantId, { tenant: t, at: Date.now() })
-          return t
-        })
-        .finally(() => this.inflight.delete(tenantId))
-      this.inflight.set(tenantId, p)
-    }
-    return p
+  private tenant(tenantId: string, requestId: string): Promise<Tenant> {
+    return this.cache.get(tenantId, () => this.bus.request(identity.getTenant, { tenant_id: tenantId }, { requestId }))
   }
 
   invalidate(tenantId: string): void {
-    this.generation++
-    this.cache.delete(tenantId)
-    this.inflight.delete(tenantId)
+    this.cache.invalidate(tenantId)
   }
 
   /** Forgets every tenant (the bus reconnected: `identity.tenant.updated` events may have been missed). */
   clear(): void {
-    this.generation++
     this.cache.clear()
-    this.inflight.clear()
   }
 }

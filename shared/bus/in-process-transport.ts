@@ -87,7 +87,7 @@ export class InProcessTransport implements Transport {
   }
 
   /** An in-process broker never loses a connection, so never calls back. */
-  onReconnect(): void {}
+  onReconnect(_cb: () => void): void {}
 
   reply(subject: string, queue: string, handler: (msg: RawMessage) => Promise<string>): () => Promise<void> {
     const unsub = this.broker.add(subject, queue, (m) => this.track(handler(m)))

@@ -4,22 +4,12 @@
  */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Cursor, cursorListOf, Empty, listOf, Nullable, NullableTimestamp, Page, Ping, Timestamp } from './common'
+import { Cursor, cursorListOf, Empty, listOf, literals, Nullable, NullableTimestamp, Page, Ping, Timestamp } from './common'
 import { Party } from './sessions'
 
 export const CALL_STATUSES = ['initiated', 'ringing', 'answered', 'completed', 'busy', 'no_answer', 'failed', 'canceled'] as const
 export type CallStatus = (typeof CALL_STATUSES)[number]
-// Spelled out (not CALL_STATUSES.map) so the union's static type survives Elysia's inference.
-export const CallStatusSchema = T.Union([
-  T.Literal('initiated'),
-  T.Literal('ringing'),
-  T.Literal('answered'),
-  T.Literal('completed'),
-  T.Literal('busy'),
-  T.Literal('no_answer'),
-  T.Literal('failed'),
-  T.Literal('canceled'),
-])
+export const CallStatusSchema = literals(CALL_STATUSES)
 
 /** The end states: a call in one of them never changes again. */
 export const TERMINAL_STATUSES: readonly CallStatus[] = ['completed', 'busy', 'no_answer', 'failed', 'canceled']
@@ -115,8 +105,7 @@ export const OriginateReply = T.Composite([T.Object({ call_id: T.String() }), Ca
 export type OriginateReply = Static<typeof OriginateReply>
 
 export const CallListQuery = T.Object({
-  limit: T.Integer({ minimum: 1, maximum: 500 }),
-  offset: T.Integer({ minimum: 0 }),
+  ...Page.properties,
   session_id: T.Optional(T.String({ maxLength: 64 })),
   status: T.Optional(T.Union([CallStatusSchema, T.Literal('all')])),
   cursor: T.Optional(Cursor),

@@ -1,5 +1,5 @@
 /** Schemas shared by several subjects and by the HTTP layer. */
-import { FormatRegistry, Type as T, type Static, type TSchema } from '@sinclair/typebox'
+import { FormatRegistry, Type as T, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
 
 // Elysia registers 'date-time' when it loads; a bus peer without Elysia (a test, a worker) must
 // validate timestamps too, or every event carrying one is dropped as malformed.
@@ -12,11 +12,25 @@ export const Nullable = <S extends TSchema>(s: S) => T.Union([s, T.Null()])
 export const Timestamp = T.String({ format: 'date-time', description: 'RFC 3339 UTC' })
 export const NullableTimestamp = Nullable(Timestamp)
 
+/** A union of string literals from one list of values, its static type kept (for Elysia's inference too). */
+export function literals<const V extends readonly [string, ...string[]]>(values: V): TUnion<{ -readonly [K in keyof V]: TLiteral<V[K]> }> {
+  return T.Union(values.map((v) => T.Literal(v))) as never
+}
+
+/** The paging bounds of every list, on the bus and over HTTP: `limit` 1–500 (50 when absent), `offset` from 0. */
+export const PAGE_LIMIT = { minimum: 1, maximum: 500, default: 50 } as const
+
 export const Page = T.Object({
-  limit: T.Integer({ minimum: 1, maximum: 500 }),
+  limit: T.Integer({ minimum: PAGE_LIMIT.minimum, maximum: PAGE_LIMIT.maximum }),
   offset: T.Integer({ minimum: 0 }),
 })
 export type Page = Static<typeof Page>
+
+/** The same bounds as HTTP query parameters: defaults filled by the gateway, titled for the OpenAPI document. */
+export const PageParams = {
+  limit: T.Integer({ ...PAGE_LIMIT, title: 'Limit' }),
+  offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
+}
 
 export const listOf = <S extends TSchema>(item: S) =>
   T.Object({ items: T.Array(item), limit: T.Integer(), offset: T.Integer(), total: T.Integer() })

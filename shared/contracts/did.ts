@@ -5,13 +5,15 @@
  */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Empty, listOf, Nullable, NullableTimestamp, Ping, Timestamp } from './common'
+import { Empty, listOf, literals, Nullable, NullableTimestamp, Page, Ping, Timestamp } from './common'
 
-export const AssignmentStatus = T.Union([T.Literal('active'), T.Literal('released'), T.Literal('suspended')])
+export const ASSIGNMENT_STATUSES = ['active', 'released', 'suspended'] as const
+export const AssignmentStatus = literals(ASSIGNMENT_STATUSES)
 export type AssignmentStatus = Static<typeof AssignmentStatus>
 
 /** A number's state in the pool: free to assign, resting after a release, or assigned. */
-export const PoolStatus = T.Union([T.Literal('available'), T.Literal('cooling_down'), T.Literal('active'), T.Literal('suspended')])
+export const POOL_STATUSES = ['available', 'cooling_down', 'active', 'suspended'] as const
+export const PoolStatus = literals(POOL_STATUSES)
 export type PoolStatus = Static<typeof PoolStatus>
 
 /** One assignment as the tenant sees it (`GET /v1/did/assignments`). */
@@ -57,14 +59,12 @@ export const NumberState = T.Object({
 export type NumberState = Static<typeof NumberState>
 
 export const AssignmentListQuery = T.Object({
-  limit: T.Integer({ minimum: 1, maximum: 500 }),
-  offset: T.Integer({ minimum: 0 }),
+  ...Page.properties,
   status: T.Union([AssignmentStatus, T.Literal('all')]),
 })
 
 export const DidListQuery = T.Object({
-  limit: T.Integer({ minimum: 1, maximum: 500 }),
-  offset: T.Integer({ minimum: 0 }),
+  ...Page.properties,
   status: T.Optional(T.Union([PoolStatus, T.Literal('all')])),
   tenant_id: T.Optional(T.String({ maxLength: 64 })),
 })

@@ -1,9 +1,10 @@
 /** calls.recording.* subjects: recorded calls' metadata, audio by byte range, deletion. */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { request } from './define'
-import { listOf, Nullable, NullableTimestamp, Timestamp } from './common'
+import { listOf, literals, Nullable, NullableTimestamp, Page, Timestamp } from './common'
 
-export const RecordingStatus = T.Union([T.Literal('recording'), T.Literal('pending'), T.Literal('ready'), T.Literal('failed'), T.Literal('deleted')])
+export const RECORDING_STATUSES = ['recording', 'pending', 'ready', 'failed', 'deleted'] as const
+export const RecordingStatus = literals(RECORDING_STATUSES)
 
 export const Recording = T.Object({
   id: T.String(),
@@ -30,8 +31,7 @@ export const Recording = T.Object({
 export type Recording = Static<typeof Recording>
 
 export const RecordingListQuery = T.Object({
-  limit: T.Integer({ minimum: 1, maximum: 500 }),
-  offset: T.Integer({ minimum: 0 }),
+  ...Page.properties,
   status: T.Optional(T.Union([RecordingStatus, T.Literal('all')])),
   session_id: T.Optional(T.String({ maxLength: 64 })),
   call_id: T.Optional(T.String({ maxLength: 64 })),

@@ -4,7 +4,7 @@
  */
 import { Type as T, type Static } from '@sinclair/typebox'
 import { event, request } from './define'
-import { Cursor, cursorListOf, Empty, listOf, Nullable, NullableTimestamp, Ping, PromptRef, Timestamp } from './common'
+import { Cursor, cursorListOf, Empty, listOf, literals, Nullable, NullableTimestamp, Page, Ping, PromptRef, Timestamp } from './common'
 
 export const Party = T.Union([T.Literal('driver'), T.Literal('customer')])
 export type Party = Static<typeof Party>
@@ -78,7 +78,8 @@ export const RouteDecision = T.Union([
 ])
 export type RouteDecision = Static<typeof RouteDecision>
 
-export const SessionStatus = T.Union([T.Literal('open'), T.Literal('completed'), T.Literal('expired')])
+export const SESSION_STATUSES = ['open', 'completed', 'expired'] as const
+export const SessionStatus = literals(SESSION_STATUSES)
 export type SessionStatus = Static<typeof SessionStatus>
 
 /** Why a session ended: the tenant completed it, its TTL ran out, or its number was released. */
@@ -182,8 +183,7 @@ export const PinRouteRequest = T.Object({
 })
 
 export const SessionListQuery = T.Object({
-  limit: T.Integer({ minimum: 1, maximum: 500 }),
-  offset: T.Integer({ minimum: 0 }),
+  ...Page.properties,
   status: T.Union([SessionStatus, T.Literal('all')]),
   order_id: T.Optional(T.String({ maxLength: 128 })),
   cursor: T.Optional(Cursor),

@@ -6,10 +6,19 @@
  * checked (https keeps the name for SNI and the certificate check), so DNS rebinding cannot steer it.
  */
 import { lookup } from 'node:dns/promises'
-import { isIP } from 'node:net'
-import { addressBits } from '../sip/trusted-sources'
+import { BlockList, isIP } from 'node:net'
+import { plainAddress } from '../../../shared/ip-address'
 
-const V4_BLOCKED: [string, number, string][] = [
+/** One `net.BlockList` a label, in the table's order (the first match names the reason). */
+function ranges(family: 'ipv4' | 'ipv6', table: [string, number, string][]): [BlockList, string][] {
+  return table.map(([net, prefix, label]) => {
+    const list = new BlockList()
+    list.addSubnet(net, prefix, family)
+    return [list, label]
+  })
+}
+
+const V4_BLOCKED = ranges('ipv4', [
   ['0.0.0.0', 8, 'unspecified'],
   ['10.0.0.0', 8, 'private'],
   ['100.64.0.0', 10, 'shared (CGNAT)'],
@@ -24,8 +33,8 @@ const V4_BLOCKED: [string, number, string][] = [
   ['203.0.113.0', 24, 'documentation'],
   ['224.0.0.0', 4, 'multicast'],
   ['240.0.0.0', 4, 'reserved'],
-]
-const V6_BLOCKED: [string, number, string][] = [
+])
+const V6_BLOCKED = ranges('ipv6', [
   ['::', 128, 'unspecified'],
   ['::1', 128, 'loopback'],
   ['fc00::', 7, 'unique local'],
@@ -42,25 +51,15 @@ const V6_BLOCKED: [string, number, string][] = [
   ['64:ff9b:1::', 48, 'NAT64 (local use)'],
   ['2002::', 16, '6to4'],
   ['2001::', 32, 'Teredo'],
-]
-
-function blockedBy(table: [string, number, string][], family: 4 | 6, bits: bigint): string | undefined {
-  const width = family === 4 ? 32 : 128
-  for (const [net, prefix, label] of table) {
-    const n = addressBits(net)!
-    if (bits >> BigInt(width - prefix) === n.bits >> BigInt(width - prefix)) return label
-  }
-  return undefined
-}
+])
 
 /** Why an address is not public (e.g. `loopback`), or undefined for a public one. */
 export function nonPublicReason(address: string): string | undefined {
-  // addressBits reads a dotted ::ffff:a.b.c.d as IPv4; as a destination it is the mapped range.
+  // plainAddress reads a dotted ::ffff:a.b.c.d as IPv4; as a destination it is the mapped range.
   if (/^\[?::ffff:\d+\.\d+\.\d+\.\d+\]?$/i.test(address.trim())) return 'IPv4-mapped'
-  const a = addressBits(address)
+  const a = plainAddress(address)
   if (!a) return 'not an IP address'
-  if (a.family === 4) return blockedBy(V4_BLOCKED, 4, a.bits)
-  return blockedBy(V6_BLOCKED, 6, a.bits)
+  return (a.family === 'ipv4' ? V4_BLOCKED : V6_BLOCKED).find(([list]) => list.check(a.address, a.family))?.[1]
 }
 
 export type Resolver = (host: string) => Promise<string[]>

@@ -4,25 +4,32 @@
  * a rotation's grace period there are two: the current one first, then the previous one.
  */
 import type { Bus } from '../../../shared/bus/bus'
+import { LoadingCache } from '../../../shared/cache'
 import { identity } from '../../../shared/contracts/identity'
 
-export class WebhookSecrets {
-  private readonly cache = new Map<string, { secrets: string[]; until: number }>()
+interface Secrets {
+  list: string[]
+  /** The previous secret stops signing then (0: none), so the entry is not kept past it. */
+  previousUntil: number
+}
 
-  constructor(private readonly bus: Bus, private readonly ttlMs = 60_000) {
-    bus.subscribe(identity.webhookSecretRotated, ({ tenant_id }) => void this.cache.delete(tenant_id))
+export class WebhookSecrets {
+  private readonly cache: LoadingCache<string, Secrets>
+
+  constructor(private readonly bus: Bus, ttlMs = 60_000) {
+    this.cache = new LoadingCache<string, Secrets>({ ttlMs, ttlOf: (s, now) => (s.previousUntil > now ? s.previousUntil - now : Infinity) })
+    this.cache.invalidateOn(bus, identity.webhookSecretRotated, ({ tenant_id }) => tenant_id)
   }
 
   async get(tenantId: string): Promise<string[]> {
-    const now = Date.now()
-    const hit = this.cache.get(tenantId)
-    if (hit && hit.until > now) return hit.secrets
+    return (await this.cache.get(tenantId, () => this.load(tenantId))).list
+  }
+
+  private async load(tenantId: string): Promise<Secrets> {
     const r = await this.bus.request(identity.getWebhookSecret, {}, { tenantId, requestId: `callbacks-${tenantId}` })
+    const now = Date.now()
     const previousUntil = r.previous_expires_at ? Date.parse(r.previous_expires_at) : 0
-    const secrets = r.previous_webhook_secret && previousUntil > now ? [r.webhook_secret, r.previous_webhook_secret] : [r.webhook_secret]
-    // Not kept past the previous secret's end, so it stops signing on time.
-    const until = Math.min(now + this.ttlMs, previousUntil > now ? previousUntil : Infinity)
-    this.cache.set(tenantId, { secrets, until })
-    return secrets
+    const list = r.previous_webhook_secret && previousUntil > now ? [r.webhook_secret, r.previous_webhook_secret] : [r.webhook_secret]
+    return { list, previousUntil: list.length > 1 ? previousUntil : 0 }
   }
 }

@@ -5,10 +5,14 @@
  * when the call ends. A recording is never made without its notice: with no notice prompt
  * available, calls are not recorded (and that is logged).
  */
+import { retry } from '../../../shared/async'
 import type { Logger } from '../../../shared/log'
 import type { PromptFile } from '../../../shared/prompts/builtin'
 import type { RecordingStore } from './recording-store'
 import type { RecordingHooks } from '../../../shared/media/call-media'
+
+/** The job row's writes are retried for about 6 s before the call goes on unrecorded. */
+const STORE_RETRY = { attempts: 5, baseDelayMs: 100 }
 
 export class CallRecordings {
   constructor(
@@ -30,7 +34,7 @@ export class CallRecordings {
     return {
       noticeFile: this.notice.path,
       started(rtpengine, mediaCallId) {
-        written = retry(() => store.started({ tenantId: c.tenantId, callId: c.callId, sessionId: c.sessionId, rtpengine, mediaCallId })).then(
+        written = retry(() => store.started({ tenantId: c.tenantId, callId: c.callId, sessionId: c.sessionId, rtpengine, mediaCallId }), STORE_RETRY).then(
           () => true,
           (err) => {
             // The stale-recording path cannot find a job that was never written: say so loudly.
@@ -46,23 +50,12 @@ export class CallRecordings {
       ended(at) {
         void written.then(async (ok) => {
           if (!ok) return
-          await retry(() => store.ended(c.callId, { answeredAt, endedAt: at, noticeFile: noticeAt ? this.noticeFile : null, noticeAt })).catch((err) =>
+          await retry(() => store.ended(c.callId, { answeredAt, endedAt: at, noticeFile: noticeAt ? this.noticeFile : null, noticeAt }), STORE_RETRY).catch((err) =>
             // The worker treats a job still `recording` long after its start as ended.
             log.warn({ err, call_id: c.callId }, 'could not mark the recording ended; the worker will pick it up as stale'),
           )
         })
       },
-    }
-  }
-}
-
-async function retry<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await run()
-    } catch (e) {
-      if (i >= attempts) throw e
-      await Bun.sleep(100 * 2 ** i)
     }
   }
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../../../shared/log'
 import { sipConnected, sipRequestsRefused } from '../metrics'
 import { ALLOW, guardDialogs } from './dialog-guard'
 import { drachtioDialer, type TrunkAuth } from './drachtio-port'
+import { newSrf, stopReconnecting, type FullSrf } from './srf-internals'
 import type { Dialer } from './legs'
 import type { TrustedSources } from './trusted-sources'
 
@@ -26,21 +27,18 @@ export interface SipAgentOptions {
 }
 
 export class SipAgent {
-  readonly srf: Srf
+  readonly srf: FullSrf
   readonly dialer: Dialer
   private isConnected = false
   private stopped = false
-  private firstConnect: Promise<void>
-  private resolveFirst!: () => void
 
   constructor(private readonly o: SipAgentOptions) {
-    this.srf = new Srf()
+    this.srf = newSrf()
     this.dialer = drachtioDialer(this.srf, o.auth)
     guardDialogs(this.srf, {
       trusted: (a) => o.trusted.includes(a),
       refused: (method, why) => sipRequestsRefused.inc({ method, why }),
     })
-    this.firstConnect = new Promise((r) => (this.resolveFirst = r))
     this.srf.on('connect', (err, hostPort) => {
       if (err) {
         this.setConnected(false)
@@ -48,7 +46,6 @@ export class SipAgent {
         return
       }
       this.setConnected(true)
-      this.resolveFirst()
       o.log.info({ drachtio: `${o.host}:${o.port}`, sip: hostPort }, 'connected to drachtio-server')
     })
     // 'error' must have a listener, or the library's socket errors would be thrown.
@@ -56,12 +53,12 @@ export class SipAgent {
       if (this.isConnected) o.log.warn({ err: err.message }, 'drachtio connection error')
       this.setConnected(false)
     })
-    ;(this.srf as unknown as { on(e: 'close' | 'reconnecting', cb: (...a: unknown[]) => void): void }).on('close', () => {
+    this.srf.on('close', () => {
       if (this.isConnected && !this.stopped) o.log.warn('lost the drachtio-server connection; reconnecting')
       this.setConnected(false)
     })
     // Carriers probe with OPTIONS and take the route out of service on no answer or a 503.
-    ;(this.srf as unknown as { options(h: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }).options((req, res) => {
+    this.srf.options((req, res) => {
       if (o.trusted.includes(req.source_address)) res.send(o.draining?.() ? 503 : 200, { headers: { Allow: ALLOW } })
       else {
         sipRequestsRefused.inc({ method: 'OPTIONS', why: 'untrusted_source' })
@@ -70,9 +67,8 @@ export class SipAgent {
     })
     // Outside a dialog only INVITE and OPTIONS mean anything here; the other methods drachtio-server
     // hands us get 405 (it drops REFER and unknown methods itself, unanswered).
-    const any = this.srf as unknown as Record<string, (h: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void) => void>
-    for (const m of ['register', 'subscribe', 'message', 'publish', 'notify', 'info']) {
-      any[m]!((req, res) => {
+    for (const m of ['register', 'subscribe', 'message', 'publish', 'notify', 'info'] as const) {
+      this.srf[m]((req, res) => {
         sipRequestsRefused.inc({ method: req.method, why: 'method_not_allowed' })
         res.send(405, { headers: { Allow: ALLOW } } as never)
       })
@@ -91,29 +87,13 @@ export class SipAgent {
 
   start(): void {
     this.o.log.info({ drachtio: `${this.o.host}:${this.o.port}` }, 'connecting to drachtio-server')
-    this.srf.connect({ host: this.o.host, port: this.o.port, secret: this.o.secret, reconnect: { retryMaxDelay: 5000 } } as Srf.SrfConfig)
-  }
-
-  /** Resolves once connected (or after `timeoutMs`, false). */
-  async waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.connected) return true
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const ok = await Promise.race([this.firstConnect.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))])
-    clearTimeout(timer)
-    return ok
+    this.srf.connect({ host: this.o.host, port: this.o.port, secret: this.o.secret, reconnect: { retryMaxDelay: 5000 } })
   }
 
   stop(): void {
     this.stopped = true
     this.setConnected(false)
-    // The library has no "stop reconnecting": mark its wire as closing and clear a pending retry,
-    // or a retry timer would open a fresh connection after we stopped.
-    const wp = (this.srf as unknown as { _app?: { client?: { wp?: WireState } } })._app?.client?.wp
-    if (wp) {
-      wp.closing = true
-      if (wp.reconnectVars?.retryTimer) clearTimeout(wp.reconnectVars.retryTimer)
-      if (wp.reconnectVars) wp.reconnectVars.retryTimer = null
-    }
+    const wp = stopReconnecting(this.srf)
     try {
       this.srf.disconnect()
     } catch {
@@ -126,11 +106,4 @@ export class SipAgent {
     this.isConnected = v
     sipConnected.set(v ? 1 : 0)
   }
-}
-
-/** The parts of drachtio-srf's wire protocol object that stop() touches. */
-interface WireState {
-  closing?: boolean
-  reconnectVars?: { retryTimer: ReturnType<typeof setTimeout> | null }
-  socket?: { destroyed: boolean; destroy(): void }
 }

@@ -4,6 +4,7 @@
  * to end by themselves, then the rest are hung up and their records closed.
  */
 import type { CallSession } from './call-session'
+import { settlesWithin } from '../../../shared/async'
 
 export class CallRegistry {
   private readonly live = new Map<string, CallSession>()
@@ -32,10 +33,9 @@ export class CallRegistry {
     this.draining = true
     const waitedFor = this.live.size
     if (waitedFor > 0) {
-      const empty = new Promise<void>((r) => (this.idle = r))
-      let timer: ReturnType<typeof setTimeout> | undefined
-      await Promise.race([empty, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))])
-      clearTimeout(timer)
+      const empty = Promise.withResolvers<void>()
+      this.idle = empty.resolve
+      await settlesWithin(empty.promise, timeoutMs)
     }
     const rest = [...this.live.values()]
     await Promise.all(rest.map((s) => s.shutdown()))

@@ -13,7 +13,7 @@
  *   session attached its listeners) still finds the call answered, and a dialog that dies
  *   without an ACK is told apart from a hangup.
  */
-import type Srf from 'drachtio-srf'
+import type { FullSrf } from './srf-internals'
 
 /** The methods call-control takes (OPTIONS out of dialog, the rest inside one). */
 export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, PRACK'
@@ -57,11 +57,10 @@ export interface GuardOptions {
   refused(method: string, why: 'untrusted_source' | 'refer' | 'method_not_allowed'): void
 }
 
-export function guardDialogs(srf: Srf, o: GuardOptions): void {
-  const s = srf as unknown as { addDialog(d: GuardedDialog): void }
-  const add = s.addDialog.bind(srf)
-  s.addDialog = (d: GuardedDialog) => {
-    guard(d, o)
+export function guardDialogs(srf: FullSrf, o: GuardOptions): void {
+  const add = srf.addDialog.bind(srf)
+  srf.addDialog = (d) => {
+    guard(d as GuardedDialog, o)
     add(d)
   }
 }

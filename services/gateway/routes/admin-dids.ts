@@ -1,7 +1,8 @@
 /** `/admin/v1/dids`: operators manage the number pool and its assignments to tenants. */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { did, DidImportInput } from '../../../shared/contracts/did'
+import { PageParams } from '../../../shared/contracts/common'
+import { did, DidImportInput, POOL_STATUSES } from '../../../shared/contracts/did'
 import { admin, type AccessPlugin } from '../access'
 import { models } from '../models'
 import { choice, query } from '../params'
@@ -45,9 +46,8 @@ export const adminDidRoutes = (access: AccessPlugin) =>
     .get('/admin/v1/dids', ({ bus, ctx, query }) => bus.request(did.listPool, query, ctx), {
       access: admin,
       query: query({
-        limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
-        offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
-        status: choice(['available', 'cooling_down', 'active', 'suspended', 'all'], { default: 'all', title: 'Status' }),
+        ...PageParams,
+        status: choice([...POOL_STATUSES, 'all'], { default: 'all', title: 'Status' }),
         tenant_id: T.Optional(T.String({ maxLength: 64, title: 'Tenant Id' })),
       }),
       response: responses('DidList', admin, {}, { validates: true }),

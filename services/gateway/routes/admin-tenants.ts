@@ -1,6 +1,7 @@
 /** `/admin/v1/tenants`: operators create tenants (first key returned once) and change settings. */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
+import { PageParams } from '../../../shared/contracts/common'
 import { identity, KeyCreateInput, TenantCreateInput, TenantPatchInput } from '../../../shared/contracts/identity'
 import { admin, type AccessPlugin } from '../access'
 import { models } from '../models'
@@ -9,10 +10,7 @@ import { choice, query } from '../params'
 import { IdempotencyHeaders, idempotencyErrors, responses, withErrors } from '../responses'
 
 const TenantParams = T.Object({ tenant_id: T.String({ maxLength: 64, title: 'Tenant Id' }) })
-const Paging = query({
-  limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
-  offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
-})
+const Paging = query(PageParams)
 const noTenant = { 404: { description: 'No such tenant (`tenant_not_found`).', codes: ['tenant_not_found'] } } as const
 
 export const adminTenantRoutes = (access: AccessPlugin) =>

@@ -1,7 +1,7 @@
 /** `/v1/calls`: originate (click-to-call) and call records with their callback deliveries. */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { Cursor } from '../../../shared/contracts/common'
+import { Cursor, PageParams } from '../../../shared/contracts/common'
 import { CALL_STATUSES, calls, OriginateInput } from '../../../shared/contracts/calls'
 import { tenant, type AccessPlugin } from '../access'
 import { models } from '../models'
@@ -43,8 +43,7 @@ export const callRoutes = (access: AccessPlugin) =>
     .get('/v1/calls', ({ bus, ctx, query }) => bus.request(calls.list, query, ctx), {
       access: tenant('calls:read'),
       query: query({
-        limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
-        offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
+        ...PageParams,
         session_id: T.Optional(T.String({ minLength: 1, maxLength: 64, title: 'Session Id' })),
         status: choice([...CALL_STATUSES, 'all'], { default: 'all', title: 'Status' }),
         cursor: T.Optional(Cursor),

@@ -1,7 +1,8 @@
 /** `/v1/did/assignments`: the tenant's masked numbers (contract operation). */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { did } from '../../../shared/contracts/did'
+import { PageParams } from '../../../shared/contracts/common'
+import { ASSIGNMENT_STATUSES, did } from '../../../shared/contracts/did'
 import { tenant, type AccessPlugin } from '../access'
 import { models } from '../models'
 import { choice, query } from '../params'
@@ -17,9 +18,8 @@ export const didRoutes = (access: AccessPlugin) =>
     .get('/v1/did/assignments', ({ bus, ctx, query }) => bus.request(did.listAssignments, query, ctx), {
       access: tenant('dids:read'),
       query: query({
-        limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
-        offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
-        status: choice(['active', 'released', 'suspended', 'all'], {
+        ...PageParams,
+        status: choice([...ASSIGNMENT_STATUSES, 'all'], {
           default: 'active',
           title: 'Status',
           description: STATUS_HELP,

@@ -2,6 +2,7 @@
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import { calls } from '../../../shared/contracts/calls'
+import { PageParams } from '../../../shared/contracts/common'
 import { BUILTIN_PROMPT_NAMES } from '../../../shared/prompts/builtin'
 import { PROMPT_MAX_BYTES, PROMPT_MAX_SECONDS } from '../../../shared/prompts/wav'
 import { tenant, type AccessPlugin } from '../access'
@@ -52,8 +53,7 @@ export const promptRoutes = (access: AccessPlugin) =>
     .get('/v1/prompts', ({ bus, ctx, query }) => bus.request(calls.listPrompts, query, ctx), {
       access: tenant('sessions:read'),
       query: query({
-        limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
-        offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
+        ...PageParams,
       }),
       response: responses('PromptList', tenant('sessions:read'), {}, { validates: true }),
       detail: { tags: ['prompts'], summary: 'List Prompts', operationId: 'list_prompts_v1_prompts_get', description: 'Your prompts, newest first (deleted ones are gone).' },

@@ -5,7 +5,8 @@
  */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { AUDIO_PART_MAX, recordingSubjects } from '../../../shared/contracts/recordings'
+import { PageParams } from '../../../shared/contracts/common'
+import { AUDIO_PART_MAX, RECORDING_STATUSES, recordingSubjects } from '../../../shared/contracts/recordings'
 import type { Bus, BusContext } from '../../../shared/bus/bus'
 import { AppError } from '../../../shared/errors'
 import { tenant, type AccessPlugin } from '../access'
@@ -65,9 +66,8 @@ export const recordingRoutes = (access: AccessPlugin) =>
     .get('/v1/recordings', ({ bus, ctx, query }) => bus.request(recordingSubjects.list, query, ctx), {
       access: tenant('recordings:read'),
       query: query({
-        limit: T.Integer({ default: 50, minimum: 1, maximum: 500, title: 'Limit' }),
-        offset: T.Integer({ default: 0, minimum: 0, title: 'Offset' }),
-        status: T.Optional(choice(['all', 'recording', 'pending', 'ready', 'failed', 'deleted'] as const, { default: 'all', title: 'Status' })),
+        ...PageParams,
+        status: T.Optional(choice(['all', ...RECORDING_STATUSES], { default: 'all', title: 'Status' })),
         session_id: T.Optional(T.String({ maxLength: 64, title: 'Session Id' })),
         call_id: T.Optional(T.String({ maxLength: 64, title: 'Call Id' })),
         since: T.Optional(T.String({ format: 'date-time', title: 'Since', description: 'Recordings started at or after this time (RFC 3339)' })),

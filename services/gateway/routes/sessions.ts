@@ -1,8 +1,8 @@
 /** `/v1/sessions`: masked-number sessions (DESIGN.md, tenant REST API; contract operations). */
 import { Type as T } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { Cursor } from '../../../shared/contracts/common'
-import { CreateSessionInput, sessions, UpdateSessionInput } from '../../../shared/contracts/sessions'
+import { Cursor, PageParams } from '../../../shared/contracts/common'
+import { CreateSessionInput, SESSION_STATUSES, sessions, UpdateSessionInput } from '../../../shared/contracts/sessions'
 import { tenant, type AccessPlugin } from '../access'
 import { models } from '../models'
 import { choice, query } from '../params'
@@ -76,9 +76,8 @@ export const sessionRoutes = (access: AccessPlugin) =>
     .get('/v1/sessions', ({ bus, ctx, query }) => bus.request(sessions.list, query, ctx), {
       access: tenant('sessions:read'),
       query: query({
-        limit: T.Integer({ minimum: 1, maximum: 500, default: 50, title: 'Limit' }),
-        offset: T.Integer({ minimum: 0, default: 0, title: 'Offset' }),
-        status: choice(['open', 'completed', 'expired', 'all'], { default: 'all', title: 'Status' }),
+        ...PageParams,
+        status: choice([...SESSION_STATUSES, 'all'], { default: 'all', title: 'Status' }),
         order_id: T.Optional(T.String({ minLength: 1, maxLength: 128, title: 'Order Id' })),
         cursor: T.Optional(Cursor),
       }),

@@ -1,25 +1,20 @@
 /**
- * Call records and their callback outbox in PostgreSQL. A call has one writer (the call session
- * on the instance that runs it), which keeps the record in memory and writes each change with a
- * conditional UPDATE (`status = <what it was>`), so a stale writer (the sweeper, a late signal)
- * can never overwrite a newer state. A change that owes a callback writes its delivery row in
- * the same transaction: the callback exists exactly when the state change does.
+ * Reading call records: a row as the API's record, one call with its callback deliveries, a
+ * tenant's pages, and the unended calls the sweeper walks. Writing is call-recorder.ts (one
+ * writer a call, conditional on the status it last wrote) through call-writer.ts (batched
+ * statements); the rules of both are call-state.ts.
  */
 import { and, count, desc, eq, gt, isNull, lt, sql, type SQL } from 'drizzle-orm'
-import { CALLBACK_EVENTS, type CallbackDelivery, type CallbackEvent, type CallListQuery, type CallRecord, type CallStatus } from '../../shared/contracts/calls'
+import type { CallbackDelivery, CallListQuery, CallRecord } from '../../shared/contracts/calls'
 import { checkPageQuery, decodeCursor, knownTotal, listReply, TOTAL_CAP, type ListReply } from '../../shared/list-page'
 import type { Db } from '../../shared/db/database'
 import { AppError } from '../../shared/errors'
 import { newId } from '../../shared/ids'
 import { iso } from '../../shared/time'
-import { applyChange, callbackEventOf, isTerminal, type CallChange, type CallPatch } from './call-state'
-import { callbackBody, UNMATCHED_EVENT } from './callbacks/payload'
+import type { CallRow, DeliveryRow } from './call-state'
 import { callbackDeliveries, calls } from './db/schema'
 
-export type CallRow = typeof calls.$inferSelect
-export type NewCallRow = typeof calls.$inferInsert
-export type DeliveryRow = typeof callbackDeliveries.$inferSelect
-export type NewDeliveryRow = typeof callbackDeliveries.$inferInsert
+export type { CallRow, DeliveryRow, NewCallRow, NewDeliveryRow } from './call-state'
 
 export function toRecord(r: CallRow): CallRecord {
   return {
@@ -60,82 +55,6 @@ export function toDelivery(d: DeliveryRow): CallbackDelivery {
     attempt_log: (d.attemptLog ?? []) as CallbackDelivery['attempt_log'],
     created_at: d.createdAt.toISOString(),
   }
-}
-
-/** The delivery a call in `row`'s state owes, if it has a callback URL and chose that event. */
-export function deliveryFor(row: CallRow, occurredAt: Date): NewDeliveryRow | undefined {
-  if (!row.stateCallback) return undefined
-  // An unmatched call (no session) reports once, at its end, as `call.unmatched`.
-  const event = row.sessionId === null ? (isTerminal(row.status) ? UNMATCHED_EVENT : undefined) : callbackEventOf(row.status)
-  if (!event) return undefined
-  const wanted = (row.stateCallbackEvents ?? [...CALLBACK_EVENTS, UNMATCHED_EVENT]) as readonly string[]
-  if (!wanted.includes(event)) return undefined
-  const sequence = row.callbackSeq + 1
-  const eventId = newId('evt')
-  return {
-    id: newId('cbd'),
-    callId: row.id,
-    tenantId: row.tenantId,
-    sequence,
-    event,
-    eventId,
-    url: row.stateCallback,
-    body: callbackBody(row, { eventId, event: event as CallbackEvent | typeof UNMATCHED_EVENT, sequence, occurredAt }),
-  }
-}
-
-const occurredAt = (r: CallRow): Date => r.endedAt ?? r.answeredAt ?? r.ringingAt ?? r.createdAt
-
-/** A new call as its row will read once inserted (status `initiated`, nothing happened yet). */
-export function draftRow(v: NewCallRow): CallRow {
-  return {
-    orderId: null,
-    billId: null,
-    stateCallback: null,
-    stateCallbackEvents: null,
-    callbackSeq: 0,
-    sipCallId: null,
-    ringingAt: null,
-    answeredAt: null,
-    endedAt: null,
-    durationSeconds: null,
-    endReason: null,
-    media: null,
-    ...v,
-    status: 'initiated',
-    createdAt: v.createdAt ?? new Date(),
-  } as CallRow
-}
-
-/** A new call's row and the `initiated` callback it owes, if any. */
-export function planInsert(values: NewCallRow): { row: CallRow; deliveries: NewDeliveryRow[] } {
-  const draft = draftRow(values)
-  const d = deliveryFor(draft, draft.createdAt)
-  return { row: { ...draft, callbackSeq: d ? d.sequence : 0 }, deliveries: d ? [d] : [] }
-}
-
-/**
- * Several changes folded over a row, in order (a call's ring, answer and end can arrive while its
- * previous write is still under way): the row after each change that applied, the final row, and
- * the callbacks owed, numbered on from the row's last sequence.
- */
-export function foldChanges(before: CallRow, changes: CallChange[]): { after: CallRow; steps: CallRow[]; deliveries: NewDeliveryRow[] } {
-  let row = before
-  const steps: CallRow[] = []
-  const deliveries: NewDeliveryRow[] = []
-  for (const change of changes) {
-    const patch: CallPatch | null = applyChange(row, change)
-    if (!patch) continue
-    const next: CallRow = { ...row, ...patch }
-    const d = deliveryFor(next, occurredAt(next))
-    if (d) {
-      next.callbackSeq = d.sequence
-      deliveries.push(d)
-    }
-    steps.push(next)
-    row = next
-  }
-  return { after: row, steps, deliveries }
 }
 
 export async function loadCall(db: Db, callId: string): Promise<CallRow | undefined> {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { foldChanges, planInsert, toRecord } from './call-store'
+import { toRecord } from './call-queries'
+import { foldChanges, planInsert } from './call-state'
 
 const t0 = new Date('2026-01-01T10:00:00.000Z')
 const at = (s: number) => new Date(t0.getTime() + s * 1000)
