@@ -7,7 +7,8 @@ import { lookup } from 'node:dns/promises'
 import type { Logger } from '../../shared/log'
 import { parseNgUrl } from '../../shared/media/rtpengine-client'
 import { parseRtpengineUrls } from '../../shared/media/rtpengine-pool'
-import { addressBits, parseCidrList } from './sip/trusted-sources'
+import { plainAddress } from '../../shared/ip-address'
+import { parseCidrList } from './sip/trusted-sources'
 
 export async function dtmfSourceCheck(sources: string, rtpengineUrls: string, log: Logger): Promise<(address: string) => boolean> {
   if (sources.trim()) {
@@ -17,8 +18,9 @@ export async function dtmfSourceCheck(sources: string, rtpengineUrls: string, lo
   const addresses = new Set<string>()
   for (const url of parseRtpengineUrls(rtpengineUrls)) {
     const { host } = parseNgUrl(url)
-    if (addressBits(host)) {
-      addresses.add(host)
+    const literal = plainAddress(host)
+    if (literal) {
+      addresses.add(literal.address)
       continue
     }
     try {
