@@ -4,16 +4,16 @@
  * included; the store answers last use as PostgreSQL rows would): JS heap after a full GC,
  * `bun:jsc` heapStats, before and after each structure is filled.
  *
- *   bun bench/sessions-memory.ts [numbers=100000]
+ *   bun services/sessions/bench/memory.ts [numbers=100000]
  */
 import { heapStats } from 'bun:jsc'
-import type { Bus } from '../shared/bus/bus'
-import type { NumberState } from '../shared/contracts/did'
-import { NumberAllocator } from '../services/sessions/allocate-number'
-import { NumberDirectory } from '../services/sessions/number-directory'
-import { RouteIndex } from '../services/sessions/route-index'
-import type { RouteSession } from '../services/sessions/route-decision'
-import type { SessionStore } from '../services/sessions/session-store'
+import type { Bus } from '../../../shared/bus/bus'
+import type { NumberState } from '../../../shared/contracts/did'
+import { NumberAllocator } from '../allocate-number'
+import { NumberDirectory } from '../number-directory'
+import { RouteIndex } from '../route-index'
+import type { RouteSession } from '../route-decision'
+import type { SessionStore } from '../session-store'
 
 const N = Number(process.argv[2] ?? 100_000)
 const TENANT = 'ten_01jd7k3m9x2b5q8r4t6v0w1y3z'
